@@ -1,0 +1,1 @@
+"""HTTP APIs: OAuth, the Mastodon API with Pleroma's extensions, the Pleroma and admin APIs."""

@@ -1,0 +1,195 @@
+"""FastAPI dependencies every router uses: the DB session, settings, and authentication.
+
+Authentication accepts, in order: ``Authorization: Bearer``, an ``access_token`` parameter,
+HTTP Basic (nickname or email + password, as spec/pleroma_api.md allows), and the
+``_pleroma_key`` cookie set by the login form. Routes declare the scopes they accept with
+``require_user(...)`` (alternatives, as Pleroma's OAuthScopesPlug) and get an ``AuthContext``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from fastapi import Depends, Request
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.api.errors import Forbidden, Unauthorized
+from pyleroma.api.oauth.scopes import TOP_LEVEL, satisfies
+from pyleroma.db.base import utcnow
+from pyleroma.models import Account, OAuthApp, OAuthToken
+from pyleroma.services.secrets import digest, verify_password
+from pyleroma.settings import Settings
+
+SESSION_COOKIE = "_pleroma_key"
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+@dataclass
+class AuthContext:
+    account: Account | None
+    app: OAuthApp | None
+    token: OAuthToken | None
+    scopes: set[str] = field(default_factory=set)
+    via: str = "bearer"
+
+    @property
+    def user(self) -> Account:
+        assert self.account is not None
+        return self.account
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.query_params.get("access_token") or None
+
+
+def _basic(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise Unauthorized("Invalid credentials") from exc
+    name, sep, password = decoded.partition(":")
+    if not sep:
+        raise Unauthorized("Invalid credentials")
+    return name, password
+
+
+def check_can_log_in(account: Account) -> None:
+    """Refuse deactivated, unapproved and unconfirmed accounts, with Pleroma's messages."""
+    if not account.is_active:
+        raise Forbidden("Your account is currently disabled")
+    if not account.is_approved:
+        raise Forbidden("Your account is awaiting approval.")
+    if not account.is_confirmed:
+        raise Forbidden("Your login is missing a confirmed e-mail address")
+
+
+async def find_account_by_login(session: AsyncSession, login: str) -> Account | None:
+    """A local account by nickname or email, case-insensitively."""
+    key = login.strip().lower()
+    result = await session.execute(
+        select(Account).where(
+            Account.local.is_(True),
+            or_(Account.nickname_key == key, Account.email_key == key),
+        )
+    )
+    return result.scalars().first()
+
+
+async def token_context(session: AsyncSession, secret: str, via: str) -> AuthContext:
+    token = (
+        await session.execute(select(OAuthToken).where(OAuthToken.token_digest == digest(secret)))
+    ).scalar_one_or_none()
+    if token is None or token.valid_until < utcnow():
+        raise Unauthorized("Invalid or expired access token")
+    account = token.account
+    if account is not None:
+        check_can_log_in(account)
+    return AuthContext(
+        account=account, app=token.app, token=token, scopes=set(token.scopes), via=via
+    )
+
+
+async def authenticate(request: Request, session: AsyncSession) -> AuthContext | None:
+    """Whoever the request speaks for, or None for an anonymous request.
+
+    A credential that is present but wrong is a 401, never a silent fall-back to anonymous.
+    """
+    cached = getattr(request.state, "auth", False)
+    if cached is not False:
+        return cached
+    context: AuthContext | None = None
+    secret = _bearer(request)
+    if secret:
+        context = await token_context(session, secret, "bearer")
+    elif (basic := _basic(request)) is not None:
+        limiter = request.app.state.login_limiter
+        limiter.check(request)
+        account = await find_account_by_login(session, basic[0])
+        if account is None or not verify_password(account.password_hash, basic[1]):
+            limiter.hit(request)
+            raise Unauthorized("Invalid credentials")
+        check_can_log_in(account)
+        scopes = {s for s in TOP_LEVEL if s != "admin" or account.is_admin}
+        context = AuthContext(account=account, app=None, token=None, scopes=scopes, via="basic")
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        try:
+            context = await token_context(session, cookie, "cookie")
+        except Unauthorized:
+            context = None  # a stale cookie just means "not logged in"
+    request.state.auth = context
+    return context
+
+
+def require_user(*scopes: str):
+    """Dependency: a logged-in user whose token has one of ``scopes`` (none: any token)."""
+
+    async def dependency(
+        request: Request, session: AsyncSession = Depends(get_session)
+    ) -> AuthContext:
+        context = await authenticate(request, session)
+        if context is None or context.account is None:
+            raise Unauthorized(
+                "Missing access token"
+                if context is None
+                else "This method requires an authenticated user"
+            )
+        _check_scopes(context, scopes)
+        return context
+
+    dependency.required_scopes = scopes  # read by the OpenAPI description
+    return dependency
+
+
+def optional_user(*scopes: str):
+    """Dependency: the user if there is one (scopes checked only then), else None."""
+
+    async def dependency(
+        request: Request, session: AsyncSession = Depends(get_session)
+    ) -> AuthContext | None:
+        context = await authenticate(request, session)
+        if context is None or context.account is None:
+            return None
+        _check_scopes(context, scopes)
+        return context
+
+    return dependency
+
+
+def require_app(*scopes: str):
+    """Dependency: any valid token, an app's own (client_credentials) included."""
+
+    async def dependency(
+        request: Request, session: AsyncSession = Depends(get_session)
+    ) -> AuthContext:
+        context = await authenticate(request, session)
+        if context is None or context.app is None:
+            raise Unauthorized("Missing access token")
+        _check_scopes(context, scopes)
+        return context
+
+    return dependency
+
+
+def _check_scopes(context: AuthContext, scopes: tuple[str, ...]) -> None:
+    if scopes and not satisfies(context.scopes, scopes):
+        raise Forbidden(f"Insufficient permissions: {' | '.join(scopes)}.")

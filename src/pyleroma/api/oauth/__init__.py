@@ -1,0 +1,1 @@
+"""OAuth 2: apps, the login form, tokens, revocation and scopes."""

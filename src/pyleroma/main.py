@@ -1,0 +1,97 @@
+"""create_app(): the ASGI application with its routers, error handlers and shared state."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from contextlib import asynccontextmanager
+from importlib import import_module
+from pathlib import Path
+
+from fastapi import FastAPI
+
+import pyleroma.models  # noqa: F401  (registers every table on the metadata)
+from pyleroma import VERSION_STRING
+from pyleroma.api.errors import install_error_handlers
+from pyleroma.api.ratelimit import RateLimiter
+from pyleroma.api.responses import JSONResponse
+from pyleroma.db.engine import make_engine, make_sessionmaker
+from pyleroma.services.secrets import configure_hashing
+from pyleroma.settings import Settings, load_settings
+from pyleroma.web.files import mount_files
+
+log = logging.getLogger("pyleroma")
+
+# Router modules, each exposing `router`; a module may also expose `pleroma_router`, which is
+# mounted under both /api/v1/pleroma and /api/pleroma (DESIGN.md: both prefixes always work).
+ROUTER_MODULES = (
+    "pyleroma.api.oauth.apps",
+    "pyleroma.api.oauth.authorize",
+    "pyleroma.api.oauth.token",
+    "pyleroma.api.oauth.sessions",
+    "pyleroma.api.mastodon.accounts",
+    "pyleroma.api.mastodon.credentials",
+    "pyleroma.api.mastodon.relationships",
+    "pyleroma.api.mastodon.instance",
+    "pyleroma.api.discovery",
+    "pyleroma.api.pleroma.healthcheck",
+)
+
+
+def ensure_secret_key(settings: Settings) -> str:
+    """The instance secret (cookie signing etc.): from settings, else made once and kept."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+    configure_hashing(settings.argon2_time_cost, settings.argon2_memory_cost)
+    engine = make_engine(settings.effective_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="pyleroma",
+        version=VERSION_STRING,
+        description="Mastodon API with Pleroma extensions, Pleroma API and admin API.",
+        openapi_url="/api/openapi",
+        docs_url=None,
+        redoc_url=None,
+        default_response_class=JSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.secret_key = ensure_secret_key(settings)
+    app.state.login_limiter = RateLimiter(settings.login_rate_limit, settings.login_rate_window)
+    install_error_handlers(app)
+    for name in ROUTER_MODULES:
+        module = import_module(name)
+        if hasattr(module, "router"):
+            app.include_router(module.router)
+        if hasattr(module, "pleroma_router"):
+            app.include_router(module.pleroma_router, prefix="/api/v1/pleroma")
+            app.include_router(
+                module.pleroma_router, prefix="/api/pleroma", include_in_schema=False
+            )
+    mount_files(app, settings)
+    return app
+
+
+def static_dir() -> Path:
+    return Path(__file__).parent / "web" / "static"

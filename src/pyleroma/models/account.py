@@ -1,0 +1,100 @@
+"""Accounts: local users and (later) remote actors share one table, as in Pleroma."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pyleroma.db.base import Base, created_column, id_column, utcnow
+
+
+def _default_notification_settings() -> dict:
+    return {"block_from_strangers": False, "hide_notification_contents": False}
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = id_column()
+    # Local accounts: bare nickname; remote accounts: nick@domain (Pleroma's convention).
+    nickname: Mapped[str] = mapped_column(String(255), nullable=False)
+    # Lower-cased nickname: nicknames are unique without regard to case.
+    nickname_key: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
+    domain: Mapped[str | None] = mapped_column(String(255))
+    local: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    ap_id: Mapped[str | None] = mapped_column(String(2048), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    email_key: Mapped[str | None] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    note_html: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    note_source: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    fields: Mapped[list] = mapped_column(default=list, nullable=False)
+    avatar_path: Mapped[str | None] = mapped_column(String(512))
+    header_path: Mapped[str | None] = mapped_column(String(512))
+    background_path: Mapped[str | None] = mapped_column(String(512))
+    actor_type: Mapped[str] = mapped_column(String(32), default="Person", nullable=False)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    discoverable: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    also_known_as: Mapped[list] = mapped_column(default=list, nullable=False)
+    tags: Mapped[list] = mapped_column(default=list, nullable=False)
+
+    default_scope: Mapped[str] = mapped_column(String(16), default="public", nullable=False)
+    default_sensitive: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    default_language: Mapped[str | None] = mapped_column(String(16))
+    hide_followers: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    hide_follows: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    hide_followers_count: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    hide_follows_count: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    hide_favorites: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    show_role: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    no_rich_text: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    skip_thread_containment: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    allow_following_move: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    accepts_direct_messages_from: Mapped[str] = mapped_column(
+        String(16), default="everybody", nullable=False
+    )
+    settings_store: Mapped[dict] = mapped_column(default=dict, nullable=False)
+    notification_settings: Mapped[dict] = mapped_column(
+        default=_default_notification_settings, nullable=False
+    )
+
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    is_moderator: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    is_approved: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    is_confirmed: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    confirmation_token: Mapped[str | None] = mapped_column(String(64))
+    registration_reason: Mapped[str | None] = mapped_column(Text)
+    is_suggested: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+
+    followers_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    following_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    statuses_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    last_status_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+
+    # Federation keys; generated for local accounts when federation arrives.
+    public_key: Mapped[str | None] = mapped_column(Text)
+    private_key: Mapped[str | None] = mapped_column(Text)
+    invite_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    created_at: Mapped[dt.datetime] = created_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(), default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+    __table_args__ = (
+        Index("ix_accounts_domain", "domain"),
+        Index("ix_accounts_display_name_lower", func.lower(display_name)),
+    )
+
+    @property
+    def username(self) -> str:
+        return self.nickname.split("@", 1)[0]
+
+    @property
+    def can_log_in(self) -> bool:
+        return self.is_active and self.is_approved and self.is_confirmed and self.local

@@ -1,0 +1,1 @@
+"""Use cases shared by the three APIs: ``check_*`` validates, the verbs change state."""

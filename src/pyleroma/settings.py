@@ -1,0 +1,218 @@
+"""One settings object for the whole server, read from a TOML file and PYLEROMA_* variables.
+
+Precedence, lowest first: built-in defaults, the TOML file (``--config`` or
+``PYLEROMA_CONFIG``), then environment variables. The TOML file may use the flat key names
+below (``base_url = "..."``) or group them in tables (``[instance] name = "..."`` maps to
+``instance_name``), so admins can keep the file tidy without learning a second vocabulary.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REGISTRATION_MODES = ("open", "approval", "invite", "closed")
+
+
+class SettingsError(ValueError):
+    """A setting has a value the server cannot run with; the message names it."""
+
+
+@dataclass
+class Settings:
+    data_dir: Path = Path("./data")
+    database_url: str = ""
+    base_url: str = "http://127.0.0.1:4000"
+    host: str = "127.0.0.1"
+    port: int = 4000
+    secret_key: str = ""
+
+    instance_name: str = "pyleroma"
+    instance_description: str = "A pyleroma instance"
+    instance_email: str = ""
+    registrations: str = "open"
+    account_activation_required: bool = False
+    registration_reason_length: int = 500
+    max_account_note_length: int = 5000
+    max_account_fields: int = 10
+    max_remote_account_fields: int = 20
+    account_field_name_length: int = 512
+    account_field_value_length: int = 2048
+    max_status_chars: int = 5000
+    max_media_attachments: int = 20
+    max_upload_size: int = 16_000_000
+    max_avatar_size: int = 2_000_000
+    max_banner_size: int = 4_000_000
+    max_background_size: int = 4_000_000
+    max_pinned_accounts: int = 40
+    reserved_nicknames: list[str] = field(
+        default_factory=lambda: [
+            ".well-known",
+            "about",
+            "activities",
+            "api",
+            "auth",
+            "check_password",
+            "dev",
+            "friend-requests",
+            "inbox",
+            "internal",
+            "main",
+            "media",
+            "nodeinfo",
+            "notice",
+            "oauth",
+            "objects",
+            "ostatus_subscribe",
+            "pleroma",
+            "proxy",
+            "push",
+            "registration",
+            "relay",
+            "settings",
+            "status",
+            "tag",
+            "user-search",
+            "user_exists",
+            "users",
+            "web",
+            "verify_credentials",
+            "update_credentials",
+            "relationships",
+            "search",
+            "confirmation_resend",
+            "mfa",
+            "admin",
+            "administrator",
+            "root",
+            "moderator",
+            "instance",
+            "internal.fetch",
+            "static",
+            "images",
+            "emoji",
+            "packs",
+            "proxy",
+        ]
+    )
+    # OAuth token lifetimes (Pleroma: 10 minutes codes, 30 days refresh by default).
+    access_token_ttl: int = 30 * 24 * 3600
+    refresh_token_ttl: int = 60 * 24 * 3600
+    auth_code_ttl: int = 600
+    # Pleroma's :authentication rate limiter: 15 attempts per 60 s per IP.
+    login_rate_limit: int = 15
+    login_rate_window: int = 60
+    # Remote fetches must never reach private networks unless a test environment says so.
+    allow_private_fetch: bool = False
+    # argon2id cost; the defaults are argon2-cffi's recommendation.
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536
+    restrict_unauthenticated_profiles: bool = False
+    log_level: str = "info"
+
+    @property
+    def domain(self) -> str:
+        """The instance domain as it appears in acct: handles (host, plus port if not default)."""
+        parts = urlsplit(self.base_url)
+        return parts.netloc
+
+    @property
+    def database_file(self) -> Path:
+        return self.data_dir / "pyleroma.sqlite3"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.database_file.resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    def validate(self) -> Settings:
+        if self.registrations not in REGISTRATION_MODES:
+            raise SettingsError(
+                f"registrations must be one of {', '.join(REGISTRATION_MODES)}, "
+                f"not {self.registrations!r}"
+            )
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SettingsError(f"base_url must be an http(s) URL, not {self.base_url!r}")
+        self.base_url = f"{parts.scheme}://{parts.netloc}"
+        return self
+
+
+_TABLE_PREFIXES = {"instance": "instance_", "database": "database_", "server": ""}
+
+
+def _flatten(data: dict, known: set[str]) -> dict:
+    flat: dict = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            prefix = _TABLE_PREFIXES.get(key, f"{key}_")
+            for sub, subvalue in value.items():
+                name = sub if f"{prefix}{sub}" not in known and sub in known else f"{prefix}{sub}"
+                flat[name] = subvalue
+        else:
+            flat[key] = value
+    return flat
+
+
+def _coerce(current, raw):
+    if isinstance(current, bool):
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingsError(f"expected a boolean, got {raw!r}")
+    if isinstance(current, int):
+        try:
+            return int(raw)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"expected an integer, got {raw!r}") from exc
+    if isinstance(current, Path):
+        return Path(raw)
+    if isinstance(current, list):
+        if isinstance(raw, list):
+            return [str(x) for x in raw]
+        return [x.strip() for x in str(raw).split(",") if x.strip()]
+    return str(raw)
+
+
+def load_settings(config_path: str | os.PathLike | None = None, env=None) -> Settings:
+    """Build the settings from defaults, the TOML file and the environment."""
+    env = os.environ if env is None else env
+    settings = Settings()
+    known = {f.name for f in fields(Settings)}
+    path = config_path or env.get("PYLEROMA_CONFIG")
+    if path:
+        try:
+            data = tomllib.loads(Path(path).read_text())
+        except FileNotFoundError as exc:
+            raise SettingsError(f"config file not found: {path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
+        for key, value in _flatten(data, known).items():
+            if key not in known:
+                raise SettingsError(f"unknown setting {key!r} in {path}")
+            try:
+                setattr(settings, key, _coerce(getattr(settings, key), value))
+            except SettingsError as exc:
+                raise SettingsError(f"{key}: {exc}") from exc
+    for name in known:
+        raw = env.get(f"PYLEROMA_{name.upper()}")
+        if raw is not None:
+            try:
+                setattr(settings, name, _coerce(getattr(settings, name), raw))
+            except SettingsError as exc:
+                raise SettingsError(f"PYLEROMA_{name.upper()}: {exc}") from exc
+    return settings.validate()

@@ -1,0 +1,47 @@
+"""Public URLs of local things, derived from the base URL (one place, so they never drift)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pyleroma.models import Account
+from pyleroma.settings import Settings
+
+DEFAULT_AVATAR = "/images/avi.png"
+DEFAULT_HEADER = "/images/banner.png"
+
+
+def account_ap_id(settings: Settings, nickname: str) -> str:
+    return f"{settings.base_url}/users/{nickname}"
+
+
+def account_url(settings: Settings, account: Account) -> str:
+    return account.ap_id or account_ap_id(settings, account.nickname)
+
+
+def upload_url(settings: Settings, relative_path: str | None) -> str | None:
+    """The public URL of a file under the uploads directory, or None when there is none."""
+    if not relative_path:
+        return None
+    if relative_path.startswith(("http://", "https://")):
+        return relative_path
+    return f"{settings.base_url}/media/{relative_path}"
+
+
+def avatar_url(settings: Settings, account: Account) -> str:
+    return upload_url(settings, account.avatar_path) or settings.base_url + DEFAULT_AVATAR
+
+
+def header_url(settings: Settings, account: Account) -> str:
+    return upload_url(settings, account.header_path) or settings.base_url + DEFAULT_HEADER
+
+
+def masto_datetime(value: dt.datetime | None) -> str | None:
+    """Mastodon's timestamp format: ISO 8601, UTC, milliseconds, trailing Z."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def masto_date(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.date().isoformat()

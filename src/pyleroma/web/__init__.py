@@ -1,0 +1,1 @@
+"""Server-rendered pages (the OAuth login form) and files: static assets and uploads."""

@@ -1,0 +1,123 @@
+"""Fixtures: a fresh database per test on SQLite (default) or PostgreSQL, the app, clients.
+
+Set PYLEROMA_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/pyleroma_test to
+run on PostgreSQL: each xdist worker gets its own database (the URL's name plus the worker
+id), created once with every table, and emptied before each test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+import pyleroma.models  # noqa: F401
+from pyleroma.db.base import Base
+from pyleroma.db.engine import make_engine
+from pyleroma.main import create_app
+from pyleroma.settings import Settings
+from tests.factories import Factory
+
+PG_URL = os.environ.get("PYLEROMA_TEST_DATABASE_URL", "")
+BASE_URL = "http://pyleroma.test"
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _pg_worker_url() -> str:
+    head, _, name = PG_URL.rpartition("/")
+    return f"{head}/{name}_{_worker()}"
+
+
+async def _create_pg_database(url: str) -> None:
+    import asyncpg
+
+    head, _, name = url.rpartition("/")
+    dsn = head.replace("postgresql+asyncpg", "postgresql") + "/postgres"
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> str | None:
+    if not PG_URL:
+        return None
+    url = _pg_worker_url()
+    asyncio.run(_create_pg_database(url))
+    return url
+
+
+async def _empty_pg(url: str) -> None:
+    engine = make_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+def make_test_settings(data_dir: Path, database_url: str = "", **overrides) -> Settings:
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        base_url=BASE_URL,
+        secret_key="test-secret-key",
+        argon2_time_cost=1,
+        argon2_memory_cost=1024,
+        allow_private_fetch=True,
+    )
+    for key, value in overrides.items():
+        setattr(settings, key, value)
+    return settings.validate()
+
+
+@pytest.fixture
+def settings_overrides() -> dict:
+    """Override in a test module (or with parametrize) to change settings for its tests."""
+    return {}
+
+
+@pytest.fixture
+async def app(tmp_path, pg_database, settings_overrides):
+    if pg_database:
+        await _empty_pg(pg_database)
+        settings = make_test_settings(tmp_path / "data", pg_database, **settings_overrides)
+    else:
+        settings = make_test_settings(tmp_path / "data", **settings_overrides)
+    application = create_app(settings)
+    if not pg_database:
+        async with application.state.engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+    yield application
+    await application.state.engine.dispose()
+
+
+@pytest.fixture
+async def client(app):
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+        yield http
+
+
+@pytest.fixture
+def factory(app) -> Factory:
+    return Factory(app)
+
+
+@pytest.fixture
+def db(app):
+    """A session maker on the test database, for asserting stored state."""
+    return app.state.sessionmaker
