@@ -9,6 +9,7 @@ from importlib import import_module
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 import pyleroma.models  # noqa: F401  (registers every table on the metadata)
 from pyleroma import VERSION_STRING
@@ -16,6 +17,7 @@ from pyleroma.api.errors import install_error_handlers
 from pyleroma.api.ratelimit import RateLimiter
 from pyleroma.api.responses import JSONResponse
 from pyleroma.db.engine import make_engine, make_sessionmaker
+from pyleroma.jobs.runner import JobRunner
 from pyleroma.services.secrets import configure_hashing
 from pyleroma.settings import Settings, load_settings
 from pyleroma.web.files import mount_files
@@ -29,9 +31,14 @@ ROUTER_MODULES = (
     "pyleroma.api.oauth.authorize",
     "pyleroma.api.oauth.token",
     "pyleroma.api.oauth.sessions",
-    "pyleroma.api.mastodon.accounts",
+    # Every module with a fixed /api/v1/accounts/<word> path comes before accounts, whose
+    # GET /api/v1/accounts/{id} would otherwise swallow verify_credentials, relationships, ...
     "pyleroma.api.mastodon.credentials",
     "pyleroma.api.mastodon.relationships",
+    "pyleroma.api.mastodon.relationship_lists",
+    "pyleroma.api.mastodon.follow_requests",
+    "pyleroma.api.mastodon.domain_blocks",
+    "pyleroma.api.mastodon.accounts",
     "pyleroma.api.mastodon.instance",
     "pyleroma.api.discovery",
     "pyleroma.api.pleroma.healthcheck",
@@ -60,9 +67,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.effective_database_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):
-        yield
-        await engine.dispose()
+    async def lifespan(app: FastAPI):
+        runner = None
+        if settings.jobs_in_process:
+            runner = JobRunner(app.state.sessionmaker, settings)
+            await runner.start()
+        app.state.job_runner = runner
+        try:
+            yield
+        finally:
+            if runner is not None:
+                await runner.stop()
+            await engine.dispose()
 
     app = FastAPI(
         title="pyleroma",
@@ -80,6 +96,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = ensure_secret_key(settings)
     app.state.login_limiter = RateLimiter(settings.login_rate_limit, settings.login_rate_window)
     install_error_handlers(app)
+    # Web clients (Elk, Pleroma-FE on another origin, Soapbox) call the API from the browser.
+    # Bearer tokens are not sent by browsers on their own, so allowing every origin without
+    # credentials is safe; the cookie session is never honoured cross-origin (SameSite=Lax).
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Accept"],
+        expose_headers=[
+            "Link",
+            "X-RateLimit-Reset",
+            "X-RateLimit-Limit",
+            "X-RateLimit-Remaining",
+            "X-Request-Id",
+            "Idempotency-Key",
+        ],
+        max_age=86400,
+    )
     for name in ROUTER_MODULES:
         module = import_module(name)
         if hasattr(module, "router"):

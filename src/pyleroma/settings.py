@@ -112,6 +112,55 @@ class Settings:
     argon2_memory_cost: int = 65536
     restrict_unauthenticated_profiles: bool = False
     log_level: str = "info"
+    # Run jobs inside the server process (the embedded default). Set false when separate
+    # `pyleroma worker` processes run them (PostgreSQL).
+    jobs_in_process: bool = True
+    # Jobs (docs/jobs.md): how often a worker looks for jobs written by other processes
+    # (jobs enqueued in this process wake it at once), the lease a worker holds on a running
+    # job (renewed while it runs; a crashed worker's jobs are claimable once it passes), jobs
+    # run at once per runner, attempts before a job is discarded, and a job's time limit.
+    job_poll_interval: float = 1.0
+    job_lease_seconds: int = 60
+    job_concurrency: int = 10
+    job_max_attempts: int = 10
+    job_timeout_seconds: int = 300
+    # Retry backoff: base * 2**(attempt-1) seconds, jittered, capped at the maximum.
+    job_backoff_base_seconds: float = 15.0
+    job_backoff_max_seconds: float = 6 * 3600.0
+    # Finished jobs are pruned after these ages (discarded ones are kept longer to inspect).
+    job_completed_retention_seconds: int = 24 * 3600
+    job_discarded_retention_seconds: int = 7 * 24 * 3600
+    # Discovery: /api/v1/instance, /api/v2/instance, nodeinfo, webfinger, healthcheck.
+    # Empty short description: the description is used (as Pleroma does).
+    instance_short_description: str = ""
+    # Relative paths are joined to base_url; absolute URLs are kept.
+    instance_thumbnail: str = "/images/banner.png"
+    instance_background_image: str = "/images/banner.png"
+    instance_languages: list[str] = field(default_factory=lambda: ["en"])
+    # Nickname of the local account shown as the instance's contact (empty: none).
+    instance_contact_username: str = ""
+    # Pleroma's :instance, :healthcheck; off answers 503 with {} (Pleroma's default is off).
+    instance_healthcheck: bool = True
+    # Off: webfinger and host-meta answer 404, as Pleroma's FederatingPlug does.
+    federating: bool = True
+    # Where the server's source code is published (AGPL); shown in /api/v2/instance and
+    # nodeinfo 2.1 `software.repository`.
+    source_url: str = ""
+    allowed_post_formats: list[str] = field(
+        default_factory=lambda: ["text/plain", "text/html", "text/markdown"]
+    )
+    max_pinned_statuses: int = 1
+    # Longest media description (alt text), Pleroma's :description_limit.
+    media_description_limit: int = 5000
+    poll_max_options: int = 20
+    poll_max_option_chars: int = 200
+    poll_min_expiration: int = 0
+    poll_max_expiration: int = 365 * 24 * 3600
+    # Accounts: Pleroma's :user_name_length, and its :app_account_creation rate limit
+    # (registrations per IP per window, counted for every attempt).
+    max_display_name_length: int = 100
+    registration_rate_limit: int = 25
+    registration_rate_window: int = 1800
 
     @property
     def domain(self) -> str:
@@ -174,6 +223,11 @@ def _coerce(current, raw):
         if text in ("0", "false", "no", "off", ""):
             return False
         raise SettingsError(f"expected a boolean, got {raw!r}")
+    if isinstance(current, float):
+        try:
+            return float(raw)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"expected a number, got {raw!r}") from exc
     if isinstance(current, int):
         try:
             return int(raw)

@@ -1,5 +1,69 @@
-"""Placeholder: routes are being written."""
+"""Well-known discovery documents: nodeinfo, WebFinger and host-meta.
 
-from fastapi import APIRouter
+Other servers and crawlers read these without any credentials: nodeinfo tells them what
+software this is and which Pleroma features it has, WebFinger turns ``nick@domain`` into an
+actor URL. WebFinger and host-meta answer 404 when federation is switched off, as Pleroma's
+FederatingPlug does; nodeinfo stays up (it describes the instance, federating or not).
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from pyleroma.api.deps import get_session, get_settings
+from pyleroma.api.errors import NotFound
+from pyleroma.api.params import Params, get_params
+from pyleroma.api.responses import JSONResponse
+from pyleroma.services import instance as instance_service
+from pyleroma.services import webfinger
+from pyleroma.settings import Settings
+
+router = APIRouter(tags=["discovery"])
+
+
+def _require_federating(settings: Settings) -> None:
+    if not settings.federating:
+        raise NotFound("Not found")
+
+
+@router.get("/.well-known/nodeinfo", summary="Links to the nodeinfo documents")
+async def nodeinfo_links(settings: Settings = Depends(get_settings)):
+    return instance_service.nodeinfo_links(settings)
+
+
+@router.get("/nodeinfo/{version}.json", summary="Nodeinfo 2.0 or 2.1")
+async def nodeinfo(
+    version: str,
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    if version not in instance_service.NODEINFO_VERSIONS:
+        raise NotFound("Nodeinfo schema version not handled")
+    facts = await instance_service.gather_facts(session, settings)
+    return JSONResponse(
+        instance_service.nodeinfo(settings, facts, version),
+        media_type=instance_service.nodeinfo_content_type(version),
+    )
+
+
+@router.get("/.well-known/webfinger", summary="WebFinger (JRD, or XRD on request)")
+async def webfinger_lookup(
+    request: Request,
+    params: Params = Depends(get_params),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    _require_federating(settings)
+    nickname = webfinger.parse_resource(settings, params.str("resource"))
+    account = await webfinger.find_local_account(session, nickname)
+    if webfinger.wants_xml(request.headers.get("accept"), params.str("format")):
+        return Response(webfinger.to_xrd(settings, account), media_type=webfinger.XRD_TYPE)
+    return JSONResponse(webfinger.to_jrd(settings, account), media_type=webfinger.JRD_TYPE)
+
+
+@router.get("/.well-known/host-meta", summary="host-meta (XRD with the WebFinger template)")
+async def host_meta(settings: Settings = Depends(get_settings)):
+    _require_federating(settings)
+    return Response(webfinger.host_meta(settings), media_type=webfinger.XRD_TYPE)

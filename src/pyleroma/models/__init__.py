@@ -2,6 +2,7 @@
 
 from pyleroma.models.account import Account
 from pyleroma.models.invite import InviteToken
+from pyleroma.models.job import Job
 from pyleroma.models.oauth import OAuthApp, OAuthAuthorization, OAuthToken
 from pyleroma.models.relationship import (
     AccountNote,
@@ -20,6 +21,7 @@ __all__ = [
     "Endorsement",
     "Follow",
     "InviteToken",
+    "Job",
     "Mute",
     "OAuthApp",
     "OAuthAuthorization",

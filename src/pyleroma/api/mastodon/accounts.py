@@ -1,5 +1,154 @@
-"""Placeholder: routes are being written."""
+"""Registration and account reads: POST /api/v1/accounts, GET /api/v1/accounts/:id,
+/api/v1/accounts/lookup and /api/v1/accounts/search.
 
-from fastapi import APIRouter
+Registration takes an app's own token (client_credentials), as Pleroma does; no scope is
+required of it (Pleroma checks none; its own tests register with a ``read``-only app token).
+A user's token is refused with Pleroma's 403 "Invalid credentials".
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.convertors import Convertor, register_url_convertor
+
+from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_app
+from pyleroma.api.errors import Forbidden, Unprocessable
+from pyleroma.api.mastodon.render_accounts import account_to_api, accounts_to_api
+from pyleroma.api.oauth.render import token_to_api
+from pyleroma.api.params import Params, get_params
+from pyleroma.api.ratelimit import RateLimiter
+from pyleroma.api.responses import json_response
+from pyleroma.services import account_directory, registration
+from pyleroma.services.relationships_view import load_relationships
+from pyleroma.settings import Settings
+
+router = APIRouter(tags=["Accounts"])
+
+# Literal path segments that other routes serve under /api/v1/accounts/; an account id or
+# nickname never takes one of them (they are reserved nicknames), whatever the router order.
+RESERVED_SEGMENTS = (
+    "verify_credentials",
+    "update_credentials",
+    "relationships",
+    "search",
+    "lookup",
+    "familiar_followers",
+)
+
+
+class AccountIdentConvertor(Convertor):
+    regex = rf"(?!(?:{'|'.join(RESERVED_SEGMENTS)})$)[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("account_ident", AccountIdentConvertor())
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _registration_limiter(request: Request) -> RateLimiter:
+    state = request.app.state
+    limiter = getattr(state, "registration_limiter", None)
+    if limiter is None:
+        settings: Settings = state.settings
+        limiter = RateLimiter(settings.registration_rate_limit, settings.registration_rate_window)
+        state.registration_limiter = limiter
+    return limiter
+
+
+@router.post("/api/v1/accounts")
+async def register_account(
+    request: Request,
+    params: Params = Depends(get_params),
+    auth: AuthContext = Depends(require_app()),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """Register; answers a token for the calling app, or why the account must wait."""
+    if auth.account is not None:
+        raise Forbidden("Invalid credentials")
+    limiter = _registration_limiter(request)
+    limiter.check(request)
+    limiter.hit(request)
+    reg = registration.RegistrationRequest(
+        username=params.str("username"),
+        password=params.str("password"),
+        email=params.str("email"),
+        agreement=params.bool("agreement"),
+        reason=params.str("reason"),
+        invite_token=params.str("token"),
+        display_name=params.str("fullname") or params.str("display_name"),
+        bio=params.str("bio"),
+    )
+    params.str("locale")  # accepted for Mastodon compatibility; must be a string
+    done = await registration.register(session, settings, auth.app, reg)
+    if done.issued is None:
+        return json_response({"identifier": done.identifier, "message": done.message})
+    return json_response(token_to_api(done.issued), headers=NO_STORE)
+
+
+@router.get("/api/v1/accounts/lookup")
+async def lookup_account(
+    params: Params = Depends(get_params),
+    auth: AuthContext | None = Depends(optional_user("read:accounts")),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """An account by ``acct`` handle: ``nick``, ``nick@this.domain`` or ``nick@remote``."""
+    acct = params.str("acct")
+    if not acct:
+        raise Unprocessable("acct: can't be blank")
+    viewer = auth.account if auth else None
+    account = await account_directory.lookup_account(session, settings, acct, viewer)
+    return account_to_api(settings, account, viewer)
+
+
+@router.get("/api/v1/accounts/search")
+async def search_accounts(
+    params: Params = Depends(get_params),
+    auth: AuthContext | None = Depends(optional_user("read:accounts", "read:search")),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """Prefix search on nickname and display name (Pleroma-FE's mention autocomplete)."""
+    query = params.str("q")
+    if query is None:
+        raise Unprocessable("q: can't be blank")
+    limit = params.int(
+        "limit",
+        account_directory.SEARCH_LIMIT,
+        min=1,
+        max=account_directory.SEARCH_LIMIT,
+        clamp=True,
+    )
+    offset = params.int("offset", 0, min=0)
+    params.bool("resolve")  # no remote lookups yet; the flag is only validated
+    following = params.bool("following", False)
+    viewer = auth.account if auth else None
+    found = await account_directory.search_accounts(
+        session, settings, query, viewer, limit=limit, offset=offset, following=following
+    )
+    return await accounts_to_api(session, settings, found, viewer)
+
+
+@router.get("/api/v1/accounts/{ident:account_ident}")
+async def show_account(
+    ident: str,
+    params: Params = Depends(get_params),
+    auth: AuthContext | None = Depends(optional_user("read:accounts")),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """An account by id or nickname (local ``nick`` or remote ``nick@domain``)."""
+    viewer = auth.account if auth else None
+    account = await account_directory.show_account(session, settings, ident, viewer)
+    relationship = None
+    if viewer is not None and params.bool("with_relationships", False):
+        relationship = (await load_relationships(session, viewer.id, [account])).get(account.id)
+    return account_to_api(settings, account, viewer, relationship)

@@ -1,5 +1,40 @@
-"""Placeholder: routes are being written."""
+"""The logged-in user's own account: GET verify_credentials and PATCH update_credentials.
 
-from fastapi import APIRouter
+Both answer the CredentialAccount (``source``, the Pleroma settings store, notification
+settings and the other owner-only keys), which Pleroma-FE and megalodon read at start-up.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
+from pyleroma.api.mastodon.render_accounts import credential_account_to_api
+from pyleroma.api.params import Params, get_params
+from pyleroma.services import profile
+from pyleroma.settings import Settings
+
+router = APIRouter(tags=["Account credentials"])
+
+
+@router.get("/api/v1/accounts/verify_credentials")
+async def verify_credentials(
+    auth: AuthContext = Depends(require_user("read:accounts")),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    return await credential_account_to_api(session, settings, auth.user)
+
+
+@router.patch("/api/v1/accounts/update_credentials")
+async def update_credentials(
+    params: Params = Depends(get_params),
+    auth: AuthContext = Depends(require_user("write:accounts")),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """Update profile and preferences; every parameter is optional (see docs/api/accounts.md)."""
+    update = await profile.check_profile_update(session, settings, auth.user, params)
+    account = await profile.update_profile(session, settings, auth.user, update)
+    return await credential_account_to_api(session, settings, account)

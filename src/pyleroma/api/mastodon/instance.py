@@ -1,5 +1,44 @@
-"""Placeholder: routes are being written."""
+"""GET /api/v1/instance, /api/v2/instance and /api/v1/instance/peers: public, no token.
 
-from fastapi import APIRouter
+Clients read these before login to learn the server's limits and which Pleroma features it
+has; the documents are built in services/instance.py so they never disagree with nodeinfo.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.api.deps import get_session, get_settings
+from pyleroma.api.mastodon.render_accounts import account_to_api
+from pyleroma.services import instance as instance_service
+from pyleroma.settings import Settings
+
+router = APIRouter(tags=["instance"])
+
+
+async def _facts_and_contact(session: AsyncSession, settings: Settings):
+    facts = await instance_service.gather_facts(session, settings)
+    contact = account_to_api(settings, facts.contact) if facts.contact is not None else None
+    return facts, contact
+
+
+@router.get("/api/v1/instance", summary="Instance information (Mastodon v1 + Pleroma)")
+async def instance_v1(
+    session: AsyncSession = Depends(get_session), settings: Settings = Depends(get_settings)
+):
+    facts, contact = await _facts_and_contact(session, settings)
+    return instance_service.instance_v1(settings, facts, contact)
+
+
+@router.get("/api/v2/instance", summary="Instance information (Mastodon v2 + Pleroma)")
+async def instance_v2(
+    session: AsyncSession = Depends(get_session), settings: Settings = Depends(get_settings)
+):
+    facts, contact = await _facts_and_contact(session, settings)
+    return instance_service.instance_v2(settings, facts, contact)
+
+
+@router.get("/api/v1/instance/peers", summary="Domains this instance knows accounts of")
+async def instance_peers(session: AsyncSession = Depends(get_session)):
+    return await instance_service.known_domains(session)

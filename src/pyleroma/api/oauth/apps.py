@@ -1,5 +1,44 @@
-"""Placeholder: routes are being written."""
+"""POST /api/v1/apps (register a client) and GET /api/v1/apps/verify_credentials."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.api.deps import AuthContext, authenticate, get_session, require_app
+from pyleroma.api.errors import ApiError
+from pyleroma.api.oauth.render import app_public_to_api, app_to_api
+from pyleroma.api.params import Params, get_params
+from pyleroma.services import oauth
+
+router = APIRouter(tags=["Applications"])
+
+
+@router.post("/api/v1/apps")
+async def create_app(
+    request: Request,
+    params: Params = Depends(get_params),
+    session: AsyncSession = Depends(get_session),
+):
+    """Anyone may register an app. A request that also carries a valid user token records
+    that user as the app's owner (as Pleroma does); a bad token is ignored here, since
+    registering needs no authentication at all."""
+    app_request = oauth.check_app_request(
+        params.raw("client_name"),
+        params.raw("redirect_uris"),
+        params.raw("scopes", params.raw("scope")),
+        params.raw("website"),
+    )
+    try:
+        context = await authenticate(request, session)
+    except ApiError:
+        context = None
+    owner_id = context.account.id if context and context.account else None
+    app = await oauth.create_app(session, app_request, owner_id)
+    return app_to_api(app)
+
+
+@router.get("/api/v1/apps/verify_credentials")
+async def verify_credentials(context: AuthContext = Depends(require_app())):
+    """Any token works, an app's own (client_credentials) included."""
+    return app_public_to_api(context.app)

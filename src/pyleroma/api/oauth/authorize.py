@@ -1,5 +1,188 @@
-"""Placeholder: routes are being written."""
+"""GET /oauth/authorize (the login form) and POST /oauth/authorize (log in, issue a code).
 
-from fastapi import APIRouter
+The form posts ``authorization[...]`` fields as Pleroma's does; flat names work as well.
+A successful login redirects to the client's redirect URI with ``code`` and ``state`` (or
+shows the code for ``urn:ietf:wg:oauth:2.0:oob``) and sets the ``_pleroma_key`` cookie to a
+session token, so the next authorization in this browser is one click ("Authorize as @x").
+That one click is a POST carrying the cookie; the cookie is ``SameSite=Lax``, so another
+site cannot make the browser send it with a cross-site POST, and the page cannot be framed.
 
-router = APIRouter()
+Errors about the client itself (unknown ``client_id``, unlisted ``redirect_uri``) are an
+error page and never a redirect, so the server cannot be used as an open redirector.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import RedirectResponse, Response
+
+from pyleroma.api.deps import SESSION_COOKIE, get_session, get_settings
+from pyleroma.api.errors import ApiError, BadRequest, RateLimited, error_response
+from pyleroma.api.oauth.credentials import check_password_login, wants_json
+from pyleroma.api.oauth.pages import AuthorizeForm, authorize_page, error_page, oob_page
+from pyleroma.api.oauth.scopes import within
+from pyleroma.api.params import Params, get_params, parse_bool
+from pyleroma.models import Account, OAuthApp
+from pyleroma.services import oauth
+from pyleroma.settings import Settings
+
+router = APIRouter(tags=["OAuth"])
+
+INVALID_LOGIN = "Invalid Username/Password"
+
+
+def _auth_params(params: Params) -> dict:
+    """Flat parameters, overridden by the ``authorization[...]`` ones the form posts."""
+    data = {k: v for k, v in params.data.items() if k != "authorization"}
+    nested = params.raw("authorization")
+    if isinstance(nested, dict):
+        data.update(nested)
+    return data
+
+
+def _text(data: dict, key: str) -> str | None:
+    value = data.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise BadRequest(f"{key}: must be a string")
+
+
+def _fail(
+    request: Request, settings: Settings, message: str, status: int, headers: dict | None = None
+) -> Response:
+    if wants_json(request):
+        return error_response(status, message, headers)
+    return error_page(settings, message, status, headers)
+
+
+def _check_request(app: OAuthApp, data: dict) -> tuple[str, tuple[str | None, str | None]]:
+    """The redirect URI and PKCE challenge of an authorization request (400 when bad)."""
+    _text(data, "state")
+    response_type = _text(data, "response_type")
+    if response_type not in (None, "", "code"):
+        raise BadRequest("Unsupported response_type: only code is supported")
+    redirect_uri = oauth.check_redirect_uri(app, _text(data, "redirect_uri"))
+    pkce = oauth.check_pkce(
+        _text(data, "code_challenge"), _text(data, "code_challenge_method") or None
+    )
+    return redirect_uri, pkce
+
+
+def _form(app: OAuthApp, data: dict, redirect_uri, pkce, scopes: list[str] | None) -> AuthorizeForm:
+    name = data.get("name")
+    return AuthorizeForm(
+        client_id=app.client_id,
+        redirect_uri=redirect_uri,
+        scopes=list(app.scopes) if scopes is None else scopes,
+        state=_text(data, "state"),
+        response_type=_text(data, "response_type") or "code",
+        code_challenge=pkce[0],
+        code_challenge_method=pkce[1],
+        name=name if isinstance(name, str) else "",
+    )
+
+
+@router.get("/oauth/authorize")
+async def authorize_form(
+    request: Request,
+    params: Params = Depends(get_params),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    data = _auth_params(params)
+    try:
+        app = await oauth.find_app(session, _text(data, "client_id"))
+        if app is None:
+            raise BadRequest("Unknown client_id")
+        redirect_uri, pkce = _check_request(app, data)
+        requested = oauth.requested_scopes(data.get("scope", data.get("scopes")))
+        scopes = requested or list(app.scopes)
+        if len(within(scopes, app.scopes)) != len(scopes):
+            raise oauth.ScopeRefused()
+        force_login = parse_bool(data.get("force_login") or False, "force_login")
+    except ApiError as exc:
+        return _fail(request, settings, exc.message, exc.status)
+    account = None
+    if not force_login:
+        account = await oauth.find_session_account(session, request.cookies.get(SESSION_COOKIE))
+    form = _form(app, data, redirect_uri, pkce, scopes)
+    return authorize_page(settings, app, form, session_account=account)
+
+
+def _redirect_with(uri: str, values: dict[str, str | None]) -> str:
+    parts = urlsplit(uri)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    query += [(k, v) for k, v in values.items() if v is not None]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+@router.post("/oauth/authorize")
+async def create_authorization(
+    request: Request,
+    params: Params = Depends(get_params),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    data = _auth_params(params)
+    try:
+        app = await oauth.find_app(session, _text(data, "client_id"))
+        if app is None:
+            raise BadRequest("Unknown client_id")
+        redirect_uri, pkce = _check_request(app, data)
+    except ApiError as exc:
+        return _fail(request, settings, exc.message, exc.status)
+    cookie_account = await oauth.find_session_account(session, request.cookies.get(SESSION_COOKIE))
+
+    def refuse(message: str, status: int, scopes=None) -> Response:
+        """Show the form again, with the client's details kept and the reason on top."""
+        if wants_json(request):
+            return error_response(status, message)
+        form = _form(app, data, redirect_uri, pkce, scopes)
+        return authorize_page(settings, app, form, cookie_account, message, status)
+
+    try:
+        requested = oauth.requested_scopes(data.get("scope", data.get("scopes")))
+    except oauth.ScopeRefused as exc:
+        return refuse(exc.message, 401)
+    name, password = data.get("name"), data.get("password")
+    try:
+        account: Account
+        if name or password:
+            account = await check_password_login(request, session, name, password)
+        elif cookie_account is not None:
+            account = cookie_account
+        else:
+            raise oauth.InvalidGrant()
+    except RateLimited as exc:
+        return _fail(request, settings, exc.message, exc.status, exc.headers)
+    except oauth.InvalidGrant:
+        return refuse(INVALID_LOGIN, 401, requested)
+    new_session = cookie_account is None or cookie_account.id != account.id
+    try:
+        result = await oauth.authorize(
+            session, settings, app, account, requested, redirect_uri, pkce, new_session=new_session
+        )
+    except oauth.LoginRefused as exc:
+        return refuse(exc.message, 403, requested)
+    except oauth.ScopeRefused as exc:
+        return refuse(exc.message, 401, requested)
+
+    if redirect_uri == oauth.OOB_REDIRECT_URI:
+        response: Response = oob_page(settings, app, result.code)
+    else:
+        url = _redirect_with(redirect_uri, {"code": result.code, "state": _text(data, "state")})
+        response = RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
+    if result.session_token:
+        response.set_cookie(
+            SESSION_COOKIE,
+            result.session_token,
+            max_age=settings.access_token_ttl,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=settings.base_url.startswith("https://"),
+        )
+    return response

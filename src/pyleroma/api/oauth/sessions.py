@@ -1,5 +1,36 @@
-"""Placeholder: routes are being written."""
+"""GET /api/oauth_tokens and DELETE /api/oauth_tokens/:id: the user's own sessions.
 
-from fastapi import APIRouter
+As in Pleroma these need an authenticated user but no particular scope (Pleroma skips its
+scope check for them): any token, the ``_pleroma_key`` cookie or HTTP Basic will do.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.api.deps import AuthContext, get_session, require_user
+from pyleroma.api.oauth.render import session_to_api
+from pyleroma.services import oauth
+
+router = APIRouter(tags=["OAuth"])
+
+
+@router.get("/api/oauth_tokens")
+async def list_tokens(
+    context: AuthContext = Depends(require_user()),
+    session: AsyncSession = Depends(get_session),
+):
+    tokens = await oauth.list_user_tokens(session, context.user)
+    return [session_to_api(token) for token in tokens]
+
+
+@router.delete("/api/oauth_tokens/{token_id}")
+async def revoke_token(
+    token_id: str,
+    context: AuthContext = Depends(require_user()),
+    session: AsyncSession = Depends(get_session),
+):
+    """Revoking ends the session at once; someone else's token id is a 404."""
+    await oauth.delete_user_token(session, context.user, token_id)
+    return {}

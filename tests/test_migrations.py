@@ -1,0 +1,234 @@
+"""The migrations build exactly the schema the models describe, on SQLite and PostgreSQL.
+
+If test_upgrade_to_head_matches_the_models fails after a model change, regenerate the
+migration: ``./scripts/make-migration "what changed"`` (or ``--replace-initial`` before the
+first release).
+"""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from pyleroma.db import migrate
+from pyleroma.db.base import Base
+from pyleroma.db.engine import make_engine
+from pyleroma.settings import Settings
+from tests.scratch_db import async_scratch_database
+
+
+@pytest.fixture
+async def settings(tmp_path):
+    async with async_scratch_database("migrations") as url:
+        yield Settings(data_dir=tmp_path / "data", database_url=url)
+
+
+async def _inspect(settings: Settings, work):
+    engine = make_engine(settings.effective_database_url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(work)
+    finally:
+        await engine.dispose()
+
+
+def _schema_differences(connection) -> list:
+    with warnings.catch_warnings():
+        # SQLite cannot reflect expression indexes; _sqlite_index_names covers them by name.
+        warnings.filterwarnings("ignore", message=migrate.EXPRESSION_INDEX_WARNING)
+        warnings.filterwarnings("ignore", message=".*expression-based index")
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+
+def _sqlite_index_names(connection) -> set[str]:
+    rows = connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%'"
+    )
+    return {row[0] for row in rows}
+
+
+def _all_revisions() -> list[str]:
+    scripts = migrate.script_directory()
+    return [s.revision for s in reversed(list(scripts.walk_revisions()))]
+
+
+async def test_upgrade_to_head_matches_the_models(settings):
+    report = await migrate.upgrade(settings)
+
+    assert report.before is None
+    assert report.after == migrate.head_revision()
+    assert [r.id for r in report.applied] == _all_revisions()
+    assert report.created_database == settings.is_sqlite
+    differences = await _inspect(settings, _schema_differences)
+    assert differences == [], (
+        f"the models and the migrations differ; run ./scripts/make-migration: {differences}"
+    )
+    if settings.is_sqlite:
+        expected = {i.name for t in Base.metadata.sorted_tables for i in t.indexes}
+        assert await _inspect(settings, _sqlite_index_names) == expected
+
+
+async def test_upgrade_twice_changes_nothing(settings):
+    await migrate.upgrade(settings)
+
+    again = await migrate.upgrade(settings)
+
+    assert again.before == again.after == migrate.head_revision()
+    assert again.applied == [] and not again.created_database
+
+
+async def test_downgrade_to_base_removes_every_table_and_upgrades_again(settings):
+    await migrate.upgrade(settings)
+
+    report = await migrate.downgrade(settings, "base")
+
+    assert report.after is None
+    assert [r.id for r in report.applied] == list(reversed(_all_revisions()))
+    tables = await _inspect(settings, lambda conn: set(inspect(conn).get_table_names()))
+    assert tables <= {"alembic_version"}
+    assert await migrate.current_revision(settings) is None
+
+    await migrate.upgrade(settings)
+    assert await migrate.current_revision(settings) == migrate.head_revision()
+    assert await _inspect(settings, _schema_differences) == []
+
+
+async def test_ensure_migrated_explains_what_to_do(settings):
+    with pytest.raises(migrate.MigrationError, match="pyleroma migrate"):
+        await migrate.ensure_migrated(settings)
+    if settings.is_sqlite:
+        # Checking must not create the database as a side effect.
+        assert not settings.database_file.exists()
+
+    await migrate.upgrade(settings)
+    await migrate.ensure_migrated(settings)
+
+
+async def test_downgrade_of_missing_sqlite_database_is_an_error(tmp_path):
+    settings = Settings(data_dir=tmp_path / "nothing-here")
+
+    with pytest.raises(migrate.MigrationError, match="no database"):
+        await migrate.downgrade(settings)
+
+
+async def test_sqlite_migrations_keep_foreign_keys_on_for_the_app(tmp_path):
+    """Migrations switch foreign keys off on their own connection only."""
+    settings = Settings(data_dir=tmp_path / "data")
+    await migrate.upgrade(settings)
+
+    def pragma(conn):
+        return conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
+
+    assert await _inspect(settings, pragma) == 1
+
+
+@pytest.fixture
+def migrations_copy(tmp_path, monkeypatch) -> Path:
+    """A copy of the migrations directory for make-migration to write into."""
+    copy = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", copy)
+    monkeypatch.setattr(migrate, "VERSIONS_DIR", copy / "versions")
+    return copy
+
+
+def test_make_migration_writes_nothing_when_models_and_migrations_agree(migrations_copy):
+    before = sorted(p.name for p in (migrations_copy / "versions").glob("*.py"))
+
+    assert migrate.generate_revision("no changes") is None
+
+    assert sorted(p.name for p in (migrations_copy / "versions").glob("*.py")) == before
+
+
+def test_make_migration_replace_initial_is_reproducible(migrations_copy):
+    """Regenerating 0001 from the models gives back the committed file, byte for byte."""
+    committed = (migrate.VERSIONS_DIR / "0001_initial.py").read_text()
+
+    path = migrate.generate_revision("ignored", replace_initial=True)
+
+    assert path == migrations_copy / "versions" / "0001_initial.py"
+    assert [p.name for p in (migrations_copy / "versions").glob("*.py")] == ["0001_initial.py"]
+    if shutil.which("ruff") or (Path(migrate.sys.executable).parent / "ruff").exists():
+        assert path.read_text() == committed
+
+
+REBUILD_ACCOUNTS = '''"""rebuild accounts"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9001"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("accounts", recreate="always") as batch_op:
+        batch_op.alter_column("display_name", type_=sa.String(300))
+    {extra}
+
+
+def downgrade():
+    with op.batch_alter_table("accounts", recreate="always") as batch_op:
+        batch_op.alter_column("display_name", type_=sa.String(255))
+'''
+
+
+async def _two_accounts_following(settings: Settings) -> None:
+    from pyleroma.db.engine import make_sessionmaker
+    from pyleroma.models import Follow
+    from pyleroma.services.accounts import create_local_account
+    from pyleroma.services.secrets import configure_hashing
+
+    configure_hashing(1, 1024)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            alice = await create_local_account(
+                session, settings, "alice", "a@example.com", "password1!"
+            )
+            bob = await create_local_account(
+                session, settings, "bob", "b@example.com", "password1!"
+            )
+            session.add(Follow(follower_id=alice.id, followed_id=bob.id))
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+def _count(table: str):
+    return lambda conn: conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
+
+
+@pytest.mark.parametrize("drops_index", [False, True])
+async def test_sqlite_table_rebuild_keeps_rows_and_expression_indexes(
+    tmp_path, migrations_copy, drops_index
+):
+    """A batch rebuild of `accounts` must not cascade-delete rows or lose lower(...) indexes."""
+    settings = Settings(data_dir=tmp_path / "data")
+    head = migrate.head_revision()
+    await migrate.upgrade(settings)
+    await _two_accounts_following(settings)
+    extra = 'op.drop_index("ix_accounts_display_name_lower", table_name="accounts")'
+    (migrations_copy / "versions" / "9001_rebuild_accounts.py").write_text(
+        REBUILD_ACCOUNTS.format(head=head, extra=extra if drops_index else "")
+    )
+
+    report = await migrate.upgrade(settings)
+
+    assert [r.id for r in report.applied] == ["9001"]
+    assert await _inspect(settings, _count("accounts")) == 2
+    assert await _inspect(settings, _count("follows")) == 1
+    indexes = await _inspect(settings, _sqlite_index_names)
+    assert ("ix_accounts_display_name_lower" in indexes) is not drops_index
+    assert "ix_accounts_domain" in indexes
+    await migrate.downgrade(settings, head)
+    assert await _inspect(settings, _count("follows")) == 1
