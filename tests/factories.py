@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from pyleroma.db.base import utcnow
 from pyleroma.db.ids import new_id
-from pyleroma.models import Account, OAuthApp, OAuthToken
+from pyleroma.models import Account, OAuthApp, OAuthToken, Status
 from pyleroma.services.accounts import create_local_account
 from pyleroma.services.secrets import digest, new_secret
 
@@ -107,6 +107,17 @@ class Factory:
             )
             await session.commit()
         return secret
+
+    async def status(self, author: Account, text: str = "hello", **draft) -> Status:
+        """Post a status through the posting service (as the API does) and commit it."""
+        from pyleroma.services.posting import StatusDraft, post_status
+
+        async with self.app.state.sessionmaker() as session:
+            author = await session.get(Account, author.id)
+            draft = StatusDraft(text=text, **draft)
+            status = await post_status(session, self.settings, author, draft)
+            await session.commit()
+            return status
 
     async def user(
         self, nickname: str | None = None, scopes: list[str] | None = None, **fields

@@ -1,8 +1,10 @@
 """SQLAlchemy tables, one module per aggregate; importing this package registers them all."""
 
 from pyleroma.models.account import Account
+from pyleroma.models.interaction import Bookmark, Favourite, PollVote, StatusPin, ThreadMute
 from pyleroma.models.invite import InviteToken
 from pyleroma.models.job import Job
+from pyleroma.models.media import MediaAttachment, Poll, ScheduledStatus
 from pyleroma.models.oauth import OAuthApp, OAuthAuthorization, OAuthToken
 from pyleroma.models.relationship import (
     AccountNote,
@@ -12,8 +14,44 @@ from pyleroma.models.relationship import (
     Follow,
     Mute,
 )
+from pyleroma.models.status import (
+    Hashtag,
+    IdempotencyKey,
+    Status,
+    StatusEdit,
+    StatusMention,
+    StatusTag,
+)
+from pyleroma.models.timeline import (
+    Conversation,
+    ConversationParticipation,
+    HomeTimelineEntry,
+    List,
+    ListAccount,
+    Notification,
+)
 
 __all__ = [
+    "Bookmark",
+    "Conversation",
+    "ConversationParticipation",
+    "Favourite",
+    "Hashtag",
+    "HomeTimelineEntry",
+    "IdempotencyKey",
+    "List",
+    "ListAccount",
+    "MediaAttachment",
+    "Notification",
+    "Poll",
+    "PollVote",
+    "ScheduledStatus",
+    "Status",
+    "StatusEdit",
+    "StatusMention",
+    "StatusPin",
+    "StatusTag",
+    "ThreadMute",
     "Account",
     "AccountNote",
     "Block",

@@ -366,3 +366,19 @@ async def format_field_value(session: AsyncSession, settings: Settings, value: s
     result = linkify_html(settings, value, mentions)
     result.html = sanitize_links_only(result.html)
     return result
+
+
+_BLOCK_BREAK_RE = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>", re.IGNORECASE)
+_ANY_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def html_to_text(content: str) -> str:
+    """Plain text of rendered HTML (Pleroma's ``content["text/plain"]``): line breaks and
+    paragraph breaks become newlines, other tags go, entities are decoded."""
+    import html as html_module
+
+    if not content:
+        return ""
+    text = _BLOCK_BREAK_RE.sub("\n", content)
+    text = _ANY_TAG_RE.sub("", text)
+    return html_module.unescape(text)

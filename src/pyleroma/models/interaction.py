@@ -1,0 +1,83 @@
+"""What accounts do to statuses: favourites, bookmarks, pins, thread mutes, poll votes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pyleroma.db.base import Base, created_column, id_column
+
+
+def _fk(table: str):
+    return mapped_column(BigInteger, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=False)
+
+
+class Favourite(Base):
+    __tablename__ = "favourites"
+
+    id: Mapped[int] = id_column()
+    account_id: Mapped[int] = _fk("accounts")
+    status_id: Mapped[int] = _fk("statuses")
+    created_at: Mapped[dt.datetime] = created_column()
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "status_id"),
+        Index("ix_favourites_status_id", "status_id"),
+        Index("ix_favourites_account_id_id", "account_id", "id"),
+    )
+
+
+class Bookmark(Base):
+    __tablename__ = "bookmarks"
+
+    id: Mapped[int] = id_column()
+    account_id: Mapped[int] = _fk("accounts")
+    status_id: Mapped[int] = _fk("statuses")
+    created_at: Mapped[dt.datetime] = created_column()
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "status_id"),
+        Index("ix_bookmarks_status_id", "status_id"),
+        Index("ix_bookmarks_account_id_id", "account_id", "id"),
+    )
+
+
+class StatusPin(Base):
+    __tablename__ = "status_pins"
+
+    id: Mapped[int] = id_column()
+    account_id: Mapped[int] = _fk("accounts")
+    status_id: Mapped[int] = _fk("statuses")
+    created_at: Mapped[dt.datetime] = created_column()
+
+    __table_args__ = (UniqueConstraint("account_id", "status_id"),)
+
+
+class ThreadMute(Base):
+    """An account muted a thread (conversation): no notifications, hidden from timelines."""
+
+    __tablename__ = "thread_mutes"
+
+    id: Mapped[int] = id_column()
+    account_id: Mapped[int] = _fk("accounts")
+    conversation_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[dt.datetime] = created_column()
+
+    __table_args__ = (UniqueConstraint("account_id", "conversation_id"),)
+
+
+class PollVote(Base):
+    __tablename__ = "poll_votes"
+
+    id: Mapped[int] = id_column()
+    poll_id: Mapped[int] = _fk("polls")
+    account_id: Mapped[int] = _fk("accounts")
+    choice: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[dt.datetime] = created_column()
+
+    __table_args__ = (
+        UniqueConstraint("poll_id", "account_id", "choice"),
+        Index("ix_poll_votes_account_id", "account_id"),
+    )

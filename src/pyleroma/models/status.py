@@ -1,0 +1,161 @@
+"""Statuses and what hangs off them: mentions, hashtags, edits, idempotency keys.
+
+A boost (reblog) is a Status row of its own whose ``reblog_of_id`` points at the original, as
+in Mastodon: it has its own id, so timelines and pagination treat it like any entry.
+``conversation_id`` is the thread (Pleroma's ``context``): the root's id, inherited by replies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pyleroma.db.base import Base, created_column, id_column
+
+VISIBILITIES = ("public", "unlisted", "private", "direct", "local")
+
+
+class Status(Base):
+    __tablename__ = "statuses"
+
+    id: Mapped[int] = id_column()
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    # ActivityPub object id; None for local statuses (derived from base_url and id).
+    uri: Mapped[str | None] = mapped_column(String(2048), unique=True)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    local: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    visibility: Mapped[str] = mapped_column(String(16), default="public", nullable=False)
+    content_type: Mapped[str] = mapped_column(String(32), default="text/plain", nullable=False)
+    source: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    content: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    spoiler_text: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    language: Mapped[str | None] = mapped_column(String(16))
+    # No foreign keys on reply/quote links: the parent may be deleted and the link kept
+    # (Mastodon keeps in_reply_to_id; Pleroma renders a ghost).
+    in_reply_to_id: Mapped[int | None] = mapped_column(BigInteger)
+    in_reply_to_account_id: Mapped[int | None] = mapped_column(BigInteger)
+    conversation_id: Mapped[int | None] = mapped_column(BigInteger)
+    reblog_of_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("statuses.id", ondelete="CASCADE")
+    )
+    quote_id: Mapped[int | None] = mapped_column(BigInteger)
+    application_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("oauth_apps.id", ondelete="SET NULL")
+    )
+    # The Pleroma direct conversation (participations) a direct status belongs to.
+    direct_conversation_id: Mapped[int | None] = mapped_column(BigInteger)
+    has_media: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    has_poll: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    edited_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    replies_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    reblogs_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    favourites_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    quotes_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    created_at: Mapped[dt.datetime] = created_column()
+
+    __table_args__ = (
+        Index("ix_statuses_account_id_id", "account_id", "id"),
+        Index("ix_statuses_conversation_id", "conversation_id"),
+        Index("ix_statuses_in_reply_to_id", "in_reply_to_id"),
+        Index("ix_statuses_reblog_of_id", "reblog_of_id"),
+        Index("ix_statuses_quote_id", "quote_id"),
+        # Public timelines: newest public/local posts, optionally local-only.
+        Index("ix_statuses_visibility_local_id", "visibility", "local", "id"),
+        Index("ix_statuses_expires_at", "expires_at"),
+    )
+
+
+class StatusMention(Base):
+    """An account a status mentions or explicitly addresses (its recipients besides followers).
+
+    For private and direct statuses these rows decide who may see them.
+    """
+
+    __tablename__ = "status_mentions"
+
+    status_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Silent recipients (e.g. a conversation's participants) are addressed, not rendered.
+    silent: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+
+    __table_args__ = (Index("ix_status_mentions_account_id_status_id", "account_id", "status_id"),)
+
+
+class Hashtag(Base):
+    __tablename__ = "hashtags"
+
+    id: Mapped[int] = id_column()
+    # Lower-cased; the display form comes from the status text.
+    name: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
+    created_at: Mapped[dt.datetime] = created_column()
+
+
+class StatusTag(Base):
+    __tablename__ = "status_tags"
+
+    status_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"), primary_key=True
+    )
+    hashtag_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("hashtags.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    __table_args__ = (Index("ix_status_tags_hashtag_id_status_id", "hashtag_id", "status_id"),)
+
+
+class StatusEdit(Base):
+    """A past version of an edited status (the current version lives on the status)."""
+
+    __tablename__ = "status_edits"
+
+    id: Mapped[int] = id_column()
+    status_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"), nullable=False
+    )
+    content: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    source: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    content_type: Mapped[str] = mapped_column(String(32), default="text/plain", nullable=False)
+    spoiler_text: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    media_ids: Mapped[list] = mapped_column(default=list, nullable=False)
+    poll_options: Mapped[list | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = created_column()
+
+    __table_args__ = (Index("ix_status_edits_status_id", "status_id"),)
+
+
+class IdempotencyKey(Base):
+    """Idempotency-Key of POST /api/v1/statuses: the same key gives back the same status."""
+
+    __tablename__ = "idempotency_keys"
+
+    id: Mapped[int] = id_column()
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    key: Mapped[str] = mapped_column(String(255), nullable=False)
+    status_id: Mapped[int | None] = mapped_column(BigInteger)
+    scheduled_status_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = created_column()
+
+    __table_args__ = (UniqueConstraint("account_id", "key"),)

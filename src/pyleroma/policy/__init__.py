@@ -1,0 +1,1 @@
+"""Who may see what: one module decides, and every read path asks it."""

@@ -1,0 +1,145 @@
+"""Status visibility, decided in one place, as a Python predicate and as an SQL filter.
+
+The rule (Pleroma's and Mastodon's):
+- ``public``, ``unlisted``: anyone. ``local`` (Pleroma's local-only): anyone asking this
+  server (it is never federated); anonymous viewers unless profiles are restricted.
+- ``private`` (followers-only): the author, accepted followers, and accounts it mentions.
+- ``direct``: the author and the accounts it mentions (addresses).
+- Whatever the visibility, an author who blocks the viewer hides their statuses from them,
+  and a deactivated author's statuses are hidden from everyone but the author.
+- A reblog is visible when the reblog row is visible and so is the original.
+
+``visible_filter`` is the same rule as an SQL condition on ``Status``, so timelines, threads,
+search and single reads all agree. ``not_muted_filter`` and ``not_blocked_filter`` are the
+timeline-level filters (mutes and blocks either way hide posts from lists of posts, but a
+muted account's post is still readable by id).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from pyleroma.db.base import utcnow
+from pyleroma.models import (
+    Account,
+    Block,
+    DomainBlock,
+    Follow,
+    Mute,
+    Status,
+    StatusMention,
+    ThreadMute,
+)
+from pyleroma.models.relationship import FOLLOW_ACCEPTED
+
+OPEN_VISIBILITIES = ("public", "unlisted", "local")
+
+
+def _follows(viewer_id: int, author_column):
+    return exists().where(
+        Follow.follower_id == viewer_id,
+        Follow.followed_id == author_column,
+        Follow.state == FOLLOW_ACCEPTED,
+    )
+
+
+def _mentioned(viewer_id: int, status_column):
+    return exists().where(
+        StatusMention.status_id == status_column, StatusMention.account_id == viewer_id
+    )
+
+
+def _author_blocks(viewer_id: int, author_column):
+    return exists().where(Block.account_id == author_column, Block.target_id == viewer_id)
+
+
+def addressing_filter(viewer_id: int | None, status=Status):
+    """Visibility by addressing alone (no block check), for ``status`` (an alias or Status)."""
+    if viewer_id is None:
+        return status.visibility.in_(OPEN_VISIBILITIES)
+    return or_(
+        status.visibility.in_(OPEN_VISIBILITIES),
+        status.account_id == viewer_id,
+        and_(
+            status.visibility == "private",
+            or_(_follows(viewer_id, status.account_id), _mentioned(viewer_id, status.id)),
+        ),
+        and_(status.visibility == "direct", _mentioned(viewer_id, status.id)),
+    )
+
+
+def visible_filter(viewer_id: int | None, status=Status):
+    """The full visibility rule as SQL for ``status``; reblogs also need their original."""
+    author_active = exists().where(Account.id == status.account_id, Account.is_active.is_(True))
+    own = addressing_filter(viewer_id, status)
+    if viewer_id is not None:
+        own = and_(own, ~_author_blocks(viewer_id, status.account_id))
+        author_active = or_(status.account_id == viewer_id, author_active)
+    original = aliased(Status)
+    original_ok = or_(
+        status.reblog_of_id.is_(None),
+        exists()
+        .where(original.id == status.reblog_of_id)
+        .where(addressing_filter(viewer_id, original))
+        .where(true() if viewer_id is None else ~_author_blocks(viewer_id, original.account_id)),
+    )
+    return and_(own, author_active, original_ok)
+
+
+def not_blocked_filter(viewer_id: int | None, status=Status):
+    """Hide statuses by accounts the viewer blocks or that block the viewer (timelines)."""
+    if viewer_id is None:
+        return true()
+    return and_(
+        ~exists().where(Block.account_id == viewer_id, Block.target_id == status.account_id),
+        ~exists().where(Block.account_id == status.account_id, Block.target_id == viewer_id),
+        ~exists()
+        .where(Account.id == status.account_id, Account.domain.is_not(None))
+        .where(
+            exists().where(
+                DomainBlock.account_id == viewer_id, DomainBlock.domain == Account.domain
+            )
+        ),
+    )
+
+
+def not_muted_filter(viewer_id: int | None, status=Status):
+    """Hide statuses by muted accounts and from muted threads (timelines, not single reads)."""
+    if viewer_id is None:
+        return true()
+    now = utcnow()
+    return and_(
+        ~exists().where(
+            Mute.account_id == viewer_id,
+            Mute.target_id == status.account_id,
+            or_(Mute.expires_at.is_(None), Mute.expires_at > now),
+        ),
+        or_(
+            status.conversation_id.is_(None),
+            ~exists().where(
+                ThreadMute.account_id == viewer_id,
+                ThreadMute.conversation_id == status.conversation_id,
+            ),
+        ),
+    )
+
+
+async def can_see(session: AsyncSession, viewer: Account | None, status: Status) -> bool:
+    """The Python side of the rule, for one status already loaded.
+
+    Cheap cases are decided without a query; the rest asks the database with the same
+    conditions ``visible_filter`` uses, so the two can never disagree.
+    """
+    viewer_id = viewer.id if viewer is not None else None
+    if viewer_id is not None and status.account_id == viewer_id and status.reblog_of_id is None:
+        return True
+    if viewer_id is None and status.visibility not in OPEN_VISIBILITIES:
+        return False
+    if status.visibility == "direct" and viewer_id is None:
+        return False
+    found = await session.scalar(
+        select(Status.id).where(Status.id == status.id, visible_filter(viewer_id))
+    )
+    return found is not None
