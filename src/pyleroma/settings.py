@@ -161,6 +161,30 @@ class Settings:
     max_display_name_length: int = 100
     registration_rate_limit: int = 25
     registration_rate_window: int = 1800
+    # Home timelines (docs/api/timelines.md): entries kept per account (older pages are read
+    # from the statuses table); the fan-out trims a recipient's home on about one in
+    # ``home_timeline_trim_every`` deliveries (1: every time); statuses of a newly followed
+    # account copied into the follower's home.
+    home_timeline_max: int = 800
+    home_timeline_trim_every: int = 10
+    home_timeline_backfill: int = 40
+    # Public timelines: Pleroma's :federated_timeline_available and
+    # :restrict_unauthenticated, :timelines (401 for anonymous readers when on).
+    federated_timeline_available: bool = True
+    restrict_unauthenticated_local_timeline: bool = False
+    restrict_unauthenticated_federated_timeline: bool = False
+
+    # Media (docs/api/media.md): the largest custom thumbnail (preview image) a video or
+    # audio upload may carry; the file itself is capped by max_upload_size.
+    max_media_thumbnail_size: int = 4_000_000
+
+    # Posting (docs/api/posting.md): an expiring post must live longer than this (Pleroma's
+    # PurgeExpiredActivity :min_lifetime); scheduled statuses per account per day and in
+    # all (Pleroma's ScheduledActivity limits); how long an Idempotency-Key is remembered.
+    status_expiration_min_lifetime: int = 600
+    scheduled_statuses_daily_limit: int = 25
+    scheduled_statuses_total_limit: int = 300
+    idempotency_key_ttl: int = 6 * 3600
 
     @property
     def domain(self) -> str:

@@ -20,6 +20,11 @@ def _insert_for(session: AsyncSession):
     return insert
 
 
+def dialect_insert(session: AsyncSession):
+    """The dialect's ``insert`` construct (with ``on_conflict_do_*``) for bulk statements."""
+    return _insert_for(session)
+
+
 async def insert_or_ignore(
     session: AsyncSession, model, values: dict, conflict_columns: Sequence[str]
 ) -> bool:

@@ -23,7 +23,12 @@ if TYPE_CHECKING:
 
 # Modules defining built-in job kinds (fan-out, scheduled statuses, poll ends, ...); each
 # calls ``register`` at import. Add a module here when you add a kind.
-JOB_MODULES: tuple[str, ...] = ()
+JOB_MODULES: tuple[str, ...] = (
+    "pyleroma.jobs.poll_jobs",
+    "pyleroma.jobs.thread_mute_jobs",
+    "pyleroma.jobs.status_jobs",
+    "pyleroma.jobs.timeline_jobs",
+)
 
 
 class DiscardJob(Exception):  # noqa: N818  (a command to the runner, not an error)

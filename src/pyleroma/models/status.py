@@ -78,6 +78,9 @@ class Status(Base):
         # Public timelines: newest public/local posts, optionally local-only.
         Index("ix_statuses_visibility_local_id", "visibility", "local", "id"),
         Index("ix_statuses_expires_at", "expires_at"),
+        # One reblog per account and original: a double click can't boost twice (NULLs, i.e.
+        # ordinary statuses, never collide).
+        UniqueConstraint("account_id", "reblog_of_id"),
     )
 
 

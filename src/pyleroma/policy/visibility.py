@@ -37,22 +37,38 @@ from pyleroma.models.relationship import FOLLOW_ACCEPTED
 OPEN_VISIBILITIES = ("public", "unlisted", "local")
 
 
+# Each EXISTS names the one table it owns (``correlate_except``): everything else it mentions
+# comes from an enclosing query at any depth. Auto-correlation only looks one level up, which
+# would turn a nested reference to the viewer (a column, as in the home fan-out) or to the
+# status into a cross join.
+
+
 def _follows(viewer_id: int, author_column):
-    return exists().where(
-        Follow.follower_id == viewer_id,
-        Follow.followed_id == author_column,
-        Follow.state == FOLLOW_ACCEPTED,
+    return (
+        exists()
+        .where(
+            Follow.follower_id == viewer_id,
+            Follow.followed_id == author_column,
+            Follow.state == FOLLOW_ACCEPTED,
+        )
+        .correlate_except(Follow)
     )
 
 
 def _mentioned(viewer_id: int, status_column):
-    return exists().where(
-        StatusMention.status_id == status_column, StatusMention.account_id == viewer_id
+    return (
+        exists()
+        .where(StatusMention.status_id == status_column, StatusMention.account_id == viewer_id)
+        .correlate_except(StatusMention)
     )
 
 
 def _author_blocks(viewer_id: int, author_column):
-    return exists().where(Block.account_id == author_column, Block.target_id == viewer_id)
+    return (
+        exists()
+        .where(Block.account_id == author_column, Block.target_id == viewer_id)
+        .correlate_except(Block)
+    )
 
 
 def addressing_filter(viewer_id: int | None, status=Status):
@@ -72,7 +88,11 @@ def addressing_filter(viewer_id: int | None, status=Status):
 
 def visible_filter(viewer_id: int | None, status=Status):
     """The full visibility rule as SQL for ``status``; reblogs also need their original."""
-    author_active = exists().where(Account.id == status.account_id, Account.is_active.is_(True))
+    author_active = (
+        exists()
+        .where(Account.id == status.account_id, Account.is_active.is_(True))
+        .correlate_except(Account)
+    )
     own = addressing_filter(viewer_id, status)
     if viewer_id is not None:
         own = and_(own, ~_author_blocks(viewer_id, status.account_id))
@@ -98,24 +118,31 @@ def not_blocked_filter(viewer_id: int | None, status=Status):
         ~exists()
         .where(Account.id == status.account_id, Account.domain.is_not(None))
         .where(
-            exists().where(
-                DomainBlock.account_id == viewer_id, DomainBlock.domain == Account.domain
-            )
-        ),
+            exists()
+            .where(DomainBlock.account_id == viewer_id, DomainBlock.domain == Account.domain)
+            .correlate_except(DomainBlock)
+        )
+        .correlate_except(Account),
     )
 
 
-def not_muted_filter(viewer_id: int | None, status=Status):
-    """Hide statuses by muted accounts and from muted threads (timelines, not single reads)."""
+def not_muted_filter(viewer_id: int | None, status=Status, *, include_threads: bool = True):
+    """Hide statuses by muted accounts and from muted threads (timelines, not single reads).
+
+    ``include_threads=False`` keeps muted threads (a thread's own context view shows it).
+    """
     if viewer_id is None:
         return true()
     now = utcnow()
+    account_mutes = ~exists().where(
+        Mute.account_id == viewer_id,
+        Mute.target_id == status.account_id,
+        or_(Mute.expires_at.is_(None), Mute.expires_at > now),
+    )
+    if not include_threads:
+        return account_mutes
     return and_(
-        ~exists().where(
-            Mute.account_id == viewer_id,
-            Mute.target_id == status.account_id,
-            or_(Mute.expires_at.is_(None), Mute.expires_at > now),
-        ),
+        account_mutes,
         or_(
             status.conversation_id.is_(None),
             ~exists().where(

@@ -24,6 +24,7 @@ from pyleroma.db.upsert import insert_or_ignore, insert_or_update
 from pyleroma.models import Account, Block, DomainBlock, Follow, Mute
 from pyleroma.models.relationship import FOLLOW_ACCEPTED
 from pyleroma.services.follows import bump_counts, check_not_self, drop_follow
+from pyleroma.services.home_timeline import purge_account, purge_domain
 from pyleroma.settings import Settings
 
 # Mutes longer than this are refused rather than overflowing a date (about 68 years).
@@ -47,6 +48,8 @@ async def block(session: AsyncSession, blocker: Account, target: Account) -> Non
         {"id": new_id(), "account_id": blocker.id, "target_id": target.id},
         ("account_id", "target_id"),
     )
+    await purge_account(session, blocker.id, target.id)
+    await purge_account(session, target.id, blocker.id)
     await session.commit()
 
 
@@ -107,6 +110,7 @@ async def mute(
         ("account_id", "target_id"),
         ("hide_notifications", "expires_at"),
     )
+    await purge_account(session, muter.id, target.id)
     await session.commit()
 
 
@@ -201,6 +205,7 @@ async def block_domain(session: AsyncSession, account: Account, domain: str) -> 
     for follower_id, state in removed:
         if state == FOLLOW_ACCEPTED:
             await bump_counts(session, follower_id, account.id, -1)
+    await purge_domain(session, account.id, domain)
     await session.commit()
 
 

@@ -25,6 +25,12 @@ from pyleroma.db.upsert import insert_or_ignore
 from pyleroma.models import Account, Block, Endorsement, Follow
 from pyleroma.models.relationship import FOLLOW_ACCEPTED, FOLLOW_PENDING
 from pyleroma.services.accounts import find_account
+from pyleroma.services.home_timeline import enqueue_backfill, purge_unfollowed
+from pyleroma.services.notifications import (
+    follow_request_accepted,
+    follow_request_dropped,
+)
+from pyleroma.services.notifications import notify as send_notification
 
 
 async def get_target(session: AsyncSession, ident: str) -> Account:
@@ -105,6 +111,10 @@ async def drop_follow(
         return None
     if states[0] == FOLLOW_ACCEPTED:
         await bump_counts(session, follower_id, followed_id, -1)
+        await purge_unfollowed(session, follower_id, followed_id)
+    else:
+        # A withdrawn, rejected or blocked request leaves nothing to answer.
+        await follow_request_dropped(session, followed_id, follower_id)
     await session.execute(
         delete(Endorsement).where(
             Endorsement.account_id == follower_id, Endorsement.target_id == followed_id
@@ -152,6 +162,9 @@ async def follow(
     if created:
         if state == FOLLOW_ACCEPTED:
             await bump_counts(session, follower.id, followed.id, 1)
+            await enqueue_backfill(session, follower.id, followed.id)
+        kind = "follow" if state == FOLLOW_ACCEPTED else "follow_request"
+        await send_notification(session, followed, follower.id, kind)
     else:
         changes = {}
         if reblogs is not None:
@@ -208,6 +221,8 @@ async def authorize_follow_request(
     )
     if result.first() is not None:
         await bump_counts(session, follower.id, followed.id, 1)
+        await follow_request_accepted(session, followed.id, follower.id)
+        await enqueue_backfill(session, follower.id, followed.id)
     else:
         existing = await get_follow(session, follower.id, followed.id)
         if existing is None:

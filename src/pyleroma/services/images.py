@@ -75,21 +75,30 @@ async def read_upload(upload: UploadFile, limit: int) -> bytes:
     return data
 
 
-def _open(data: bytes, field: str) -> Image.Image:
+def open_image(
+    data: bytes,
+    field: str,
+    formats: tuple[str, ...] = ACCEPTED_FORMATS,
+    label: str = "PNG, JPEG, GIF or WebP",
+) -> Image.Image:
+    """Open ``data`` as one of ``formats`` (Pillow names), refusing decompression bombs.
+
+    ``field`` names the parameter in error messages and ``label`` lists the accepted types.
+    Only the header is read here; pixels are decoded when the image is encoded again.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+            image = Image.open(io.BytesIO(data), formats=formats)
         except UnidentifiedImageError as exc:
-            raise UnsupportedMedia(
-                f"{field}: not a supported image (PNG, JPEG, GIF or WebP)"
-            ) from exc
+            raise UnsupportedMedia(f"{field}: not a supported image ({label})") from exc
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise Unprocessable(f"{field}: image has too many pixels") from exc
         except (OSError, SyntaxError, ValueError) as exc:
             raise Unprocessable(f"{field}: the image could not be read") from exc
     width, height = image.size
     if width < 1 or height < 1 or width * height > MAX_PIXELS:
+        image.close()
         raise Unprocessable(f"{field}: image has too many pixels")
     return image
 
@@ -104,6 +113,10 @@ def _clean_mode(frame: Image.Image, for_jpeg: bool) -> Image.Image:
 
 
 def _fit(frame: Image.Image, box: tuple[int, int]) -> Image.Image:
+    """``frame`` shrunk to fit ``box``: a new image, or ``frame`` itself when it already fits
+    (no copy of a large original; callers only replace the result's ``info``)."""
+    if frame.width <= box[0] and frame.height <= box[1]:
+        return frame
     frame = frame.copy()
     frame.thumbnail(box, Image.Resampling.LANCZOS)
     return frame
@@ -130,9 +143,36 @@ def _encode_animation(image: Image.Image, box: tuple[int, int], fmt: str) -> Pro
     return ProcessedImage(out.getvalue(), extension, first.width, first.height)
 
 
-def process_image(data: bytes, kind: ImageKind) -> ProcessedImage:
-    """Decode, check and re-encode ``data`` for ``kind`` (CPU-bound: run it in a thread)."""
-    image = _open(data, kind.name)
+def _save_static(frame: Image.Image, fmt: str, icc_profile: bytes | None) -> ProcessedImage:
+    # Nothing from the original's metadata goes into the new file.
+    frame.info = {}
+    out = io.BytesIO()
+    extra = {"icc_profile": icc_profile} if icc_profile else {}
+    if fmt == "JPEG":
+        frame.save(out, format="JPEG", quality=90, optimize=True, **extra)
+        extension = "jpg"
+    elif fmt == "WEBP":
+        frame.save(out, format="WEBP", quality=90, **extra)
+        extension = "webp"
+    elif fmt == "AVIF":
+        frame.save(out, format="AVIF", quality=80, **extra)
+        extension = "avif"
+    else:
+        # PNG, and single-frame GIFs (stored as PNG, which keeps their colours exactly).
+        frame.save(out, format="PNG", optimize=True, **extra)
+        extension = "png"
+    return ProcessedImage(out.getvalue(), extension, frame.width, frame.height)
+
+
+def encode_variants(
+    image: Image.Image, boxes: list[tuple[int, int]], field: str
+) -> list[ProcessedImage]:
+    """Re-encode an opened image once per box (e.g. the original and its thumbnail).
+
+    The frame is decoded, turned upright (EXIF orientation) and cleaned once, then shrunk
+    for each box, so a thumbnail costs one resize, not a second decode. CPU-bound: run it in
+    a thread. The caller closes ``image``.
+    """
     # Phones write MPO (a JPEG followed by depth or preview frames): its first frame is a JPEG.
     fmt = "JPEG" if image.format == "MPO" else image.format
     try:
@@ -143,28 +183,20 @@ def process_image(data: bytes, kind: ImageKind) -> ProcessedImage:
             and 1 < frames <= MAX_FRAMES
             and frames * width * height <= MAX_ANIMATION_PIXELS
         ):
-            return _encode_animation(image, kind.box, fmt)
+            return [_encode_animation(image, box, fmt) for box in boxes]
         image.seek(0)
         icc_profile = image.info.get("icc_profile")
-        frame = ImageOps.exif_transpose(image)
-        frame = _fit(_clean_mode(frame, for_jpeg=fmt == "JPEG"), kind.box)
-        # Nothing from the original's metadata goes into the new file.
-        frame.info = {}
-        out = io.BytesIO()
-        extra = {"icc_profile": icc_profile} if icc_profile else {}
-        if fmt == "JPEG":
-            frame.save(out, format="JPEG", quality=90, optimize=True, **extra)
-            extension = "jpg"
-        elif fmt == "WEBP":
-            frame.save(out, format="WEBP", quality=90, **extra)
-            extension = "webp"
-        else:
-            # PNG, and single-frame GIFs (stored as PNG, which keeps their colours exactly).
-            frame.save(out, format="PNG", optimize=True, **extra)
-            extension = "png"
-        return ProcessedImage(out.getvalue(), extension, frame.width, frame.height)
+        frame = _clean_mode(ImageOps.exif_transpose(image), for_jpeg=fmt == "JPEG")
+        return [_save_static(_fit(frame, box), fmt, icc_profile) for box in boxes]
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise Unprocessable(f"{kind.name}: the image could not be read") from exc
+        raise Unprocessable(f"{field}: the image could not be read") from exc
+
+
+def process_image(data: bytes, kind: ImageKind) -> ProcessedImage:
+    """Decode, check and re-encode ``data`` for ``kind`` (CPU-bound: run it in a thread)."""
+    image = open_image(data, kind.name)
+    try:
+        return encode_variants(image, [kind.box], kind.name)[0]
     finally:
         image.close()
 
@@ -184,9 +216,14 @@ def store_image(settings: Settings, kind: ImageKind, image: ProcessedImage) -> s
     return relative
 
 
-def stored_path(settings: Settings, relative: str | None) -> Path | None:
-    """The file behind a stored relative path, if it is one of ours (never outside uploads)."""
-    if not relative or "://" in relative or not relative.startswith(STORAGE_PREFIX):
+def stored_path(
+    settings: Settings, relative: str | None, prefix: str = STORAGE_PREFIX
+) -> Path | None:
+    """The file behind a stored relative path, if it is one of ours (never outside uploads).
+
+    ``prefix`` is the storage area the path must be in (profile images by default).
+    """
+    if not relative or "://" in relative or not relative.startswith(prefix):
         return None
     root = settings.uploads_dir.resolve()
     path = (root / relative).resolve()

@@ -1,5 +1,44 @@
-"""Placeholder: routes are being written."""
+"""GET /api/v1/accounts/:id/statuses: an account's posts and boosts, as the viewer may see them.
 
-from fastapi import APIRouter
+Open to anonymous readers (a token, when given, must have ``read:statuses``), unless
+``restrict_unauthenticated_profiles`` is on (401). The account is found by id or nickname;
+an unknown or deactivated one is Pleroma's 404 "Can't find user". Filters: ``pinned``,
+``only_media``, ``exclude_replies`` (every reply, as Pleroma), ``exclude_reblogs``,
+``tagged``, ``exclude_visibilities[]``, ``with_muted``.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user
+from pyleroma.api.mastodon.timelines import read_options, statuses_page
+from pyleroma.api.pagination import read_page
+from pyleroma.api.params import Params, get_params
+from pyleroma.services import timelines
+from pyleroma.services.account_directory import show_account
+from pyleroma.settings import Settings
+
+router = APIRouter(tags=["Accounts"])
+
+
+@router.get("/api/v1/accounts/{account_id}/statuses")
+async def account_statuses(
+    request: Request,
+    account_id: str,
+    auth: AuthContext | None = Depends(optional_user("read:statuses")),
+    params: Params = Depends(get_params),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    viewer = auth.account if auth else None
+    account = await show_account(session, settings, account_id, viewer)
+    page = read_page(params)
+    options = read_options(params)
+    pinned = params.bool("pinned", False)
+    tagged = params.str("tagged") or None
+    statuses = await timelines.account_statuses(
+        session, settings, viewer, account, page, options, pinned=pinned, tagged=tagged
+    )
+    return await statuses_page(request, session, settings, statuses, page, viewer, links=not pinned)

@@ -1,5 +1,154 @@
-"""Placeholder: routes are being written."""
+"""Notification routes: Mastodon's /api/v1/notifications and Pleroma's notifications/read.
 
-from fastapi import APIRouter
+Scopes as Pleroma's NotificationController: ``read:notifications`` to list and show,
+``write:notifications`` for everything that changes them. The rules for what is listed live
+in ``services/notifications.py``; the entity in ``render_notifications.py``.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
+from pyleroma.api.errors import NotFound, Unprocessable
+from pyleroma.api.mastodon.render_notifications import notification_to_api, notifications_to_api
+from pyleroma.api.pagination import link_header, read_page
+from pyleroma.api.params import Params, get_params
+from pyleroma.api.responses import json_response
+from pyleroma.db.ids import parse_id
+from pyleroma.services import notifications
+from pyleroma.settings import Settings
+
+router = APIRouter(tags=["Notifications"])
+pleroma_router = APIRouter(tags=["Notifications"])
+
+READ = require_user("read:notifications")
+WRITE = require_user("write:notifications")
+
+
+def _ids(params: Params, name: str) -> list[int]:
+    """A list of notification ids; a malformed one is a 422 (unknown ones are ignored)."""
+    ids = []
+    for raw in params.str_list(name):
+        parsed = parse_id(raw)
+        if parsed is None:
+            raise Unprocessable(f"{name}: {raw!r} is not an id")
+        ids.append(parsed)
+    return ids
+
+
+@router.get("/api/v1/notifications")
+async def index(
+    request: Request,
+    auth: AuthContext = Depends(READ),
+    params: Params = Depends(get_params),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """The viewer's notifications, newest first, with Link headers to the next pages."""
+    page = read_page(params)
+    filters = notifications.build_filter(
+        types=params.str_list("types"),
+        include_types=params.str_list("include_types"),
+        exclude_types=params.str_list("exclude_types"),
+        exclude_visibilities=params.str_list("exclude_visibilities"),
+        account_id=await notifications.resolve_account_filter(session, params.str("account_id")),
+        with_muted=params.bool("with_muted", False),
+    )
+    rows = await notifications.list_notifications(session, auth.user, filters, page)
+    data = await notifications_to_api(session, settings, rows, auth.user)
+    headers = link_header(request, [n.id for n, _ in rows], page)
+    return json_response(data, headers=headers)
+
+
+@router.post("/api/v1/notifications/clear")
+async def clear(
+    auth: AuthContext = Depends(WRITE),
+    session: AsyncSession = Depends(get_session),
+):
+    await notifications.clear(session, auth.user)
+    return {}
+
+
+@router.post("/api/v1/notifications/dismiss")
+async def dismiss_by_param(
+    auth: AuthContext = Depends(WRITE),
+    params: Params = Depends(get_params),
+    session: AsyncSession = Depends(get_session),
+):
+    """The older form of dismiss with ``id`` in the body, which Pleroma still accepts."""
+    notification_id = params.str("id")
+    if not notification_id:
+        raise Unprocessable("id: is required")
+    await notifications.dismiss(session, auth.user, notification_id)
+    return {}
+
+
+@router.delete("/api/v1/notifications/destroy_multiple")
+async def destroy_multiple(
+    auth: AuthContext = Depends(WRITE),
+    params: Params = Depends(get_params),
+    session: AsyncSession = Depends(get_session),
+):
+    """Delete the listed notifications of the viewer's; foreign or unknown ids are ignored."""
+    if not params.list("ids"):
+        raise Unprocessable("ids: is required")
+    await notifications.destroy_multiple(session, auth.user, _ids(params, "ids"))
+    return {}
+
+
+@router.get("/api/v1/notifications/{notification_id}")
+async def show(
+    notification_id: str,
+    auth: AuthContext = Depends(READ),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    notification, sender = await notifications.get_notification(session, auth.user, notification_id)
+    data = await notification_to_api(session, settings, notification, sender, auth.user)
+    if data is None:
+        raise NotFound("Record not found")
+    return data
+
+
+@router.post("/api/v1/notifications/{notification_id}/dismiss")
+async def dismiss(
+    notification_id: str,
+    auth: AuthContext = Depends(WRITE),
+    session: AsyncSession = Depends(get_session),
+):
+    await notifications.dismiss(session, auth.user, notification_id)
+    return {}
+
+
+@pleroma_router.post("/notifications/read")
+async def mark_as_read(
+    auth: AuthContext = Depends(WRITE),
+    params: Params = Depends(get_params),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """Mark one notification (``id``) or all up to ``max_id`` seen; ``id`` wins if both.
+
+    Answers the notification, or the list of those marked (at most 80), as Pleroma.
+    """
+    raw_id = params.str("id")
+    raw_max = params.str("max_id")
+    if raw_id:
+        if parse_id(raw_id) is None:
+            raise Unprocessable("id: must be an id")
+        notification, sender = await notifications.read_one(session, auth.user, raw_id)
+        rendered = await notifications_to_api(
+            session, settings, [(notification, sender)], auth.user
+        )
+        if not rendered:
+            raise NotFound("Record not found")
+        return rendered[0]
+    if raw_max:
+        max_id = parse_id(raw_max)
+        if max_id is None:
+            raise Unprocessable("max_id: must be an id")
+        rows = await notifications.read_up_to(session, auth.user, max_id)
+        return await notifications_to_api(session, settings, rows, auth.user)
+    raise Unprocessable("id or max_id is required")

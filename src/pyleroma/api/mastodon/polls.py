@@ -1,5 +1,43 @@
-"""Placeholder: routes are being written."""
+"""Polls: GET /api/v1/polls/:id and POST /api/v1/polls/:id/votes.
 
-from fastapi import APIRouter
+A poll is shown to whoever may see its status (anonymous viewers included for public posts;
+``read:statuses`` when a token is given) and is a 404 otherwise. Voting needs
+``write:statuses``; the rules and their messages live in services/poll_votes.py.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.api.deps import AuthContext, get_session, optional_user, require_user
+from pyleroma.api.mastodon.render_statuses import poll_to_api
+from pyleroma.api.params import Params, get_params
+from pyleroma.services import poll_votes
+
+router = APIRouter(tags=["Polls"])
+
+
+@router.get("/api/v1/polls/{poll_id}")
+async def show_poll(
+    poll_id: str,
+    auth: AuthContext | None = Depends(optional_user("read:statuses")),
+    session: AsyncSession = Depends(get_session),
+):
+    viewer = auth.account if auth else None
+    poll = await poll_votes.get_visible_poll(session, viewer, poll_id)
+    return poll_to_api(poll, viewer, await poll_votes.own_votes(session, viewer, poll))
+
+
+@router.post("/api/v1/polls/{poll_id}/votes")
+async def vote_in_poll(
+    poll_id: str,
+    auth: AuthContext = Depends(require_user("write:statuses")),
+    params: Params = Depends(get_params),
+    session: AsyncSession = Depends(get_session),
+):
+    """Vote with ``choices[]`` (option indexes); answers the poll with the vote counted."""
+    choices = poll_votes.parse_choices(params.list("choices"))
+    poll = await poll_votes.get_visible_poll(session, auth.user, poll_id)
+    voted = await poll_votes.vote(session, auth.user, poll, choices)
+    return poll_to_api(voted.poll, auth.user, voted.own_votes)

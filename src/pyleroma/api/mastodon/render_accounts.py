@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.models import Account, Follow
 from pyleroma.models.relationship import FOLLOW_PENDING
+from pyleroma.services.notifications import unread_count
 from pyleroma.services.relationships_view import load_relationships
 from pyleroma.settings import Settings
 from pyleroma.urls import (
@@ -149,7 +150,7 @@ async def credential_account_to_api(
     data["source"]["follow_requests_count"] = pending or 0
     data["pleroma"]["settings_store"] = dict(account.settings_store)
     data["pleroma"]["unread_conversation_count"] = 0
-    data["pleroma"]["unread_notifications_count"] = 0
+    data["pleroma"]["unread_notifications_count"] = await unread_count(session, account.id)
     data["role"] = _role(account)
     return data
 

@@ -276,7 +276,7 @@ def poll_to_api(poll: Poll, viewer: Account | None, own_votes: list[int]) -> dic
     expired = poll.expires_at is not None and poll.expires_at <= utcnow()
     is_author = viewer is not None and viewer.id == poll.account_id
     show_totals = not poll.hide_totals or expired or is_author
-    return {
+    data = {
         "id": str(poll.id),
         "expires_at": masto_datetime(poll.expires_at),
         "expired": expired,
@@ -295,6 +295,10 @@ def poll_to_api(poll: Poll, viewer: Account | None, own_votes: list[int]) -> dic
         "emojis": [],
         "pleroma": {"non_anonymous": False},
     }
+    if viewer is None:
+        # Mastodon and Pleroma leave these out for anonymous viewers (nothing to tell).
+        del data["voted"], data["own_votes"]
+    return data
 
 
 def mention_to_api(settings: Settings, account: Account) -> dict:

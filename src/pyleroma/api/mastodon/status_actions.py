@@ -1,5 +1,176 @@
-"""Placeholder: routes are being written."""
+"""Actions on a status: reblog, favourite, bookmark, pin, mute (and their undos).
 
-from fastapi import APIRouter
+Every action first finds the status as the actor may see it (a status they can't see is a
+404, whatever the action), applies to the boosted original when given a boost's id (as
+Mastodon and Pleroma do), and answers with the status as the actor now sees it (favourited,
+bookmarked, pinned, muted...). Scopes are Pleroma's: reblogs ``write:statuses``, favourites
+``write:favourites``, bookmarks ``write:bookmarks``, pins ``write:accounts``, thread mutes
+``write:mutes``.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
+from pyleroma.api.mastodon.render_statuses import status_to_api
+from pyleroma.api.params import Params, get_params
+from pyleroma.models import Account, Status
+from pyleroma.services import favourites, pins, reblogs, thread_mutes
+from pyleroma.services.status_access import get_visible_status
+from pyleroma.settings import Settings
+
+router = APIRouter(tags=["Status actions"])
+
+REBLOG_SCOPES = ("write:statuses",)
+FAVOURITE_SCOPES = ("write:favourites",)
+BOOKMARK_SCOPES = ("write:bookmarks",)
+PIN_SCOPES = ("write:accounts",)
+MUTE_SCOPES = ("write:mutes",)
+
+
+async def _target(session: AsyncSession, viewer: Account, status_id: str) -> tuple[Status, Status]:
+    """(the status asked for, the original the action applies to); 404 when not visible."""
+    requested = await get_visible_status(session, viewer, status_id)
+    return requested, await reblogs.resolve_original(session, requested)
+
+
+async def _render(
+    session: AsyncSession, settings: Settings, status: Status, viewer: Account
+) -> dict:
+    """The status re-read after the action committed (counters moved in SQL)."""
+    fresh = await session.get(Status, status.id, populate_existing=True)
+    if fresh.reblog_of_id is not None:
+        await session.get(Status, fresh.reblog_of_id, populate_existing=True)
+    return await status_to_api(session, settings, fresh, viewer)
+
+
+@router.post("/api/v1/statuses/{status_id}/reblog")
+async def reblog_status(
+    status_id: str,
+    auth: AuthContext = Depends(require_user(*REBLOG_SCOPES)),
+    params: Params = Depends(get_params),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """Boost a status; answers the reblog (which wraps the original). Boosting twice is
+    harmless and answers the same reblog."""
+    visibility = params.str("visibility")
+    _, original = await _target(session, auth.user, status_id)
+    reblog = await reblogs.reblog(session, auth.user, original, visibility)
+    return await _render(session, settings, reblog, auth.user)
+
+
+@router.post("/api/v1/statuses/{status_id}/unreblog")
+async def unreblog_status(
+    status_id: str,
+    auth: AuthContext = Depends(require_user(*REBLOG_SCOPES)),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """Take a boost back; answers the original (the reblog is gone)."""
+    _, original = await _target(session, auth.user, status_id)
+    await reblogs.unreblog(session, auth.user, original)
+    return await _render(session, settings, original, auth.user)
+
+
+@router.post("/api/v1/statuses/{status_id}/favourite")
+async def favourite_status(
+    status_id: str,
+    auth: AuthContext = Depends(require_user(*FAVOURITE_SCOPES)),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    requested, original = await _target(session, auth.user, status_id)
+    await favourites.favourite(session, auth.user, original)
+    return await _render(session, settings, requested, auth.user)
+
+
+@router.post("/api/v1/statuses/{status_id}/unfavourite")
+async def unfavourite_status(
+    status_id: str,
+    auth: AuthContext = Depends(require_user(*FAVOURITE_SCOPES)),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    requested, original = await _target(session, auth.user, status_id)
+    await favourites.unfavourite(session, auth.user, original)
+    return await _render(session, settings, requested, auth.user)
+
+
+@router.post("/api/v1/statuses/{status_id}/bookmark")
+async def bookmark_status(
+    status_id: str,
+    auth: AuthContext = Depends(require_user(*BOOKMARK_SCOPES)),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    requested, original = await _target(session, auth.user, status_id)
+    await favourites.bookmark(session, auth.user, original)
+    return await _render(session, settings, requested, auth.user)
+
+
+@router.post("/api/v1/statuses/{status_id}/unbookmark")
+async def unbookmark_status(
+    status_id: str,
+    auth: AuthContext = Depends(require_user(*BOOKMARK_SCOPES)),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    requested, original = await _target(session, auth.user, status_id)
+    await favourites.unbookmark(session, auth.user, original)
+    return await _render(session, settings, requested, auth.user)
+
+
+@router.post("/api/v1/statuses/{status_id}/pin")
+async def pin_status(
+    status_id: str,
+    auth: AuthContext = Depends(require_user(*PIN_SCOPES)),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """Pin one's own public, unlisted or local status to the profile."""
+    _, original = await _target(session, auth.user, status_id)
+    await pins.pin(session, settings, auth.user, original)
+    return await _render(session, settings, original, auth.user)
+
+
+@router.post("/api/v1/statuses/{status_id}/unpin")
+async def unpin_status(
+    status_id: str,
+    auth: AuthContext = Depends(require_user(*PIN_SCOPES)),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    _, original = await _target(session, auth.user, status_id)
+    await pins.unpin(session, auth.user, original)
+    return await _render(session, settings, original, auth.user)
+
+
+@router.post("/api/v1/statuses/{status_id}/mute")
+async def mute_thread(
+    status_id: str,
+    auth: AuthContext = Depends(require_user(*MUTE_SCOPES)),
+    params: Params = Depends(get_params),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """Mute the status's thread: no more notifications from it (``expires_in`` seconds, or
+    forever when 0 or absent)."""
+    expires_in = params.int("expires_in", 0)
+    requested, original = await _target(session, auth.user, status_id)
+    await thread_mutes.mute_thread(session, auth.user, original, expires_in)
+    return await _render(session, settings, requested, auth.user)
+
+
+@router.post("/api/v1/statuses/{status_id}/unmute")
+async def unmute_thread(
+    status_id: str,
+    auth: AuthContext = Depends(require_user(*MUTE_SCOPES)),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    requested, original = await _target(session, auth.user, status_id)
+    await thread_mutes.unmute_thread(session, auth.user, original)
+    return await _render(session, settings, requested, auth.user)

@@ -217,6 +217,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_statuses")),
+        sa.UniqueConstraint(
+            "account_id", "reblog_of_id", name=op.f("uq_statuses_account_id_reblog_of_id")
+        ),
         sa.UniqueConstraint("uri", name=op.f("uq_statuses_uri")),
     )
     with op.batch_alter_table("statuses", schema=None) as batch_op:

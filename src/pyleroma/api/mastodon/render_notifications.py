@@ -1,0 +1,109 @@
+"""The Notification entity, as Pleroma's NotificationView renders it.
+
+``{id, type, created_at, account, pleroma: {is_seen, is_muted}}`` plus ``status`` for the
+types about a status. A reblog notification shows the reblogged post itself, as Pleroma does
+(the stored status may be the reblog row, which goes away with an unreblog). The statuses
+of a whole page are rendered in one ``statuses_to_api`` batch, so a page of 40 costs the
+same few queries as one.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.api.mastodon.render_accounts import account_to_api
+from pyleroma.api.mastodon.render_statuses import statuses_to_api
+from pyleroma.db.base import utcnow
+from pyleroma.models import Account, Mute, Notification, Status
+from pyleroma.settings import Settings
+from pyleroma.urls import masto_datetime
+
+# Types whose entity carries the status they are about.
+STATUS_TYPES = frozenset(
+    {"mention", "status", "reblog", "favourite", "poll", "update", "pleroma:emoji_reaction"}
+)
+
+
+async def _statuses_by_notification(
+    session: AsyncSession, settings: Settings, notifications: list[Notification], viewer: Account
+) -> dict[int, dict]:
+    """Rendered statuses keyed by notification id (reblog rows replaced by their original)."""
+    wanted = {n.status_id for n in notifications if n.type in STATUS_TYPES and n.status_id}
+    if not wanted:
+        return {}
+    loaded = {
+        s.id: s
+        for s in (await session.execute(select(Status).where(Status.id.in_(wanted)))).scalars()
+    }
+    originals = {s.reblog_of_id for s in loaded.values() if s.reblog_of_id}
+    missing = originals - loaded.keys()
+    if missing:
+        for s in (await session.execute(select(Status).where(Status.id.in_(missing)))).scalars():
+            loaded[s.id] = s
+    shown_id = {}
+    for n in notifications:
+        status = loaded.get(n.status_id) if n.status_id else None
+        if status is not None and n.type in STATUS_TYPES:
+            shown_id[n.id] = status.reblog_of_id or status.id
+    targets = {i: loaded[i] for i in set(shown_id.values()) if i in loaded}
+    rendered = await statuses_to_api(session, settings, targets.values(), viewer)
+    by_status = {int(data["id"]): data for data in rendered}
+    return {nid: by_status[sid] for nid, sid in shown_id.items() if sid in by_status}
+
+
+async def notifications_to_api(
+    session: AsyncSession,
+    settings: Settings,
+    rows: list[tuple[Notification, Account]],
+    viewer: Account,
+) -> list[dict]:
+    """Render ``(notification, sender)`` pairs for ``viewer``, keeping their order.
+
+    A notification about a status that could not be rendered (gone meanwhile) is left out
+    rather than shown without the status clients expect.
+    """
+    notifications = [n for n, _ in rows]
+    statuses = await _statuses_by_notification(session, settings, notifications, viewer)
+    sender_ids = {sender.id for _, sender in rows}
+    muted = set()
+    if sender_ids:
+        now = utcnow()
+        muted = set(
+            (
+                await session.execute(
+                    select(Mute.target_id).where(
+                        Mute.account_id == viewer.id,
+                        Mute.target_id.in_(sender_ids),
+                        (Mute.expires_at.is_(None)) | (Mute.expires_at > now),
+                    )
+                )
+            ).scalars()
+        )
+    result = []
+    for notification, sender in rows:
+        data = {
+            "id": str(notification.id),
+            "type": notification.type,
+            "created_at": masto_datetime(notification.created_at),
+            "account": account_to_api(settings, sender, viewer),
+            "pleroma": {"is_seen": notification.seen, "is_muted": sender.id in muted},
+        }
+        if notification.type in STATUS_TYPES:
+            status = statuses.get(notification.id)
+            if status is None:
+                continue
+            data["status"] = status
+        result.append(data)
+    return result
+
+
+async def notification_to_api(
+    session: AsyncSession,
+    settings: Settings,
+    notification: Notification,
+    sender: Account,
+    viewer: Account,
+) -> dict | None:
+    rendered = await notifications_to_api(session, settings, [(notification, sender)], viewer)
+    return rendered[0] if rendered else None

@@ -1,0 +1,214 @@
+"""Deleting a status with everything that hangs off it, in the caller's transaction.
+
+The database does most of the work: favourites, bookmarks, pins, mentions, tags, edits, the
+poll and its votes, notifications, home timeline entries and reblogs of the status all go by
+``ON DELETE CASCADE``. This module does the rest: counters on the author, the parent, the
+quoted status (and the original, for a reblog), direct conversations whose last status it
+was, and the media. Media rows are deleted with the status (also those only its edit
+history still names); their files are removed from disk only once the transaction commits,
+so a rolled-back delete never leaves a status pointing at missing files.
+
+``delete_status`` is used by ``DELETE /api/v1/statuses/:id`` and by the expiring-post job;
+neither commits here: the request (or the job runner) commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import delete, event, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.api.errors import NotFound
+from pyleroma.api.mastodon.render_statuses import status_to_api
+from pyleroma.db.ids import parse_id
+from pyleroma.models import (
+    Account,
+    Conversation,
+    ConversationParticipation,
+    MediaAttachment,
+    Status,
+    StatusEdit,
+)
+from pyleroma.services.media import media_file
+from pyleroma.settings import Settings
+
+log = logging.getLogger("pyleroma.statuses")
+
+_PENDING_FILES = "pyleroma.status_delete.files"
+_HOOKED = "pyleroma.status_delete.hooked"
+
+
+def is_privileged(account: Account) -> bool:
+    """Admins and moderators may delete anyone's status (Pleroma's ``messages_delete``)."""
+    return account.is_admin or account.is_moderator
+
+
+async def get_deletable_status(session: AsyncSession, actor: Account, status_id) -> Status:
+    """The status ``actor`` may delete: their own, or anyone's for staff.
+
+    Anything else is 404 ``Record not found``, as Pleroma answers, so the answer never tells
+    a stranger that a status they may not touch exists. A reblog is undone with ``unreblog``,
+    not deleted, and is 404 here too (Pleroma only deletes Create activities).
+    """
+    ident = parse_id(status_id)
+    status = await session.get(Status, ident, with_for_update=True) if ident else None
+    if status is None or status.reblog_of_id is not None:
+        raise NotFound("Record not found")
+    if status.account_id == actor.id:
+        return status
+    if is_privileged(actor):
+        return status
+    raise NotFound("Record not found")
+
+
+async def _media_to_remove(session: AsyncSession, status: Status) -> list[MediaAttachment]:
+    """The status's media, and media only its edit history still names (detached by edits)."""
+    history_ids: set[int] = set()
+    for media_ids in (
+        await session.execute(select(StatusEdit.media_ids).where(StatusEdit.status_id == status.id))
+    ).scalars():
+        history_ids.update(int(i) for i in media_ids or [])
+    condition = MediaAttachment.status_id == status.id
+    if history_ids:
+        condition = or_(
+            condition,
+            (MediaAttachment.id.in_(history_ids))
+            & MediaAttachment.status_id.is_(None)
+            & (MediaAttachment.account_id == status.account_id),
+        )
+    return list((await session.execute(select(MediaAttachment).where(condition))).scalars())
+
+
+async def _unshared_paths(
+    session: AsyncSession, media: list[MediaAttachment], settings: Settings
+) -> list[Path]:
+    """Files of ``media`` that no other media row uses (only files in our media store)."""
+    relative = {p for m in media for p in (m.file_path, m.thumbnail_path) if p}
+    if not relative:
+        return []
+    gone = [m.id for m in media]
+    shared = set()
+    for column in (MediaAttachment.file_path, MediaAttachment.thumbnail_path):
+        shared.update(
+            (
+                await session.execute(
+                    select(column).where(column.in_(relative), MediaAttachment.id.not_in(gone))
+                )
+            ).scalars()
+        )
+    paths = (media_file(settings, name) for name in sorted(relative - shared))
+    return [path for path in paths if path is not None]
+
+
+def _remove_files(paths: list[Path]) -> None:
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:  # a leftover file is untidy, not an error for the deleted status
+            log.warning("could not remove %s", path, exc_info=True)
+
+
+def _after_commit(sync_session) -> None:
+    _remove_files(sync_session.info.pop(_PENDING_FILES, []))
+
+
+def _after_rollback(sync_session) -> None:
+    sync_session.info.pop(_PENDING_FILES, None)
+
+
+def remove_files_after_commit(session: AsyncSession, paths: list[Path]) -> None:
+    """Unlink ``paths`` once this session's transaction commits (never on rollback)."""
+    if not paths:
+        return
+    sync = session.sync_session
+    sync.info.setdefault(_PENDING_FILES, []).extend(paths)
+    if not sync.info.get(_HOOKED):
+        sync.info[_HOOKED] = True
+        event.listen(sync, "after_commit", _after_commit)
+        event.listen(sync, "after_rollback", _after_rollback)
+
+
+async def _decrement(session: AsyncSession, column, row_id: int | None) -> None:
+    """Lower a counter by one, never below zero (counters may predate this code)."""
+    if row_id is None:
+        return
+    table = column.class_
+    await session.execute(
+        update(table)
+        .where(table.id == row_id, column > 0)
+        .values({column.key: column - 1})
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _rewind_conversations(session: AsyncSession, status: Status) -> None:
+    """Direct conversations whose last status this was point at the one before it."""
+    previous = (
+        select(func.max(Status.id))
+        .where(
+            Status.conversation_id == status.conversation_id,
+            Status.visibility == "direct",
+            Status.reblog_of_id.is_(None),
+        )
+        .scalar_subquery()
+    )
+    conversation = (
+        select(Conversation.id)
+        .where(Conversation.thread_id == status.conversation_id)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(ConversationParticipation)
+        .where(
+            ConversationParticipation.conversation_id == conversation,
+            ConversationParticipation.last_status_id == status.id,
+        )
+        .values(last_status_id=previous)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def delete_status(
+    session: AsyncSession,
+    settings: Settings,
+    status: Status,
+    *,
+    viewer: Account | None = None,
+) -> dict:
+    """Delete ``status`` and return it as rendered just before, with its source (redraft).
+
+    ``viewer`` is who the entity is rendered for (the deleting account; by default the
+    author). The caller commits; media files go after that commit.
+    """
+    if viewer is None:
+        viewer = await session.get(Account, status.account_id)
+    rendered = await status_to_api(session, settings, status, viewer, with_source=True)
+
+    media = await _media_to_remove(session, status)
+    paths = await _unshared_paths(session, media, settings)
+    if media:
+        await session.execute(
+            delete(MediaAttachment)
+            .where(MediaAttachment.id.in_([m.id for m in media]))
+            .execution_options(synchronize_session=False)
+        )
+    if status.reblog_of_id is not None:
+        await _decrement(session, Status.reblogs_count, status.reblog_of_id)
+    else:
+        await _decrement(session, Account.statuses_count, status.account_id)
+        await _decrement(session, Status.replies_count, status.in_reply_to_id)
+        await _decrement(session, Status.quotes_count, status.quote_id)
+    await session.execute(
+        delete(Status).where(Status.id == status.id).execution_options(synchronize_session=False)
+    )
+    if status.visibility == "direct" and status.conversation_id is not None:
+        await _rewind_conversations(session, status)
+    # The rows are gone: keep the session from ever flushing these objects again.
+    for obj in [*media, status]:
+        if obj in session:
+            session.expunge(obj)
+    remove_files_after_commit(session, paths)
+    await session.flush()
+    return rendered

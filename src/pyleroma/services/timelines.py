@@ -1,0 +1,481 @@
+"""Timeline queries: public, hashtag, direct, list and an account's statuses.
+
+Every query is an index range scan bounded by the page (api/pagination.py), filtered with
+the one visibility rule (``visible_filter``) and the timeline filters (``not_blocked_filter``,
+``not_muted_filter``) of policy/visibility.py, plus the client's options. A timeline that
+draws from several index ranges (public posts local and remote, a status mentioned *or*
+written by the viewer, any of several hashtags) pages each range on its own and merges the
+pages (``merged_page``), so no query ever sorts a whole table. The home timeline lives in
+services/home_timeline.py; it reuses ``read_filters`` from here.
+
+Pleroma's choices, kept (docs/api/timelines.md): public and hashtag timelines hold original
+posts only (no reblogs) of ``public`` visibility, plus ``local`` (local-only) posts for
+logged-in readers; the direct timeline holds the direct posts the viewer wrote or was
+addressed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, exists, false, func, or_, select, true, union
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from pyleroma.api.errors import NotFound, Unauthorized, Unprocessable
+from pyleroma.api.pagination import Page, in_display_order, paginate
+from pyleroma.db.ids import parse_id
+from pyleroma.models import (
+    Account,
+    Block,
+    Follow,
+    Hashtag,
+    List,
+    ListAccount,
+    Status,
+    StatusMention,
+    StatusPin,
+    StatusTag,
+)
+from pyleroma.models.relationship import FOLLOW_ACCEPTED
+from pyleroma.models.status import VISIBILITIES
+from pyleroma.policy.visibility import not_blocked_filter, not_muted_filter, visible_filter
+from pyleroma.settings import Settings
+
+REPLY_VISIBILITIES = ("following", "self")
+# Most tags one hashtag query may name per mode (any/all/none), as Mastodon; each `any` tag
+# is an index range scan of its own.
+MAX_TAGS_PER_MODE = 4
+AUTH_REQUIRED = "authorization required for timeline view"
+
+
+@dataclass(frozen=True)
+class TimelineOptions:
+    """The filters a client may add to a timeline (Pleroma's and Mastodon's parameters)."""
+
+    local: bool = False
+    remote: bool = False
+    only_media: bool = False
+    with_muted: bool = False
+    exclude_replies: bool = False
+    exclude_reblogs: bool = False
+    exclude_visibilities: tuple[str, ...] = ()
+    reply_visibility: str | None = None
+    instance: str | None = None
+
+
+def check_options(options: TimelineOptions) -> TimelineOptions:
+    """422 for an unknown visibility or reply_visibility value."""
+    for visibility in options.exclude_visibilities:
+        if visibility not in VISIBILITIES:
+            raise Unprocessable(f"exclude_visibilities: {visibility} is not a valid visibility")
+    if options.reply_visibility not in (None, *REPLY_VISIBILITIES):
+        raise Unprocessable(
+            f"reply_visibility: must be one of {', '.join(REPLY_VISIBILITIES)}"
+            f", not {options.reply_visibility}"
+        )
+    return options
+
+
+def mentions(account_id, status_id_column):
+    """SQL: ``account_id`` is addressed by the status (a StatusMention row)."""
+    mention = aliased(StatusMention)
+    return (
+        exists()
+        .where(mention.status_id == status_id_column, mention.account_id == account_id)
+        .correlate_except(mention)
+    )
+
+
+def follows(account_id, target_column):
+    """SQL: ``account_id`` follows ``target_column`` (accepted)."""
+    follow = aliased(Follow)
+    return (
+        exists()
+        .where(
+            follow.follower_id == account_id,
+            follow.followed_id == target_column,
+            follow.state == FOLLOW_ACCEPTED,
+        )
+        .correlate_except(follow)
+    )
+
+
+def hides_reblogs(account_id, booster_column):
+    """SQL: ``account_id`` follows the booster with reblogs hidden (show_reblogs false)."""
+    follow = aliased(Follow)
+    return (
+        exists()
+        .where(
+            follow.follower_id == account_id,
+            follow.followed_id == booster_column,
+            follow.show_reblogs.is_(False),
+        )
+        .correlate_except(follow)
+    )
+
+
+def read_filters(
+    viewer_id: int | None,
+    options: TimelineOptions,
+    *,
+    original=None,
+    reblog_prefs: bool = False,
+    settings: Settings | None = None,
+) -> list:
+    """The conditions on ``Status`` every timeline read applies, for ``viewer_id``.
+
+    ``original`` is an alias of Status outer-joined on ``reblog_of_id``: a reblog is also
+    hidden when its original's author is blocked or muted. ``reblog_prefs`` hides reblogs by
+    accounts followed with ``reblogs: false`` (home and list timelines, as Pleroma).
+    """
+    conditions = [visible_filter(viewer_id), not_blocked_filter(viewer_id)]
+    if not options.with_muted:
+        conditions.append(not_muted_filter(viewer_id))
+    if original is not None and viewer_id is not None:
+        about_original = [not_blocked_filter(viewer_id, original)]
+        if not options.with_muted:
+            about_original.append(not_muted_filter(viewer_id, original))
+        if reblog_prefs:
+            about_original.append(~hides_reblogs(viewer_id, Status.account_id))
+        conditions.append(or_(Status.reblog_of_id.is_(None), and_(*about_original)))
+    conditions.extend(option_filters(viewer_id, options, settings))
+    return conditions
+
+
+def option_filters(
+    viewer_id: int | None, options: TimelineOptions, settings: Settings | None = None
+) -> list:
+    """The conditions for the client's optional filters (local, only_media, ...)."""
+    conditions = []
+    if options.local:
+        conditions.append(Status.local == true())
+    if options.remote:
+        conditions.append(Status.local == false())
+    if options.only_media:
+        conditions.append(Status.has_media == true())
+    if options.exclude_replies:
+        conditions.append(Status.in_reply_to_id.is_(None))
+    if options.exclude_reblogs:
+        conditions.append(Status.reblog_of_id.is_(None))
+    if options.exclude_visibilities:
+        conditions.append(Status.visibility.not_in(options.exclude_visibilities))
+    if options.instance:
+        domain = options.instance.strip().lower()
+        if settings is not None and domain == settings.domain.lower():
+            conditions.append(Status.local == true())
+        else:
+            conditions.append(
+                Status.account_id.in_(select(Account.id).where(Account.domain == domain))
+            )
+    if options.reply_visibility and viewer_id is not None:
+        allowed = [
+            Status.in_reply_to_id.is_(None),
+            Status.account_id == viewer_id,
+            Status.in_reply_to_account_id == viewer_id,
+            mentions(viewer_id, Status.id),
+        ]
+        if options.reply_visibility == "following":
+            allowed.append(follows(viewer_id, Status.in_reply_to_account_id))
+        conditions.append(or_(*allowed))
+    return conditions
+
+
+async def fetch_page(session: AsyncSession, stmt: Select, column, page: Page) -> list[Status]:
+    """Run ``stmt`` (selecting Status) paginated on ``column``; newest first."""
+    rows = list((await session.execute(paginate(stmt, column, page))).scalars())
+    return in_display_order(rows, page)
+
+
+async def merged_page(
+    session: AsyncSession, sources: list[tuple[Select, object]], page: Page
+) -> list[Status]:
+    """One page drawn from several index ranges, each paged on its own, then merged.
+
+    Each source is ``(select of one column labelled id, the column to page it on)``; the
+    ids are unioned (a status in two ranges counts once) and the page taken from them.
+    """
+    if not sources:
+        return []
+    inner = Page(
+        max_id=page.max_id,
+        since_id=page.since_id,
+        min_id=page.min_id,
+        limit=page.limit + page.offset,
+    )
+    parts = [paginate(stmt, column, inner).subquery() for stmt, column in sources]
+    if len(parts) == 1:
+        ids = select(parts[0].c.id)
+    else:
+        merged = union(*(select(part.c.id) for part in parts)).subquery()
+        ids = select(merged.c.id)
+    stmt = select(Status).where(Status.id.in_(ids))
+    return await fetch_page(session, stmt, Status.id, page)
+
+
+# --- public and hashtag timelines ------------------------------------------------------------
+
+
+def check_anonymous_timeline(settings: Settings, viewer: Account | None, local: bool) -> None:
+    """Pleroma's :restrict_unauthenticated, :timelines: 401 for anonymous readers when set."""
+    if viewer is not None:
+        return
+    if local and settings.restrict_unauthenticated_local_timeline:
+        raise Unauthorized(AUTH_REQUIRED)
+    if not local and settings.restrict_unauthenticated_federated_timeline:
+        raise Unauthorized(AUTH_REQUIRED)
+
+
+def _public_ranges(viewer: Account | None, options: TimelineOptions) -> list[tuple[str, bool]]:
+    """(visibility, local) index ranges a public timeline reads; local-only posts are
+    for logged-in readers and are always local."""
+    ranges = [("public", True), ("public", False)]
+    if viewer is not None:
+        ranges.append(("local", True))
+    if options.local:
+        ranges = [r for r in ranges if r[1]]
+    if options.remote:
+        ranges = [r for r in ranges if not r[1]]
+    return [r for r in ranges if r[0] not in options.exclude_visibilities]
+
+
+async def public_timeline(
+    session: AsyncSession,
+    settings: Settings,
+    viewer: Account | None,
+    page: Page,
+    options: TimelineOptions,
+) -> list[Status]:
+    """Newest public original posts (and local-only ones for logged-in readers)."""
+    if not options.local and not settings.federated_timeline_available:
+        raise NotFound("Federated timeline is disabled")
+    check_anonymous_timeline(settings, viewer, options.local)
+    viewer_id = viewer.id if viewer is not None else None
+    filters = [Status.reblog_of_id.is_(None), *read_filters(viewer_id, options, settings=settings)]
+    sources = [
+        (
+            select(Status.id.label("id")).where(
+                Status.visibility == visibility, Status.local == local, *filters
+            ),
+            Status.id,
+        )
+        for visibility, local in _public_ranges(viewer, options)
+    ]
+    return await merged_page(session, sources, page)
+
+
+def normalize_tag(raw) -> str:
+    if not isinstance(raw, str):
+        raise Unprocessable("tag: must be a string")
+    return raw.strip().lstrip("#").lower()
+
+
+def _tag_names(values: list[str], name: str) -> list[str]:
+    names = [n for n in dict.fromkeys(normalize_tag(v) for v in values) if n]
+    if len(names) > MAX_TAGS_PER_MODE:
+        raise Unprocessable(f"{name}: at most {MAX_TAGS_PER_MODE} tags")
+    return names
+
+
+async def hashtag_ids(session: AsyncSession, names: list[str]) -> dict[str, int]:
+    if not names:
+        return {}
+    rows = await session.execute(select(Hashtag.name, Hashtag.id).where(Hashtag.name.in_(names)))
+    return {name: tag_id for name, tag_id in rows}
+
+
+async def tag_timeline(
+    session: AsyncSession,
+    settings: Settings,
+    viewer: Account | None,
+    tag: str,
+    page: Page,
+    options: TimelineOptions,
+    *,
+    any_tags: list[str] = (),
+    all_tags: list[str] = (),
+    none_tags: list[str] = (),
+) -> list[Status]:
+    """Public original posts with ``tag`` or any of ``any_tags``, all of ``all_tags`` and
+    none of ``none_tags`` (names compared case-insensitively)."""
+    check_anonymous_timeline(settings, viewer, options.local)
+    main = normalize_tag(tag)
+    if not main:
+        raise Unprocessable("tag: can't be blank")
+    wanted = list(dict.fromkeys([main, *_tag_names(list(any_tags), "any")]))
+    required = _tag_names(list(all_tags), "all")
+    rejected = _tag_names(list(none_tags), "none")
+    known = await hashtag_ids(session, [*wanted, *required, *rejected])
+    any_ids = [known[n] for n in wanted if n in known]
+    if not any_ids or any(n not in known for n in required):
+        return []
+    viewer_id = viewer.id if viewer is not None else None
+    visibilities = [
+        v
+        for v in (("public", "local") if viewer else ("public",))
+        if v not in options.exclude_visibilities
+    ]
+    filters = [
+        Status.reblog_of_id.is_(None),
+        Status.visibility.in_(visibilities),
+        *read_filters(viewer_id, options, settings=settings),
+    ]
+    for name in required:
+        tagged = aliased(StatusTag)
+        filters.append(
+            exists().where(tagged.status_id == Status.id, tagged.hashtag_id == known[name])
+        )
+    rejected_ids = [known[n] for n in rejected if n in known]
+    if rejected_ids:
+        tagged = aliased(StatusTag)
+        filters.append(
+            ~exists().where(tagged.status_id == Status.id, tagged.hashtag_id.in_(rejected_ids))
+        )
+    sources = []
+    for tag_id in any_ids:
+        driving = aliased(StatusTag)
+        stmt = (
+            select(driving.status_id.label("id"))
+            .join(Status, Status.id == driving.status_id)
+            .where(driving.hashtag_id == tag_id, *filters)
+        )
+        sources.append((stmt, driving.status_id))
+    return await merged_page(session, sources, page)
+
+
+# --- direct timeline -------------------------------------------------------------------------
+
+
+async def direct_timeline(
+    session: AsyncSession, viewer: Account, page: Page, options: TimelineOptions
+) -> list[Status]:
+    """Direct posts the viewer wrote or is addressed in (Pleroma's direct timeline)."""
+    filters = [Status.visibility == "direct", *read_filters(viewer.id, options)]
+    mention = aliased(StatusMention)
+    received = (
+        select(mention.status_id.label("id"))
+        .join(Status, Status.id == mention.status_id)
+        .where(mention.account_id == viewer.id, *filters)
+    )
+    sent = select(Status.id.label("id")).where(Status.account_id == viewer.id, *filters)
+    return await merged_page(session, [(received, mention.status_id), (sent, Status.id)], page)
+
+
+# --- list timeline ---------------------------------------------------------------------------
+
+
+async def get_own_list(session: AsyncSession, owner: Account, list_id) -> List:
+    """The list with this id if ``owner`` owns it; anyone else's (or none) is a 404."""
+    ident = parse_id(list_id)
+    found = await session.get(List, ident) if ident is not None else None
+    if found is None or found.account_id != owner.id:
+        raise NotFound("List not found")
+    return found
+
+
+def _list_replies(owner_id: int, the_list: List, members):
+    """Which replies a list shows (Mastodon's replies_policy): self-replies and replies to
+    the owner always; replies to followed accounts ("followed"), to members ("list"), or no
+    others ("none")."""
+    allowed = [
+        Status.in_reply_to_account_id.is_(None),
+        Status.reblog_of_id.is_not(None),
+        Status.in_reply_to_account_id == Status.account_id,
+        Status.in_reply_to_account_id == owner_id,
+    ]
+    if the_list.replies_policy == "followed":
+        allowed.append(follows(owner_id, Status.in_reply_to_account_id))
+    elif the_list.replies_policy == "list":
+        allowed.append(Status.in_reply_to_account_id.in_(members))
+    return or_(*allowed)
+
+
+async def list_timeline(
+    session: AsyncSession,
+    settings: Settings,
+    viewer: Account,
+    list_id,
+    page: Page,
+    options: TimelineOptions,
+) -> list[Status]:
+    """Posts and reblogs by the list's members that the owner may see (no direct posts)."""
+    the_list = await get_own_list(session, viewer, list_id)
+    members = select(ListAccount.account_id).where(ListAccount.list_id == the_list.id)
+    original = aliased(Status)
+    stmt = (
+        select(Status)
+        .outerjoin(original, original.id == Status.reblog_of_id)
+        .where(
+            Status.account_id.in_(members),
+            Status.visibility != "direct",
+            _list_replies(viewer.id, the_list, members),
+            *read_filters(
+                viewer.id, options, original=original, reblog_prefs=True, settings=settings
+            ),
+        )
+    )
+    return await fetch_page(session, stmt, Status.id, page)
+
+
+# --- an account's statuses -------------------------------------------------------------------
+
+
+async def account_statuses(
+    session: AsyncSession,
+    settings: Settings,
+    viewer: Account | None,
+    account: Account,
+    page: Page,
+    options: TimelineOptions,
+    *,
+    pinned: bool = False,
+    tagged: str | None = None,
+) -> list[Status]:
+    """The statuses and reblogs ``account`` posted that ``viewer`` may see.
+
+    The account's own posts are shown even when the viewer mutes it (they asked for this
+    profile, as Mastodon); reblogs of blocked or muted authors are hidden, unless the
+    viewer blocks the account itself (then nothing is filtered, as Pleroma: the profile
+    is all there is to look at). ``pinned`` lists its pinned statuses, newest pin first.
+    """
+    viewer_id = viewer.id if viewer is not None else None
+    original = aliased(Status)
+    filters = [Status.account_id == account.id, visible_filter(viewer_id)]
+    blocks_account = False
+    if viewer_id is not None and viewer_id != account.id:
+        blocks_account = bool(
+            await session.scalar(
+                select(exists().where(Block.account_id == viewer_id, Block.target_id == account.id))
+            )
+        )
+    if viewer_id is not None and not blocks_account:
+        about_original = [not_blocked_filter(viewer_id, original)]
+        if not options.with_muted:
+            about_original.append(not_muted_filter(viewer_id, original))
+        filters.append(or_(Status.reblog_of_id.is_(None), and_(*about_original)))
+    filters.extend(option_filters(viewer_id, options, settings))
+    if tagged is not None:
+        name = normalize_tag(tagged)
+        tag_id = (await hashtag_ids(session, [name])).get(name) if name else None
+        if tag_id is None:
+            return []
+        tag = aliased(StatusTag)
+        filters.append(
+            exists().where(
+                tag.status_id == func.coalesce(Status.reblog_of_id, Status.id),
+                tag.hashtag_id == tag_id,
+            )
+        )
+    stmt = select(Status).outerjoin(original, original.id == Status.reblog_of_id).where(*filters)
+    if pinned:
+        pin = aliased(StatusPin)
+        stmt = stmt.join(pin, pin.status_id == Status.id).where(pin.account_id == account.id)
+        if page.max_id is not None:
+            stmt = stmt.where(Status.id < page.max_id)
+        if page.since_id is not None:
+            stmt = stmt.where(Status.id > page.since_id)
+        if page.min_id is not None:
+            stmt = stmt.where(Status.id > page.min_id)
+        stmt = stmt.order_by(pin.id.desc()).limit(page.limit)
+        return list((await session.execute(stmt)).scalars())
+    return await fetch_page(session, stmt, Status.id, page)

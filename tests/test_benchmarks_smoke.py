@@ -1,0 +1,382 @@
+"""The benchmark harness works: a tiny generated data set is consistent, and the load
+script's statistics are right. Nothing here is timed (a benchmark prints figures; it is
+never a test)."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import aliased
+
+import pyleroma.models  # noqa: F401
+from benchmarks.dataset import Layout, Params, ParamsError
+from benchmarks.generate import generate
+from benchmarks.load import Recorder, percentile, summarize
+from benchmarks.stream import ORDER
+from pyleroma.db.base import Base
+from pyleroma.db.engine import make_engine
+from pyleroma.models import (
+    Account,
+    Favourite,
+    Follow,
+    Hashtag,
+    HomeTimelineEntry,
+    Notification,
+    Status,
+    StatusMention,
+    StatusTag,
+)
+from pyleroma.services.home_timeline import delivery_filter
+from tests.conftest import make_test_settings
+
+TINY = {
+    "accounts": 30,
+    "statuses": 500,
+    "follows": 8,
+    "quiet_cohort": 5,
+    "quiet_accounts": 2,
+    "quiet_statuses": 5,
+    "cohort_statuses": 1,
+    "author_followers": 6,
+    "thread_size": 12,
+    "follow_notifications": 3,
+    "token_users": 3,
+    "home_max": 40,
+    # Small batches and window: many flushes, statuses leaving the window, late replies.
+    "batch": 200,
+    "window": 100,
+}
+
+
+async def _generate(settings, tmp_path: Path, end_ms: int | None = None, **overrides) -> dict:
+    return await generate(
+        settings,
+        Params(**{**TINY, **overrides}),
+        end_ms=end_ms,
+        run_migrations=False,
+        analyze=False,
+        manifest_path=tmp_path / "benchmark.json",
+        console=Console(file=io.StringIO()),
+    )
+
+
+# --- load script statistics -------------------------------------------------------------
+
+
+def test_percentile_interpolates_between_closest_ranks():
+    values = list(range(100, 0, -1))  # 1..100, unsorted
+    assert percentile(values, 0) == 1
+    assert percentile(values, 50) == pytest.approx(50.5)
+    assert percentile(values, 95) == pytest.approx(95.05)
+    assert percentile(values, 99) == pytest.approx(99.01)
+    assert percentile(values, 100) == 100
+    assert percentile([7.0], 99) == 7.0
+    assert percentile([10.0, 20.0], 50) == 15.0
+    assert percentile([], 50) is None
+    with pytest.raises(ValueError):
+        percentile([1.0], 101)
+
+
+def test_summary_counts_non_2xx_as_errors_and_keeps_them_out_of_latency():
+    recorder = Recorder()
+    for ms in (10.0, 20.0, 30.0, 40.0):
+        recorder.add(200, ms)
+    recorder.add(404, 1.0)
+    recorder.add(404, 1.0)
+    recorder.add(500, 900.0)
+    recorder.add("ClientConnectorError", 5.0)
+    summary = summarize(recorder, elapsed_s=2.0)
+    assert summary["requests"] == 8
+    assert summary["errors"] == 4
+    assert summary["error_statuses"] == {"404": 2, "500": 1, "ClientConnectorError": 1}
+    assert summary["rps"] == 4.0
+    assert summary["p50_ms"] == 25.0
+    assert summary["max_ms"] == 40.0
+    assert summary["p99_ms"] == pytest.approx(39.7)
+    empty = summarize(Recorder(), elapsed_s=1.0)
+    assert empty["requests"] == 0 and empty["p99_ms"] is None
+
+
+# --- generator --------------------------------------------------------------------------
+
+
+def test_parameters_that_cannot_fit_are_refused_with_the_reason():
+    with pytest.raises(ParamsError, match="--follows"):
+        Params(accounts=100, follows=500, quiet_cohort=10).check()
+    with pytest.raises(ParamsError, match="--author-followers"):
+        Params(accounts=100, follows=10, quiet_cohort=10, author_followers=1000).check()
+    with pytest.raises(ParamsError, match="--accounts"):
+        Params(accounts=5, quiet_cohort=10).check()
+
+
+async def _scalar(db, stmt):
+    async with db() as session:
+        return await session.scalar(stmt)
+
+
+async def _all(db, stmt) -> list:
+    async with db() as session:
+        return list((await session.execute(stmt)).all())
+
+
+async def test_generator_writes_a_consistent_data_set(app, client, db, tmp_path):
+    settings = app.state.settings
+    manifest = await _generate(settings, tmp_path)
+    layout = Layout(Params(**TINY))
+
+    # What the manifest says was written is what is there.
+    for table in ORDER:
+        count = await _scalar(db, select(func.count()).select_from(Base.metadata.tables[table]))
+        assert count == manifest["rows"].get(table, 0), table
+    assert manifest["rows"]["statuses"] == 500 and manifest["rows"]["accounts"] == 30
+    assert manifest["rows"]["home_timeline_entries"] > 0
+    assert manifest["rows"]["notifications"] > 0 and manifest["rows"]["favourites"] > 0
+
+    # No reference points nowhere (PostgreSQL loads with its FK triggers off).
+    for name in ORDER:
+        table = Base.metadata.tables[name]
+        for fk in table.foreign_keys:
+            target = fk.column.table.alias()
+            dangling = await _scalar(
+                db,
+                select(func.count())
+                .select_from(table)
+                .outerjoin(target, fk.parent == target.c[fk.column.name])
+                .where(fk.parent.is_not(None), target.c[fk.column.name].is_(None)),
+            )
+            assert dangling == 0, f"{name}.{fk.parent.name}"
+
+    # Account counters match the rows, and the roles are as documented.
+    accounts = {a.nickname: a for (a,) in await _all(db, select(Account))}
+    for account in accounts.values():
+        followers = await _scalar(db, select(func.count()).where(Follow.followed_id == account.id))
+        following = await _scalar(db, select(func.count()).where(Follow.follower_id == account.id))
+        own = select(Status).where(Status.account_id == account.id, Status.reblog_of_id.is_(None))
+        statuses = await _scalar(db, select(func.count()).select_from(own.subquery()))
+        last = await _scalar(db, select(func.max(own.subquery().c.created_at)))
+        assert (account.followers_count, account.following_count) == (followers, following)
+        assert account.statuses_count == statuses and account.last_status_at == last
+    author = accounts["author"]
+    assert author.followers_count == TINY["author_followers"]
+    quiet_ids = {accounts["quiet1"].id, accounts["quiet2"].id}
+    for n in range(1, TINY["quiet_cohort"] + 1):
+        followed = await _all(
+            db, select(Follow.followed_id).where(Follow.follower_id == accounts[f"calm{n}"].id)
+        )
+        assert {row[0] for row in followed} == quiet_ids
+    assert accounts["quiet1"].followers_count == TINY["quiet_cohort"]
+
+    # Status counters, threads and time-ordered ids.
+    reply = aliased(Status)
+    wrong_replies = await _scalar(
+        db,
+        select(func.count()).where(
+            Status.replies_count
+            != select(func.count())
+            .where(reply.in_reply_to_id == Status.id)
+            .correlate(Status)
+            .scalar_subquery()
+        ),
+    )
+    wrong_reblogs = await _scalar(
+        db,
+        select(func.count()).where(
+            Status.reblogs_count
+            != select(func.count())
+            .where(reply.reblog_of_id == Status.id)
+            .correlate(Status)
+            .scalar_subquery()
+        ),
+    )
+    wrong_favs = await _scalar(
+        db,
+        select(func.count()).where(
+            Status.favourites_count
+            != select(func.count())
+            .where(Favourite.status_id == Status.id)
+            .correlate(Status)
+            .scalar_subquery()
+        ),
+    )
+    assert (wrong_replies, wrong_reblogs, wrong_favs) == (0, 0, 0)
+    parent = aliased(Status)
+    broken_threads = await _scalar(
+        db,
+        select(func.count())
+        .select_from(Status)
+        .join(parent, parent.id == Status.in_reply_to_id)
+        .where(
+            (Status.conversation_id != parent.conversation_id)
+            | (Status.in_reply_to_account_id != parent.account_id)
+        ),
+    )
+    assert broken_threads == 0
+    rows = await _all(db, select(Status.id, Status.created_at).order_by(Status.id))
+    assert [r.created_at for r in rows] == sorted(r.created_at for r in rows)
+    context = await _all(
+        db, select(Status.conversation_id).where(Status.id == int(manifest["context_status_id"]))
+    )
+    assert context[0][0] == int(manifest["thread_root_id"])
+    assert manifest["context_ancestors"] >= 1 and manifest["context_descendants"] >= 1
+
+    # Tags and mentions follow the text, each mention of another account notifies them.
+    tagged = await _all(
+        db,
+        select(StatusTag.status_id, Hashtag.name).join(Hashtag, Hashtag.id == StatusTag.hashtag_id),
+    )
+    tags_by_status: dict[int, set[str]] = {}
+    for status_id, name in tagged:
+        tags_by_status.setdefault(status_id, set()).add(name)
+    for status_id, source in await _all(db, select(Status.id, Status.source)):
+        written = {t.lower() for t in re.findall(r"#(\w+)", source)}
+        assert tags_by_status.get(status_id, set()) == written
+    mention_rows = await _all(
+        db,
+        select(StatusMention.account_id, StatusMention.status_id, Status.account_id).join(
+            Status, Status.id == StatusMention.status_id
+        ),
+    )
+    assert mention_rows
+    notified = {
+        (n.account_id, n.status_id)
+        for (n,) in await _all(db, select(Notification).where(Notification.type == "mention"))
+    }
+    assert notified == {(m, s) for m, s, a in mention_rows if m != a}
+    for kind, model_count in (
+        ("favourite", select(func.count()).select_from(Favourite)),
+        ("reblog", select(func.count()).where(Status.reblog_of_id.is_not(None))),
+    ):
+        notes = await _scalar(db, select(func.count()).where(Notification.type == kind))
+        assert notes == await _scalar(db, model_count), kind
+
+    # Home timelines hold what the fan-out job would deliver: its own rule, newest first,
+    # capped (boosts of a post by someone the account follows are skipped, as the job
+    # skips originals already in the home).
+    for account in accounts.values():
+        followed = select(Follow.followed_id).where(Follow.follower_id == account.id)
+        original = aliased(Status)
+        expected_stmt = (
+            select(Status.id)
+            .outerjoin(original, original.id == Status.reblog_of_id)
+            .where(
+                (Status.account_id == account.id)
+                | Status.account_id.in_(followed)
+                | Status.id.in_(
+                    select(StatusMention.status_id).where(StatusMention.account_id == account.id)
+                ),
+                delivery_filter(account.id, Status, original, skip_seen_originals=False),
+                (Status.reblog_of_id.is_(None)) | original.account_id.not_in(followed),
+            )
+            .order_by(Status.id.desc())
+            .limit(TINY["home_max"])
+        )
+        expected = [row[0] for row in await _all(db, expected_stmt)]
+        entries = await _all(
+            db,
+            select(HomeTimelineEntry, Status.account_id, original.account_id)
+            .join(Status, Status.id == HomeTimelineEntry.status_id)
+            .outerjoin(original, original.id == Status.reblog_of_id)
+            .where(HomeTimelineEntry.account_id == account.id)
+            .order_by(HomeTimelineEntry.status_id.desc()),
+        )
+        assert [e.status_id for e, _, _ in entries] == expected, account.nickname
+        for entry, author_id, original_author_id in entries:
+            assert entry.author_id == author_id
+            assert entry.reblog_of_author_id == original_author_id
+    full = await _scalar(
+        db,
+        select(func.count()).select_from(
+            select(HomeTimelineEntry.account_id)
+            .group_by(HomeTimelineEntry.account_id)
+            .having(func.count() == TINY["home_max"])
+            .subquery()
+        ),
+    )
+    assert full >= len(list(layout.regular)) // 2  # regular homes are full
+
+    # The manifest's tokens work, for the cohort the manifest says.
+    users = manifest["users"]
+    assert [u["nickname"] for u in users["author"]] == ["author"]
+    assert len(users["regular"]) == 3 and len(users["quiet"]) == 3
+    for cohort, prefix in (("author", "author"), ("regular", "user"), ("quiet", "calm")):
+        user = users[cohort][0]
+        response = await client.get(
+            "/api/v1/accounts/verify_credentials",
+            headers={"Authorization": f"Bearer {user['token']}"},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["id"] == user["id"]
+        assert response.json()["username"].startswith(prefix)
+
+    # A second run refuses to write over the data.
+    with pytest.raises(ParamsError, match="already holds 30 accounts"):
+        await _generate(settings, tmp_path)
+
+
+async def _dump(url: str) -> dict:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            statuses = (
+                await conn.execute(
+                    text(
+                        "SELECT s.id, a.nickname, s.source, s.visibility, s.in_reply_to_id, "
+                        "s.reblog_of_id, s.favourites_count FROM statuses s "
+                        "JOIN accounts a ON a.id = s.account_id ORDER BY s.id"
+                    )
+                )
+            ).all()
+            home = (
+                await conn.execute(
+                    text("SELECT account_id, status_id FROM home_timeline_entries ORDER BY 1, 2")
+                )
+            ).all()
+            follows = (
+                await conn.execute(
+                    text("SELECT follower_id, followed_id FROM follows ORDER BY 1, 2")
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    return {"statuses": statuses, "home": home, "follows": follows}
+
+
+async def _fresh_sqlite(directory: Path):
+    settings = make_test_settings(directory)
+    directory.mkdir(parents=True)
+    engine = make_engine(settings.effective_database_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    await engine.dispose()
+    return settings
+
+
+async def test_the_same_seed_gives_the_same_data_and_another_seed_does_not(tmp_path):
+    dumps = []
+    end_ms = 1_750_000_000_000
+    for name, seed in (("one", 3), ("two", 3), ("three", 4)):
+        settings = await _fresh_sqlite(tmp_path / name)
+        await _generate(settings, tmp_path / name, end_ms=end_ms, seed=seed, statuses=300)
+        dumps.append(await _dump(settings.effective_database_url))
+    assert dumps[0] == dumps[1]
+    assert dumps[0]["statuses"] != dumps[2]["statuses"]
+    assert dumps[0]["follows"] != dumps[2]["follows"]
+    assert len(dumps[0]["statuses"]) == 300
+
+
+def test_cohort_roles_and_follow_graph_are_derived_from_the_seed():
+    params = Params(**TINY).check()
+    layout = Layout(params)
+    assert [layout.role(i) for i in (0, 1, 2, 3)] == ["author", "quiet", "quiet", "cohort"]
+    fans = [i for i in layout.regular if layout.AUTHOR in layout.followees(i)]
+    assert len(fans) == TINY["author_followers"]
+    for i in layout.regular:
+        followees = layout.followees(i)
+        assert len(followees) == len(set(followees)) == TINY["follows"]
+        assert i not in followees and not set(followees) & set(layout.quiet)
+        assert followees == Layout(params).followees(i)
