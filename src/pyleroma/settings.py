@@ -115,6 +115,9 @@ class Settings:
     # Run jobs inside the server process (the embedded default). Set false when separate
     # `pyleroma worker` processes run them (PostgreSQL).
     jobs_in_process: bool = True
+    # Media no status uses (uploaded and never attached, or detached when its status was
+    # deleted) is purged this many seconds later, as Mastodon does after a day.
+    media_unattached_ttl: int = 24 * 3600
     # Jobs (docs/jobs.md): how often a worker looks for jobs written by other processes
     # (jobs enqueued in this process wake it at once), the lease a worker holds on a running
     # job (renewed while it runs; a crashed worker's jobs are claimable once it passes), jobs

@@ -465,6 +465,23 @@ async def test_older_pages_skip_filtered_statuses_across_rounds(
     assert got == want
 
 
+async def test_rebuild_home_fills_from_follows(client, factory, db, app):
+    alice, bob, carol = await users(factory, "alice", "bob", "carol")
+    await follow(client, alice, bob)
+    own = await factory.status(alice.account, "mine")
+    bobs = await factory.status(bob.account, "bob", visibility="private")
+    await factory.status(carol.account, "stranger")
+    async with db() as session:
+        from pyleroma.models import Account
+
+        count = await home_timeline.rebuild_home(
+            session, app.state.settings, await session.get(Account, alice.account.id)
+        )
+        await session.commit()
+    assert count == 2
+    assert await home_entries(db, alice.id) == [bobs.id, own.id]
+
+
 async def test_home_errors(client, factory):
     alice = await factory.user("alice")
     assert (await client.get(HOME)).status_code == 401

@@ -382,20 +382,53 @@ async def test_delete_returns_the_source_and_removes_everything(client, factory,
         assert await stored(db, model, **{column: status.id}) == [], model
     assert await get_row(db, Status, boost.id) is None
     assert await stored(db, HomeTimelineEntry, status_id=boost.id) == []
-    assert await get_row(db, MediaAttachment, shown.id) is None
+    # Media are detached, not deleted: "delete & redraft" posts them again by id.
+    for media in (shown, earlier):
+        assert (await get_row(db, MediaAttachment, media.id)).status_id is None
+    assert (uploads / "attachments" / "test" / "shown.png").exists()
+    redraft = await client.post(
+        "/api/v1/statuses",
+        headers=alice.headers,
+        data={"status": body["text"], "media_ids[]": [str(shown.id)]},
+    )
+    assert redraft.status_code == 200, redraft.text
+    assert [m["id"] for m in redraft.json()["media_attachments"]] == [str(shown.id)]
+    # A day later the purge job removes what is still unattached, and only that.
+    assert await run_due_purges(app) == 2
+    assert (await get_row(db, MediaAttachment, shown.id)).status_id is not None
     assert await get_row(db, MediaAttachment, earlier.id) is None
-    for name in ("shown", "earlier"):
-        assert not (uploads / "attachments" / "test" / f"{name}.png").exists()
-        assert not (uploads / "attachments" / "test" / f"{name}_thumb.png").exists()
+    assert not (uploads / "attachments" / "test" / "earlier.png").exists()
+    assert not (uploads / "attachments" / "test" / "earlier_thumb.png").exists()
+    assert (uploads / "attachments" / "test" / "shown.png").exists()
     assert (uploads / "attachments" / "test" / "unrelated.png").exists()
     assert await get_row(db, MediaAttachment, unrelated.id) is not None
 
-    assert (await get_row(db, Account, alice.account.id)).statuses_count == 0
+    # The deleted status no longer counts; the redraft does.
+    assert (await get_row(db, Account, alice.account.id)).statuses_count == 1
     assert (await get_row(db, Status, parent.id)).replies_count == 0
     assert (await get_row(db, Status, quoted.id)).quotes_count == 0
     assert (await client.get(f"/api/v1/statuses/{status.id}")).status_code == 404
     again = await client.delete(f"/api/v1/statuses/{status.id}", headers=alice.headers)
     assert again.status_code == 404
+
+
+async def run_due_purges(app) -> int:
+    """Make the media purge jobs due now (as if a day had passed), run the due jobs, and
+    return how many purge jobs there were."""
+    from sqlalchemy import func, update
+
+    from pyleroma.db.base import utcnow
+    from pyleroma.jobs.runner import JobRunner
+    from pyleroma.models import Job
+    from pyleroma.services.media_cleanup import PURGE_JOB
+
+    pending = (Job.kind == PURGE_JOB) & (Job.state == "available")
+    async with app.state.sessionmaker() as session:
+        count = await session.scalar(select(func.count()).select_from(Job).where(pending))
+        await session.execute(update(Job).where(pending).values(scheduled_at=utcnow()))
+        await session.commit()
+    await JobRunner(app.state.sessionmaker, app.state.settings).drain()
+    return count
 
 
 async def test_files_go_only_when_the_delete_commits(factory, db, app):
@@ -414,11 +447,16 @@ async def test_files_go_only_when_the_delete_commits(factory, db, app):
     assert await get_row(db, Status, status.id) is not None
     assert await get_row(db, MediaAttachment, picture.id) is not None
 
+    assert await run_due_purges(app) == 0  # the rolled-back delete scheduled nothing
+
     async with db() as session:
         await delete_status(session, settings, await session.get(Status, status.id))
         await session.commit()
-    assert not path.exists()
     assert await get_row(db, Status, status.id) is None
+    assert path.exists()  # detached, kept for a redraft
+    assert await run_due_purges(app) == 1
+    assert not path.exists()
+    assert await get_row(db, MediaAttachment, picture.id) is None
 
 
 async def test_delete_permissions(client, factory, db):

@@ -28,6 +28,7 @@ JOB_MODULES: tuple[str, ...] = (
     "pyleroma.jobs.thread_mute_jobs",
     "pyleroma.jobs.status_jobs",
     "pyleroma.jobs.timeline_jobs",
+    "pyleroma.jobs.media_jobs",
 )
 
 

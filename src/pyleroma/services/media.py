@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from pyleroma.api.errors import NotFound, TooLarge, Unprocessable, UnsupportedMedia
-from pyleroma.db.ids import parse_id
+from pyleroma.db.ids import new_id, parse_id
 from pyleroma.models import Account, MediaAttachment
 from pyleroma.services import blurhash, images, media_probe
 from pyleroma.settings import Settings
@@ -297,6 +297,7 @@ async def create_media(
             _store, settings, processed, thumbnail, written
         )
         media = MediaAttachment(
+            id=new_id(),
             account_id=account.id,
             type=processed.kind,
             mime_type=processed.mime,
@@ -310,6 +311,11 @@ async def create_media(
             blurhash=preview_hash,
         )
         session.add(media)
+        # Never attached by then: purged (services/media_cleanup.py, imported late: it
+        # builds on this module).
+        from pyleroma.services.media_cleanup import schedule_purge
+
+        await schedule_purge(session, settings, [media.id])
         await session.commit()
     except BaseException:
         await session.rollback()

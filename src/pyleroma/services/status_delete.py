@@ -4,9 +4,10 @@ The database does most of the work: favourites, bookmarks, pins, mentions, tags,
 poll and its votes, notifications, home timeline entries and reblogs of the status all go by
 ``ON DELETE CASCADE``. This module does the rest: counters on the author, the parent, the
 quoted status (and the original, for a reblog), direct conversations whose last status it
-was, and the media. Media rows are deleted with the status (also those only its edit
-history still names); their files are removed from disk only once the transaction commits,
-so a rolled-back delete never leaves a status pointing at missing files.
+was, and the media. The status's media are detached, not deleted, so a client can "delete
+& redraft" with the same media ids (Mastodon's and Pleroma's behaviour); they and media only
+its edit history still names are purged by a job later if nothing attaches them again
+(services/media_cleanup.py).
 
 ``delete_status`` is used by ``DELETE /api/v1/statuses/:id`` and by the expiring-post job;
 neither commits here: the request (or the job runner) commits.
@@ -15,9 +16,8 @@ neither commits here: the request (or the job runner) commits.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
-from sqlalchemy import delete, event, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.errors import NotFound
@@ -31,13 +31,10 @@ from pyleroma.models import (
     Status,
     StatusEdit,
 )
-from pyleroma.services.media import media_file
+from pyleroma.services.media_cleanup import schedule_purge
 from pyleroma.settings import Settings
 
 log = logging.getLogger("pyleroma.statuses")
-
-_PENDING_FILES = "pyleroma.status_delete.files"
-_HOOKED = "pyleroma.status_delete.hooked"
 
 
 def is_privileged(account: Account) -> bool:
@@ -64,7 +61,8 @@ async def get_deletable_status(session: AsyncSession, actor: Account, status_id)
 
 
 async def _media_to_remove(session: AsyncSession, status: Status) -> list[MediaAttachment]:
-    """The status's media, and media only its edit history still names (detached by edits)."""
+    """The status's media, and media only its edit history still names (detached by edits):
+    what becomes unattached when the status goes."""
     history_ids: set[int] = set()
     for media_ids in (
         await session.execute(select(StatusEdit.media_ids).where(StatusEdit.status_id == status.id))
@@ -79,55 +77,6 @@ async def _media_to_remove(session: AsyncSession, status: Status) -> list[MediaA
             & (MediaAttachment.account_id == status.account_id),
         )
     return list((await session.execute(select(MediaAttachment).where(condition))).scalars())
-
-
-async def _unshared_paths(
-    session: AsyncSession, media: list[MediaAttachment], settings: Settings
-) -> list[Path]:
-    """Files of ``media`` that no other media row uses (only files in our media store)."""
-    relative = {p for m in media for p in (m.file_path, m.thumbnail_path) if p}
-    if not relative:
-        return []
-    gone = [m.id for m in media]
-    shared = set()
-    for column in (MediaAttachment.file_path, MediaAttachment.thumbnail_path):
-        shared.update(
-            (
-                await session.execute(
-                    select(column).where(column.in_(relative), MediaAttachment.id.not_in(gone))
-                )
-            ).scalars()
-        )
-    paths = (media_file(settings, name) for name in sorted(relative - shared))
-    return [path for path in paths if path is not None]
-
-
-def _remove_files(paths: list[Path]) -> None:
-    for path in paths:
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:  # a leftover file is untidy, not an error for the deleted status
-            log.warning("could not remove %s", path, exc_info=True)
-
-
-def _after_commit(sync_session) -> None:
-    _remove_files(sync_session.info.pop(_PENDING_FILES, []))
-
-
-def _after_rollback(sync_session) -> None:
-    sync_session.info.pop(_PENDING_FILES, None)
-
-
-def remove_files_after_commit(session: AsyncSession, paths: list[Path]) -> None:
-    """Unlink ``paths`` once this session's transaction commits (never on rollback)."""
-    if not paths:
-        return
-    sync = session.sync_session
-    sync.info.setdefault(_PENDING_FILES, []).extend(paths)
-    if not sync.info.get(_HOOKED):
-        sync.info[_HOOKED] = True
-        event.listen(sync, "after_commit", _after_commit)
-        event.listen(sync, "after_rollback", _after_rollback)
 
 
 async def _decrement(session: AsyncSession, column, row_id: int | None) -> None:
@@ -187,13 +136,14 @@ async def delete_status(
     rendered = await status_to_api(session, settings, status, viewer, with_source=True)
 
     media = await _media_to_remove(session, status)
-    paths = await _unshared_paths(session, media, settings)
     if media:
         await session.execute(
-            delete(MediaAttachment)
+            update(MediaAttachment)
             .where(MediaAttachment.id.in_([m.id for m in media]))
+            .values(status_id=None, position=0)
             .execution_options(synchronize_session=False)
         )
+        await schedule_purge(session, settings, [m.id for m in media])
     if status.reblog_of_id is not None:
         await _decrement(session, Status.reblogs_count, status.reblog_of_id)
     else:
@@ -209,6 +159,5 @@ async def delete_status(
     for obj in [*media, status]:
         if obj in session:
             session.expunge(obj)
-    remove_files_after_commit(session, paths)
     await session.flush()
     return rendered
