@@ -375,6 +375,9 @@ async def test_expiring_post_is_deleted_by_its_job(client, factory, db, app):
     stored = await status_row(db, data["id"])
     assert 7199 <= (stored.expires_at - before).total_seconds() <= 7210
     assert data["pleroma"]["expires_at"] is not None
+    bob = await factory.user("bob")
+    seen_by_bob = await client.get(f"/api/v1/statuses/{data['id']}", headers=bob.headers)
+    assert seen_by_bob.json()["pleroma"]["expires_at"] is None  # only the author is told
     [job] = await jobs(db, "status.expire")
     assert job.args == {"status_id": stored.id}
     assert job.scheduled_at == stored.expires_at

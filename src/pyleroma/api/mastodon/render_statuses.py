@@ -411,7 +411,10 @@ def _base(
             "in_reply_to_account_acct": reply_account.nickname if reply_account else None,
             "content": {"text/plain": html_to_text(status.content)},
             "spoiler_text": {"text/plain": status.spoiler_text},
-            "expires_at": masto_datetime(status.expires_at),
+            # Only the author learns when their post expires (Pleroma's rule).
+            "expires_at": masto_datetime(status.expires_at)
+            if viewer is not None and viewer.id == status.account_id
+            else None,
             "direct_conversation_id": ctx.participations.get(status.conversation_id)
             if status.visibility == "direct"
             else None,
