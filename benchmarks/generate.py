@@ -410,7 +410,7 @@ async def generate(
     *,
     reset: bool = False,
     run_migrations: bool = True,
-    analyze: bool = True,
+    analyze: bool | None = None,
     manifest_path: Path | None = None,
     console: Console | None = None,
     end_ms: int | None = None,
@@ -418,7 +418,8 @@ async def generate(
     """Generate the data set into ``settings``' database and write the manifest; returns it.
 
     ``end_ms`` (epoch milliseconds) fixes the end of the statuses' period, which otherwise
-    is a minute ago; with it, the same seed gives the very same ids.
+    is a minute ago; with it, the same seed gives the very same ids. ``analyze`` None means
+    what a live server has: statistics on PostgreSQL (autovacuum), none on SQLite.
     """
     params.check()
     configure_hashing(settings.argon2_time_cost, settings.argon2_memory_cost)
@@ -446,7 +447,7 @@ async def generate(
             users = await phase_tokens(ctx)
             await phase_counters(ctx)
             ctx.timings["tokens and counters"] = time.perf_counter() - started
-            if analyze:
+            if analyze if analyze is not None else sink.analyze_by_default:
                 task = progress.add_task("analyze", total=None)
                 started = time.perf_counter()
                 await sink.analyze()
@@ -530,7 +531,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--manifest", help=f"manifest path (default: DATA_DIR/{MANIFEST_NAME})")
     parser.add_argument("--reset", action="store_true", help="erase the database first")
     parser.add_argument(
-        "--no-analyze", action="store_true", help="skip ANALYZE / VACUUM ANALYZE at the end"
+        "--analyze",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="planner statistics at the end: auto (default) runs VACUUM ANALYZE on PostgreSQL "
+        "as autovacuum would, and nothing on SQLite, where pyleroma never runs ANALYZE",
     )
     return parser
 
@@ -561,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
                 settings,
                 params,
                 reset=args.reset,
-                analyze=not args.no_analyze,
+                analyze={"auto": None, "yes": True, "no": False}[args.analyze],
                 manifest_path=manifest_path,
                 console=console,
             )

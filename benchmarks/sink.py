@@ -35,6 +35,7 @@ class Sink:
     """One connection to the benchmark database; subclasses speak to one driver."""
 
     name = ""
+    analyze_by_default = False
 
     def __init__(self, url: str):
         self.url = url
@@ -100,6 +101,9 @@ class SqliteSink(Sink):
     """
 
     name = "sqlite"
+    # pyleroma never runs ANALYZE (nor PRAGMA optimize) on SQLite, so a live instance has no
+    # planner statistics; the benchmark database should not have them either.
+    analyze_by_default = False
 
     async def open(self) -> None:
         path = make_url(self.url).database
@@ -140,11 +144,11 @@ class SqliteSink(Sink):
         self.conn.commit()
         self.conn.execute("ANALYZE")
         self.conn.commit()
-        # Fold the WAL back into the database file so the server starts from a clean file.
-        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def close(self) -> None:
         self.conn.commit()
+        # Fold the WAL back into the database file so the server starts from a clean file.
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.close()
 
 
@@ -157,6 +161,8 @@ class PostgresSink(Sink):
     """
 
     name = "postgresql"
+    # Autovacuum analyzes a live server's tables soon after a large change.
+    analyze_by_default = True
 
     async def open(self) -> None:
         import asyncpg
