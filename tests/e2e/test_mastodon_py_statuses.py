@@ -40,7 +40,7 @@ def test_client_posts_and_reads_timelines_and_notifications(live_server):
     )
     alice = sign_up(live_server, client_id, client_secret, "alice")
     bob = sign_up(live_server, client_id, client_secret, "bob")
-    alice_id, bob_id = alice.me()["id"], bob.me()["id"]
+    alice_id = alice.me()["id"]
     bob.account_follow(alice_id)
 
     media = alice.media_post(jpeg_with_exif(), mime_type="image/jpeg", description="blue")
