@@ -29,6 +29,7 @@ import json
 import os
 import random
 import resource
+import sqlite3
 import sys
 import time
 from array import array
@@ -37,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 
+from asyncpg import PostgresError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -47,6 +49,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table as RichTable
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from benchmarks.dataset import (
     PASSWORD,
@@ -383,8 +387,9 @@ async def prepare_database(settings: Settings, *, reset: bool, run_migrations: b
 async def reset_database(settings: Settings) -> None:
     """Erase the benchmark database: delete the SQLite file, or drop pyleroma's tables."""
     if settings.is_sqlite:
+        path = make_url(settings.effective_database_url).database
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{settings.database_file}{suffix}").unlink(missing_ok=True)
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
     sink = make_sink(settings.effective_database_url)
     await sink.open()
@@ -573,6 +578,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     except (ParamsError, migrate.MigrationError) as exc:
         console.print(f"Error: {exc}")
+        return 1
+    except (OSError, DBAPIError, PostgresError, sqlite3.Error) as exc:
+        console.print(f"Error: the database failed: {str(exc).splitlines()[0]}")
         return 1
     print_summary(console, manifest, manifest_path or settings.data_dir / MANIFEST_NAME)
     return 0

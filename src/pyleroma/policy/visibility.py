@@ -86,6 +86,11 @@ def addressing_filter(viewer_id: int | None, status=Status):
     )
 
 
+# Made once: building an alias per call costs more Python than the query it serves
+# (SQLAlchemy makes proxies for every column). Used only inside EXISTS subqueries here.
+_REBLOGGED = aliased(Status, name="reblogged_original")
+
+
 def visible_filter(viewer_id: int | None, status=Status):
     """The full visibility rule as SQL for ``status``; reblogs also need their original."""
     author_active = (
@@ -97,7 +102,7 @@ def visible_filter(viewer_id: int | None, status=Status):
     if viewer_id is not None:
         own = and_(own, ~_author_blocks(viewer_id, status.account_id))
         author_active = or_(status.account_id == viewer_id, author_active)
-    original = aliased(Status)
+    original = _REBLOGGED
     original_ok = or_(
         status.reblog_of_id.is_(None),
         exists()

@@ -228,7 +228,13 @@ def upgrade() -> None:
         batch_op.create_index("ix_statuses_expires_at", ["expires_at"], unique=False)
         batch_op.create_index("ix_statuses_in_reply_to_id", ["in_reply_to_id"], unique=False)
         batch_op.create_index("ix_statuses_quote_id", ["quote_id"], unique=False)
-        batch_op.create_index("ix_statuses_reblog_of_id", ["reblog_of_id"], unique=False)
+        batch_op.create_index(
+            "ix_statuses_reblog_of_id",
+            ["reblog_of_id"],
+            unique=False,
+            sqlite_where=sa.text("reblog_of_id IS NOT NULL"),
+            postgresql_where=sa.text("reblog_of_id IS NOT NULL"),
+        )
         batch_op.create_index(
             "ix_statuses_visibility_local_id", ["visibility", "local", "id"], unique=False
         )
@@ -581,7 +587,11 @@ def downgrade() -> None:
     op.drop_table("bookmarks")
     with op.batch_alter_table("statuses", schema=None) as batch_op:
         batch_op.drop_index("ix_statuses_visibility_local_id")
-        batch_op.drop_index("ix_statuses_reblog_of_id")
+        batch_op.drop_index(
+            "ix_statuses_reblog_of_id",
+            sqlite_where=sa.text("reblog_of_id IS NOT NULL"),
+            postgresql_where=sa.text("reblog_of_id IS NOT NULL"),
+        )
         batch_op.drop_index("ix_statuses_quote_id")
         batch_op.drop_index("ix_statuses_in_reply_to_id")
         batch_op.drop_index("ix_statuses_expires_at")
