@@ -446,8 +446,12 @@ async def generate(
             await ctx.writer.prepare()
             for name, phase in PHASES:
                 started = time.perf_counter()
+                if not console.is_terminal:  # bars only draw on a terminal: say it in lines
+                    console.print(f"{name}: started")
                 await phase(ctx)
                 ctx.timings[name] = time.perf_counter() - started
+                if not console.is_terminal:
+                    console.print(f"{name}: done in {ctx.timings[name]:.1f} s")
             started = time.perf_counter()
             users = await phase_tokens(ctx)
             await phase_counters(ctx)

@@ -17,7 +17,7 @@ muted account's post is still readable by id).
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, or_, select, true
+from sqlalchemy import and_, case, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -72,17 +72,24 @@ def _author_blocks(viewer_id: int, author_column):
 
 
 def addressing_filter(viewer_id: int | None, status=Status):
-    """Visibility by addressing alone (no block check), for ``status`` (an alias or Status)."""
+    """Visibility by addressing alone (no block check), for ``status`` (an alias or Status).
+
+    Written as a CASE, not an OR: every branch of the OR is indexable, and SQLite then
+    answers ``id IN (...)`` lookups with a multi-index OR over the visibility and author
+    indexes, scanning most of the table (100 ms at 1M statuses instead of 0.7 ms). A CASE
+    is a per-row test, so the query's own key or range drives the plan.
+    """
     if viewer_id is None:
         return status.visibility.in_(OPEN_VISIBILITIES)
-    return or_(
-        status.visibility.in_(OPEN_VISIBILITIES),
-        status.account_id == viewer_id,
-        and_(
+    return case(
+        (status.visibility.in_(OPEN_VISIBILITIES), true()),
+        (status.account_id == viewer_id, true()),
+        (
             status.visibility == "private",
             or_(_follows(viewer_id, status.account_id), _mentioned(viewer_id, status.id)),
         ),
-        and_(status.visibility == "direct", _mentioned(viewer_id, status.id)),
+        (status.visibility == "direct", _mentioned(viewer_id, status.id)),
+        else_=false(),
     )
 
 
