@@ -272,49 +272,40 @@ async def _accounts_page(session: AsyncSession, stmt, page: Page) -> list[tuple[
     return [(row[0], row[1]) for row in in_display_order(rows, page)]
 
 
+async def _follow_accounts(
+    session: AsyncSession, account: Account, page: Page, *, incoming: bool, state: str
+) -> list[tuple[Account, int]]:
+    """Active accounts on the other end of ``account``'s follows in ``state``: those who
+    follow it (``incoming``) or those it follows, with the follow ids that page them."""
+    other, mine = (
+        (Follow.follower_id, Follow.followed_id)
+        if incoming
+        else (Follow.followed_id, Follow.follower_id)
+    )
+    stmt = (
+        select(Account, Follow.id)
+        .join(Follow, other == Account.id)
+        .where(mine == account.id, Follow.state == state, Account.is_active.is_(True))
+    )
+    return await _accounts_page(session, stmt, page)
+
+
 async def list_followers(
     session: AsyncSession, account: Account, page: Page
 ) -> list[tuple[Account, int]]:
     """Active accounts following ``account``, with the follow ids that page them."""
-    stmt = (
-        select(Account, Follow.id)
-        .join(Follow, Follow.follower_id == Account.id)
-        .where(
-            Follow.followed_id == account.id,
-            Follow.state == FOLLOW_ACCEPTED,
-            Account.is_active.is_(True),
-        )
-    )
-    return await _accounts_page(session, stmt, page)
+    return await _follow_accounts(session, account, page, incoming=True, state=FOLLOW_ACCEPTED)
 
 
 async def list_following(
     session: AsyncSession, account: Account, page: Page
 ) -> list[tuple[Account, int]]:
     """Active accounts ``account`` follows, with the follow ids that page them."""
-    stmt = (
-        select(Account, Follow.id)
-        .join(Follow, Follow.followed_id == Account.id)
-        .where(
-            Follow.follower_id == account.id,
-            Follow.state == FOLLOW_ACCEPTED,
-            Account.is_active.is_(True),
-        )
-    )
-    return await _accounts_page(session, stmt, page)
+    return await _follow_accounts(session, account, page, incoming=False, state=FOLLOW_ACCEPTED)
 
 
 async def list_follow_requests(
     session: AsyncSession, account: Account, page: Page
 ) -> list[tuple[Account, int]]:
     """Active accounts waiting for ``account`` to answer their follow request."""
-    stmt = (
-        select(Account, Follow.id)
-        .join(Follow, Follow.follower_id == Account.id)
-        .where(
-            Follow.followed_id == account.id,
-            Follow.state == FOLLOW_PENDING,
-            Account.is_active.is_(True),
-        )
-    )
-    return await _accounts_page(session, stmt, page)
+    return await _follow_accounts(session, account, page, incoming=True, state=FOLLOW_PENDING)

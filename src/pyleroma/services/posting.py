@@ -335,7 +335,7 @@ async def check_draft(
     )
 
 
-async def _hashtag_ids(session: AsyncSession, names: list[str]) -> list[int]:
+async def hashtag_ids(session: AsyncSession, names: list[str]) -> list[int]:
     wanted = list(dict.fromkeys(n.lower() for n in names))
     if not wanted:
         return []
@@ -372,7 +372,7 @@ async def schedule_expiry(session: AsyncSession, status: Status) -> None:
     )
 
 
-def _inline_quote(settings: Settings, content: str, quote: Status) -> str:
+def inline_quote(settings: Settings, content: str, quote: Status) -> str:
     """Akkoma's InlineQuotePolicy: a "RE: <url>" line, so clients without quote support
     still show what is quoted; left out when the text already links the quoted post."""
     from pyleroma.api.mastodon.render_statuses import status_uri, status_url
@@ -425,7 +425,7 @@ async def write_status(
         conversation_id = status_id
     content = checked.formatted.html
     if quote is not None:
-        content = _inline_quote(settings, content, quote)
+        content = inline_quote(settings, content, quote)
     status = Status(
         id=status_id,
         account_id=author.id,
@@ -452,7 +452,7 @@ async def write_status(
 
     for account in checked.recipients:
         session.add(StatusMention(status_id=status.id, account_id=account.id))
-    for hashtag_id in await _hashtag_ids(session, checked.formatted.tags):
+    for hashtag_id in await hashtag_ids(session, checked.formatted.tags):
         session.add(StatusTag(status_id=status.id, hashtag_id=hashtag_id))
     for position, item in enumerate(checked.media):
         item.status_id = status.id

@@ -46,11 +46,11 @@ from pyleroma.services.notifications import notify
 from pyleroma.services.polls import POLL_END_JOB, PollSpec, check_poll, create_poll
 from pyleroma.services.posting import (
     StatusDraft,
-    _hashtag_ids,
-    _inline_quote,
     check_content_type,
     check_language,
     decide_recipients,
+    hashtag_ids,
+    inline_quote,
     render_text,
 )
 from pyleroma.settings import Settings
@@ -214,7 +214,7 @@ async def check_edit(
     if status.quote_id is not None:
         quote = await session.get(Status, status.quote_id)
         if quote is not None:
-            content = _inline_quote(settings, content, quote)
+            content = inline_quote(settings, content, quote)
     parent = await session.get(Status, status.in_reply_to_id) if status.in_reply_to_id else None
     # The same addressing rules as posting (visibility never changes on edit).
     recipients = await decide_recipients(
@@ -279,7 +279,7 @@ async def _apply_mentions(session: AsyncSession, status: Status, plan: _Plan) ->
 
 async def _apply_tags(session: AsyncSession, status: Status, plan: _Plan) -> None:
     await session.execute(delete(StatusTag).where(StatusTag.status_id == status.id))
-    for hashtag_id in await _hashtag_ids(session, plan.formatted.tags):
+    for hashtag_id in await hashtag_ids(session, plan.formatted.tags):
         session.add(StatusTag(status_id=status.id, hashtag_id=hashtag_id))
 
 
