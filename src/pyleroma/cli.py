@@ -519,3 +519,7 @@ def show_config(state: CliState) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# Command groups kept in modules of their own register on `main` when imported.
+from pyleroma import cli_announcements  # noqa: E402, F401

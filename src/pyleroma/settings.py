@@ -188,6 +188,8 @@ class Settings:
     scheduled_statuses_daily_limit: int = 25
     scheduled_statuses_total_limit: int = 300
     idempotency_key_ttl: int = 6 * 3600
+    # Reports (docs/api/reports_announcements.md): Pleroma's :max_report_comment_size.
+    max_report_comment_size: int = 1000
 
     @property
     def domain(self) -> str:

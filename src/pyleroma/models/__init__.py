@@ -1,9 +1,16 @@
 """SQLAlchemy tables, one module per aggregate; importing this package registers them all."""
 
 from pyleroma.models.account import Account
+from pyleroma.models.announcement import (
+    Announcement,
+    AnnouncementDismissal,
+    AnnouncementReaction,
+)
+from pyleroma.models.instance_rule import InstanceRule
 from pyleroma.models.interaction import Bookmark, Favourite, PollVote, StatusPin, ThreadMute
 from pyleroma.models.invite import InviteToken
 from pyleroma.models.job import Job
+from pyleroma.models.marker import Marker
 from pyleroma.models.media import MediaAttachment, Poll, ScheduledStatus
 from pyleroma.models.oauth import OAuthApp, OAuthAuthorization, OAuthToken
 from pyleroma.models.relationship import (
@@ -14,6 +21,7 @@ from pyleroma.models.relationship import (
     Follow,
     Mute,
 )
+from pyleroma.models.report import Report
 from pyleroma.models.status import (
     Hashtag,
     IdempotencyKey,
@@ -32,6 +40,12 @@ from pyleroma.models.timeline import (
 )
 
 __all__ = [
+    "Announcement",
+    "AnnouncementDismissal",
+    "AnnouncementReaction",
+    "Report",
+    "InstanceRule",
+    "Marker",
     "Bookmark",
     "Conversation",
     "ConversationParticipation",

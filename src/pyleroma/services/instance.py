@@ -12,14 +12,14 @@ caches them for five minutes, which a large instance may want later.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma import VERSION_STRING, __version__
 from pyleroma.db.base import utcnow
-from pyleroma.models import Account, OAuthToken
+from pyleroma.models import Account, InstanceRule, OAuthToken
 from pyleroma.services.features import features
 from pyleroma.settings import Settings
 
@@ -43,6 +43,7 @@ class InstanceFacts:
     active_halfyear: int
     staff_ap_ids: list[str]
     contact: Account | None
+    rules: list[dict] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- database facts
@@ -131,6 +132,14 @@ async def contact_account(session: AsyncSession, settings: Settings) -> Account 
     ).scalar_one_or_none()
 
 
+async def instance_rules(session: AsyncSession) -> list[dict]:
+    """The instance's rules in display order, as Mastodon's Rule entity (id, text, hint)."""
+    rows = await session.scalars(
+        select(InstanceRule).order_by(InstanceRule.position, InstanceRule.id)
+    )
+    return [{"id": str(rule.id), "text": rule.text, "hint": rule.hint} for rule in rows]
+
+
 async def gather_facts(session: AsyncSession, settings: Settings) -> InstanceFacts:
     return InstanceFacts(
         user_count=await user_count(session),
@@ -140,6 +149,7 @@ async def gather_facts(session: AsyncSession, settings: Settings) -> InstanceFac
         active_halfyear=await active_user_count(session, HALFYEAR_DAYS),
         staff_ap_ids=await staff_ap_ids(session),
         contact=await contact_account(session, settings),
+        rules=await instance_rules(session),
     )
 
 
@@ -288,7 +298,7 @@ def instance_v1(settings: Settings, facts: InstanceFacts, contact_json: dict | N
         "invites_enabled": invites_enabled(settings),
         "contact_account": contact_json,
         "configuration": _configuration(settings),
-        "rules": [],
+        "rules": list(facts.rules),
         # Extra (not in Mastodon), as Pleroma renders them:
         "max_toot_chars": settings.max_status_chars,
         "max_media_attachments": settings.max_media_attachments,
@@ -336,7 +346,7 @@ def instance_v2(settings: Settings, facts: InstanceFacts, contact_json: dict | N
             "url": None,
         },
         "contact": {"email": settings.instance_email, "account": contact_json},
-        "rules": [],
+        "rules": list(facts.rules),
         "pleroma": pleroma,
     }
 

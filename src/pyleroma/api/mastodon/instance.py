@@ -1,4 +1,4 @@
-"""GET /api/v1/instance, /api/v2/instance and /api/v1/instance/peers: public, no token.
+"""GET /api/v1/instance, /api/v2/instance, /api/v1/instance/peers and /rules: public, no token.
 
 Clients read these before login to learn the server's limits and which Pleroma features it
 has; the documents are built in services/instance.py so they never disagree with nodeinfo.
@@ -42,3 +42,8 @@ async def instance_v2(
 @router.get("/api/v1/instance/peers", summary="Domains this instance knows accounts of")
 async def instance_peers(session: AsyncSession = Depends(get_session)):
     return await instance_service.known_domains(session)
+
+
+@router.get("/api/v1/instance/rules", summary="The instance's rules, in display order")
+async def instance_rules(session: AsyncSession = Depends(get_session)):
+    return await instance_service.instance_rules(session)

@@ -1,0 +1,58 @@
+"""Announcements: GET /api/v1/announcements, POST /:id/dismiss, PUT/DELETE /:id/reactions/:name.
+
+Scopes as Akkoma (listing needs a logged-in user and no particular scope; dismissing needs
+``write:accounts``) and Mastodon for reactions (``write:favourites``), which Akkoma lacks.
+The rules live in services/announcements.py.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.api.deps import AuthContext, get_session, require_user
+from pyleroma.services import announcements
+
+router = APIRouter(tags=["Announcements"])
+
+
+@router.get("/api/v1/announcements")
+async def list_announcements(
+    auth: AuthContext = Depends(require_user()),
+    session: AsyncSession = Depends(get_session),
+):
+    """The announcements active now, with ``read`` and the reactions as the viewer sees them."""
+    visible = await announcements.list_visible(session)
+    return await announcements.announcements_to_api(session, visible, auth.user)
+
+
+@router.post("/api/v1/announcements/{announcement_id}/dismiss")
+async def dismiss_announcement(
+    announcement_id: str,
+    auth: AuthContext = Depends(require_user("write:accounts")),
+    session: AsyncSession = Depends(get_session),
+):
+    await announcements.dismiss(session, auth.user, announcement_id)
+    return {}
+
+
+@router.put("/api/v1/announcements/{announcement_id}/reactions/{name}")
+async def add_reaction(
+    announcement_id: str,
+    name: str,
+    auth: AuthContext = Depends(require_user("write:favourites")),
+    session: AsyncSession = Depends(get_session),
+):
+    await announcements.add_reaction(session, auth.user, announcement_id, name)
+    return {}
+
+
+@router.delete("/api/v1/announcements/{announcement_id}/reactions/{name}")
+async def remove_reaction(
+    announcement_id: str,
+    name: str,
+    auth: AuthContext = Depends(require_user("write:favourites")),
+    session: AsyncSession = Depends(get_session),
+):
+    await announcements.remove_reaction(session, auth.user, announcement_id, name)
+    return {}
