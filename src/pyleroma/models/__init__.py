@@ -30,6 +30,8 @@ from pyleroma.models.status import (
     StatusMention,
     StatusTag,
 )
+from pyleroma.models.suggestion import SuggestionDismissal
+from pyleroma.models.tag_follow import TagFollow
 from pyleroma.models.timeline import (
     Conversation,
     ConversationParticipation,
@@ -65,6 +67,8 @@ __all__ = [
     "StatusMention",
     "StatusPin",
     "StatusTag",
+    "SuggestionDismissal",
+    "TagFollow",
     "ThreadMute",
     "Account",
     "AccountNote",

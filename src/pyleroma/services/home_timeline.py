@@ -3,11 +3,12 @@
 A home timeline is a set of HomeTimelineEntry rows keyed (account_id, status_id), so a page
 is one backwards range scan of that primary key joined to the statuses (DESIGN.md). Rows
 are written by the "timeline.fanout" job after a status is posted or boosted
-(``fan_out_status``): one INSERT ... SELECT delivers it to the author, every local follower
-and every local account it addresses, minus those who may not or would not want to see it
-(``delivery_filter``). Who sees what is still decided at read time too (``read_filters``):
-a block or mute made after the fan-out applies at once; unfollow, block, mute and domain
-block also delete the entries they make pointless (``purge_*``).
+(``fan_out_status``): one INSERT ... SELECT delivers it to the author, every local follower,
+every local account it addresses and (public posts) every local follower of one of its
+hashtags, minus those who may not or would not want to see it (``delivery_filter``). Who
+sees what is still decided at read time too (``read_filters``): a block or mute made after
+the fan-out applies at once; unfollow, block, mute and domain block also delete the entries
+they make pointless (``purge_*``).
 
 Each home keeps about ``home_timeline_max`` entries: the fan-out trims a sample of its
 recipients each time (``home_timeline_trim_every``), so the cost per post stays small and
@@ -49,6 +50,8 @@ from pyleroma.models import (
     Notification,
     Status,
     StatusMention,
+    StatusTag,
+    TagFollow,
 )
 from pyleroma.models.relationship import FOLLOW_ACCEPTED
 from pyleroma.policy.visibility import not_blocked_filter, not_muted_filter, visible_filter
@@ -143,7 +146,7 @@ async def fan_out_status(session: AsyncSession, settings: Settings, status: Stat
         )
         if original_author_id is None:
             return  # the original is gone, and the reblog with it
-    candidates = union(
+    sources = [
         select(Follow.follower_id.label("account_id")).where(
             Follow.followed_id == author_id, Follow.state == FOLLOW_ACCEPTED
         ),
@@ -151,7 +154,17 @@ async def fan_out_status(session: AsyncSession, settings: Settings, status: Stat
             StatusMention.status_id == status.id
         ),
         select(literal(author_id, BigInteger).label("account_id")),
-    ).subquery()
+    ]
+    if status.visibility == "public" and status.reblog_of_id is None:
+        # Followers of its hashtags (Mastodon: public posts only, never boosts).
+        sources.append(
+            select(TagFollow.account_id.label("account_id")).where(
+                TagFollow.hashtag_id.in_(
+                    select(StatusTag.hashtag_id).where(StatusTag.status_id == status.id)
+                )
+            )
+        )
+    candidates = union(*sources).subquery()
     recipient = aliased(Account)
     original = aliased(Status)
     rows = (

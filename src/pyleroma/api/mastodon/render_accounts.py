@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pyleroma.models import Account, Follow
+from pyleroma.models import Account, ConversationParticipation, Follow
 from pyleroma.models.relationship import FOLLOW_PENDING
 from pyleroma.services.notifications import unread_count
 from pyleroma.services.relationships_view import load_relationships
@@ -149,7 +149,17 @@ async def credential_account_to_api(
     data["follow_requests_count"] = pending or 0
     data["source"]["follow_requests_count"] = pending or 0
     data["pleroma"]["settings_store"] = dict(account.settings_store)
-    data["pleroma"]["unread_conversation_count"] = 0
+    data["pleroma"]["unread_conversation_count"] = (
+        await session.scalar(
+            select(func.count())
+            .select_from(ConversationParticipation)
+            .where(
+                ConversationParticipation.account_id == account.id,
+                ConversationParticipation.read.is_(False),
+            )
+        )
+        or 0
+    )
     data["pleroma"]["unread_notifications_count"] = await unread_count(session, account.id)
     data["role"] = _role(account)
     return data

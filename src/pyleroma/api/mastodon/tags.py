@@ -1,5 +1,90 @@
-"""Placeholder: routes are being written."""
+"""Hashtags: GET /api/v1/tags/:name, POST .../follow and .../unfollow, GET /api/v1/followed_tags.
 
-from fastapi import APIRouter
+Scopes as Akkoma's TagController: ``read`` to look at a tag (anonymous allowed, as
+Mastodon), ``write:follows`` to follow, ``read:follows`` for the followed list. The Tag
+entity has Akkoma's fields; ``history`` is empty (Akkoma keeps no usage statistics either).
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+
+from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
+from pyleroma.api.pagination import link_header, read_page
+from pyleroma.api.params import Params, get_params
+from pyleroma.api.responses import json_response
+from pyleroma.models import Hashtag
+from pyleroma.services import tags as tag_service
+from pyleroma.settings import Settings
+
+router = APIRouter(tags=["Tags"])
+
+READ = optional_user("read")
+FOLLOW = require_user("write:follows")
+LIST = require_user("read:follows")
+
+
+def tag_to_api(settings: Settings, hashtag: Hashtag, following: bool) -> dict:
+    """Mastodon's Tag entity; the url is the one status ``tags`` link to."""
+    return {
+        "name": hashtag.name,
+        "url": f"{settings.base_url}/tag/{quote(hashtag.name, safe='')}",
+        "history": [],
+        "following": following,
+    }
+
+
+@router.get("/api/v1/tags/{name}", summary="A hashtag")
+async def show(
+    name: str,
+    auth: AuthContext | None = Depends(READ),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """The tag in any case; 404 when no post or follow ever used it."""
+    hashtag = await tag_service.get_hashtag(session, name)
+    viewer = auth.account if auth else None
+    return tag_to_api(settings, hashtag, await tag_service.is_following(session, viewer, hashtag))
+
+
+@router.post("/api/v1/tags/{name}/follow", summary="Follow a hashtag")
+async def follow(
+    name: str,
+    auth: AuthContext = Depends(FOLLOW),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """Creates the tag if new (422 for a name no post could carry); idempotent."""
+    hashtag = await tag_service.follow_tag(session, auth.user, name)
+    return tag_to_api(settings, hashtag, True)
+
+
+@router.post("/api/v1/tags/{name}/unfollow", summary="Unfollow a hashtag")
+async def unfollow(
+    name: str,
+    auth: AuthContext = Depends(FOLLOW),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """Idempotent for a known tag; 404 for an unknown one."""
+    hashtag = await tag_service.unfollow_tag(session, auth.user, name)
+    return tag_to_api(settings, hashtag, False)
+
+
+@router.get("/api/v1/followed_tags", summary="Followed hashtags")
+async def followed(
+    request: Request,
+    auth: AuthContext = Depends(LIST),
+    params: Params = Depends(get_params),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """Newest follow first, paginated by the follow's id (Link header)."""
+    page = read_page(params)
+    rows = await tag_service.followed_tags(session, auth.user, page)
+    data = [tag_to_api(settings, hashtag, True) for _, hashtag in rows]
+    return json_response(data, headers=link_header(request, [i for i, _ in rows], page))

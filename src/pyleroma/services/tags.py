@@ -1,0 +1,120 @@
+"""Hashtags as things to look at and follow (Mastodon's Tag entity, Akkoma's TagController).
+
+A hashtag row is created the first time a post uses it (services/posting.py) or someone
+follows it; names are stored lower-cased, so every lookup here is case-insensitive.
+Following a tag puts new public posts carrying it into the follower's home (the fan-out in
+services/home_timeline.py reads TagFollow); here are only the follow rows themselves.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.api.errors import NotFound, Unprocessable
+from pyleroma.api.pagination import Page, in_display_order, paginate
+from pyleroma.db.ids import new_id
+from pyleroma.models import Account, Hashtag, TagFollow
+from pyleroma.services.posting import hashtag_ids
+
+# The part after "#" that the posting formatter (services/formatting.py) turns into a tag:
+# word characters with at least one letter or underscore.
+TAG_NAME_RE = re.compile(r"\w*[^\W\d]\w*")
+MAX_NAME_LENGTH = 255  # the width of hashtags.name
+
+
+def normalize_name(name: str) -> str | None:
+    """The stored form of a tag name (lower-cased), or None when no post could carry it."""
+    if len(name) > MAX_NAME_LENGTH or not TAG_NAME_RE.fullmatch(name):
+        return None
+    return name.lower()
+
+
+def check_name(name: str) -> str:
+    """A followable tag name, stored form; 422 otherwise (it could never match a post)."""
+    normalized = normalize_name(name)
+    if normalized is None:
+        raise Unprocessable("Invalid hashtag name")
+    return normalized
+
+
+async def find_hashtag(session: AsyncSession, name: str) -> Hashtag | None:
+    normalized = normalize_name(name)
+    if normalized is None:
+        return None
+    return await session.scalar(select(Hashtag).where(Hashtag.name == normalized))
+
+
+async def get_hashtag(session: AsyncSession, name: str) -> Hashtag:
+    """The hashtag by name, any case; 404 when no post or follow ever used it (Akkoma)."""
+    hashtag = await find_hashtag(session, name)
+    if hashtag is None:
+        raise NotFound("Hashtag not found")
+    return hashtag
+
+
+async def is_following(session: AsyncSession, viewer: Account | None, hashtag: Hashtag) -> bool:
+    if viewer is None:
+        return False
+    found = await session.scalar(
+        select(TagFollow.id).where(
+            TagFollow.account_id == viewer.id, TagFollow.hashtag_id == hashtag.id
+        )
+    )
+    return found is not None
+
+
+async def follow_tag(session: AsyncSession, account: Account, name: str) -> Hashtag:
+    """Follow a tag, creating it if no post used it yet (Mastodon); following twice is
+    harmless. Commits."""
+    (hashtag_id,) = await hashtag_ids(session, [check_name(name)])
+    exists = await session.scalar(
+        select(TagFollow.id).where(
+            TagFollow.account_id == account.id, TagFollow.hashtag_id == hashtag_id
+        )
+    )
+    if exists is None:
+        # Two concurrent follows of the same tag collide on the unique pair: the loser's
+        # savepoint rolls back and the follow is there either way.
+        try:
+            async with session.begin_nested():
+                session.add(TagFollow(id=new_id(), account_id=account.id, hashtag_id=hashtag_id))
+        except IntegrityError:
+            pass
+    hashtag = await session.get(Hashtag, hashtag_id)
+    await session.commit()
+    return hashtag
+
+
+async def unfollow_tag(session: AsyncSession, account: Account, name: str) -> Hashtag:
+    """Stop following a tag; not following it is fine, an unknown tag is 404. Commits.
+
+    Posts the tag already brought stay in the home until they are trimmed (Mastodon
+    removes them; not done here)."""
+    hashtag = await get_hashtag(session, check_name(name))
+    await session.execute(
+        delete(TagFollow).where(
+            TagFollow.account_id == account.id, TagFollow.hashtag_id == hashtag.id
+        )
+    )
+    await session.commit()
+    return hashtag
+
+
+async def followed_tags(
+    session: AsyncSession, account: Account, page: Page
+) -> list[tuple[int, Hashtag]]:
+    """A page of (follow id, hashtag) the account follows, newest follow first."""
+    stmt = (
+        select(TagFollow.id, Hashtag)
+        .join(Hashtag, Hashtag.id == TagFollow.hashtag_id)
+        .where(TagFollow.account_id == account.id)
+    )
+    rows = [
+        (follow_id, tag)
+        for follow_id, tag in await session.execute(paginate(stmt, TagFollow.id, page))
+    ]
+    return in_display_order(rows, page)
