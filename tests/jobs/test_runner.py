@@ -4,15 +4,9 @@ retries, discards, de-duplication, schedules, concurrent runners and real crashe
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
@@ -21,69 +15,16 @@ from pyleroma.db.base import utcnow
 from pyleroma.jobs import JobRunner, enqueue, queue_stats
 from pyleroma.jobs import queue as job_queue
 from pyleroma.models.job import Job
-from tests.jobs.handlers import RUNS, create_effects_table, effect_counts
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def settings_overrides() -> dict:
-    return {
-        "job_poll_interval": 0.05,
-        "job_backoff_base_seconds": 10.0,
-        "job_backoff_max_seconds": 3600.0,
-        "job_max_attempts": 5,
-    }
-
-
-@pytest.fixture(autouse=True)
-async def effects(app):
-    await create_effects_table(app.state.engine)
-    RUNS.clear()
-    yield
-    RUNS.clear()
-
-
-def make_runner(app, worker_id="w", concurrency=4, **settings) -> JobRunner:
-    config = dataclasses.replace(app.state.settings, **settings)
-    return JobRunner(app.state.sessionmaker, config, worker_id, concurrency)
-
-
-async def add_job(db, kind, args=None, **options) -> int:
-    async with db() as session:
-        job_id = await enqueue(session, kind, args or {}, **options)
-        await session.commit()
-    return job_id
-
-
-async def get_job(db, job_id) -> Job | None:
-    async with db() as session:
-        return await session.get(Job, job_id)
-
-
-async def job_count(db) -> int:
-    async with db() as session:
-        return await session.scalar(select(func.count()).select_from(Job))
-
-
-async def make_due(db, job_id) -> None:
-    """Move a job's schedule into the past (instead of sleeping through a backoff)."""
-    async with db() as session, session.begin():
-        await session.execute(
-            update(Job)
-            .where(Job.id == job_id)
-            .values(scheduled_at=utcnow() - dt.timedelta(seconds=1))
-        )
-
-
-async def wait_for(predicate, timeout=30.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await predicate():
-            return
-        await asyncio.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
-
+from tests.jobs.handlers import RUNS, effect_counts
+from tests.jobs.runner_helpers import (
+    add_job,
+    file_exists,
+    get_job,
+    job_count,
+    make_due,
+    make_runner,
+    wait_for,
+)
 
 # -- enqueue and the caller's transaction ------------------------------------------------
 
@@ -399,7 +340,7 @@ async def test_running_jobs_have_their_lease_renewed(app, db, tmp_path):
     runner = make_runner(app, job_lease_seconds=1)
     await runner.start()
     try:
-        await wait_for(lambda: _exists(tmp_path / "s"))
+        await wait_for(lambda: file_exists(tmp_path / "s"))
         first = (await get_job(db, job_id)).locked_until
         await asyncio.sleep(1.2)
         job = await get_job(db, job_id)
@@ -420,145 +361,11 @@ async def test_stop_hands_running_jobs_back_uncounted(app, db, tmp_path):
     job_id = await add_job(db, "test.block", args)
     runner = make_runner(app)
     await runner.start()
-    await wait_for(lambda: _exists(tmp_path / "s"))
+    await wait_for(lambda: file_exists(tmp_path / "s"))
     await runner.stop(grace=0.2)
     job = await get_job(db, job_id)
     assert job.state == "available" and job.attempt == 0 and job.locked_by is None
     assert await effect_counts(db) == {}
-
-
-async def _exists(path: Path) -> bool:
-    return path.exists()
-
-
-def _database_url(app) -> str:
-    return app.state.settings.effective_database_url
-
-
-def spawn_worker(app, tmp_path, worker_id, *, concurrency=4, lease=2) -> subprocess.Popen:
-    """A real worker process on the test database (see tests/jobs/worker.py)."""
-    log = open(tmp_path / f"{worker_id}.log", "ab")  # noqa: SIM115  (closed with the process)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.jobs.worker",
-            "--url",
-            _database_url(app),
-            "--worker-id",
-            worker_id,
-            "--data-dir",
-            str(tmp_path / f"{worker_id}-data"),
-            "--ready",
-            str(tmp_path / f"{worker_id}.ready"),
-            "--concurrency",
-            str(concurrency),
-            "--lease",
-            str(lease),
-            "--poll",
-            "0.1",
-        ],
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()
-    return process
-
-
-def stop_worker(process: subprocess.Popen, tmp_path, worker_id) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    output = (tmp_path / f"{worker_id}.log").read_text(errors="replace")
-    assert process.returncode == 0, f"worker {worker_id} exited {process.returncode}:\n{output}"
-
-
-async def wait_ready(tmp_path, process, worker_id) -> None:
-    async def ready():
-        if process.poll() is not None:
-            output = (tmp_path / f"{worker_id}.log").read_text(errors="replace")
-            raise AssertionError(f"worker {worker_id} died:\n{output}")
-        return (tmp_path / f"{worker_id}.ready").exists()
-
-    await wait_for(ready)
-
-
-async def test_two_worker_processes_share_the_queue_without_running_a_job_twice(app, db, tmp_path):
-    run_log = tmp_path / "runs.log"
-    workers = {name: spawn_worker(app, tmp_path, name) for name in ("p1", "p2")}
-    try:
-        for name, process in workers.items():
-            await wait_ready(tmp_path, process, name)
-        async with db() as session:
-            ids = [
-                await enqueue(
-                    session,
-                    "test.effect",
-                    {"key": f"k{n}", "sleep": 0.02, "run_log": str(run_log)},
-                )
-                for n in range(80)
-            ]
-            await session.commit()
-
-        async def all_done():
-            async with db() as session:
-                count = await session.scalar(
-                    select(func.count()).select_from(Job).where(Job.state == "completed")
-                )
-            return count == len(ids)
-
-        await wait_for(all_done, timeout=60)
-    finally:
-        for name, process in workers.items():
-            stop_worker(process, tmp_path, name)
-    lines = [line.split() for line in run_log.read_text().splitlines()]
-    runs = Counter(int(job_id) for job_id, _, _ in lines)
-    assert sorted(runs) == sorted(ids) and set(runs.values()) == {1}
-    assert {worker for _, worker, _ in lines} == {"p1", "p2"}
-    assert await effect_counts(db) == {f"k{n}": 1 for n in range(80)}
-
-
-async def test_worker_killed_mid_job_then_restarted_runs_the_job_once(app, db, tmp_path):
-    started, gate, run_log = tmp_path / "started", tmp_path / "gate", tmp_path / "runs.log"
-    args = {"key": "crash", "started": str(started), "gate": str(gate), "run_log": str(run_log)}
-    job_id = await add_job(db, "test.block", args)
-
-    first = spawn_worker(app, tmp_path, "first", concurrency=1)
-    try:
-        await wait_for(lambda: _exists(started))
-        job = await get_job(db, job_id)
-        assert job.state == "running" and job.locked_by == "first"
-        assert await effect_counts(db) == {}  # written, not committed
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
-    assert first.returncode == -signal.SIGKILL
-    assert (await get_job(db, job_id)).state == "running"  # the dead worker's lease
-
-    gate.touch()
-    second = spawn_worker(app, tmp_path, "second", concurrency=1)
-    try:
-
-        async def done():
-            return (await get_job(db, job_id)).state == "completed"
-
-        await wait_for(done, timeout=60)
-    finally:
-        stop_worker(second, tmp_path, "second")
-
-    job = await get_job(db, job_id)
-    assert job.state == "completed" and job.locked_by == "second" and job.attempt == 2
-    assert await effect_counts(db) == {"crash": 1}
-    assert [line.split()[1:] for line in run_log.read_text().splitlines()] == [
-        ["first", "1"],
-        ["second", "2"],
-    ]
 
 
 # -- stats and housekeeping ---------------------------------------------------------------------
