@@ -54,6 +54,20 @@ _VOCABULARY = (
     "city tree cross farm hard start might story saw far sea draw left late run"
 )
 WORDS = _VOCABULARY.split()
+# Word frequencies follow Zipf's law, as in real text (the vocabulary is roughly in order of
+# English frequency): the word of rank r is drawn with weight 1/r, so "the" is in nearly
+# every status and the last words in about 1% of them. Full-text search needs that spread:
+# a common word hits many rows, a rare one few.
+_CUM_WEIGHTS = list(accumulate(1 / rank for rank in range(1, len(WORDS) + 1)))
+# Rarer still: one of these real words ends about 0.5% of statuses (each word 0.1%).
+RARE_WORDS = ("aardvark", "quokka", "marzipan", "zeppelin", "xylophone")
+RARE_WORD_RATE = 0.005
+# The words and account prefix the search benchmarks look for (benchmarks/load.py): a
+# common word (rank 24: in about 11% of statuses), a rare one, and a nickname prefix that
+# starts about 5% of the accounts' nicknames (user12, user120.., user1200..).
+SEARCH_COMMON_WORD = "word"
+SEARCH_RARE_WORD = RARE_WORDS[0]
+SEARCH_ACCOUNT_PREFIX = "user12"
 
 
 class ParamsError(ValueError):
@@ -261,11 +275,14 @@ def tag_name(number: int) -> str:
 
 
 def status_text(rng: random.Random, params: Params, mention: str | None) -> str:
-    """Some words, maybe a hashtag or two (skewed: #bench0 is the busiest), maybe a mention.
+    """Some words (Zipf-distributed, now and then a rare one), maybe a hashtag or two
+    (skewed: #bench0 is the busiest), maybe a mention.
 
     A reply starts with the ``@nickname`` it answers, as clients write it.
     """
-    words = rng.choices(WORDS, k=rng.randint(4, 30))
+    words = rng.choices(WORDS, cum_weights=_CUM_WEIGHTS, k=rng.randint(4, 30))
+    if rng.random() < RARE_WORD_RATE:
+        words.append(rng.choice(RARE_WORDS))
     if rng.random() < params.tag_rate:
         for _ in range(rng.randint(1, 2)):
             tag = tag_name(int(TAG_COUNT * rng.random() ** 2))

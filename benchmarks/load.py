@@ -16,10 +16,11 @@ Scenarios (``--only`` takes these keys): home timeline pages 1-3 for accounts fo
 others (``home1..3``) and for the quiet cohort (``quiet1..3``); pages 2 and 3 use the
 ``max_id`` of the previous page's Link header, fetched once per account before measuring.
 ``public`` (local public timeline), ``hashtag``, ``context`` (the deep thread),
-``notifications``, and ``post``: ``POST /api/v1/statuses`` by the account with 1,000
-followers, last because it changes home timelines. After it the script waits for the job
-queue to drain (the fan-out jobs of the posts), and finally times single posts from the
-request to the end of their fan-out on an idle queue.
+``notifications``, ``search_word`` and ``search_rare`` (statuses with a common and a rare
+word), ``search_account`` (an account prefix), and ``post``: ``POST /api/v1/statuses`` by
+the account with 1,000 followers, last because it changes home timelines. After it the
+script waits for the job queue to drain (the fan-out jobs of the posts), and finally times
+single posts from the request to the end of their fan-out on an idle queue.
 
 The client shares the machine with the server: on 2 cores, req/s is a lower bound of what
 the server alone would do. Server RSS and CPU are read with psutil when the script started
@@ -40,6 +41,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 from rich.console import Console
@@ -257,6 +259,28 @@ def home_scenarios(key: str, title: str, users: list[dict], cursors: dict, limit
     return scenarios
 
 
+def search_scenarios(manifest: dict, users: list[dict], limit: int | None) -> list[Scenario]:
+    """GET /api/v2/search for the manifest's words and account prefix, as the rotating
+    users (what a status search finds depends on who asks)."""
+    words = manifest.get("search") or {}
+    wanted = (
+        ("search_word", "common_word", "statuses", "search statuses, common word {q!r}"),
+        ("search_rare", "rare_word", "statuses", "search statuses, rare word {q!r}"),
+        ("search_account", "account_prefix", "accounts", "search accounts, prefix {q!r}"),
+    )
+    scenarios = []
+    for key, field_name, kind, title in wanted:
+        q = words.get(field_name)
+        if not q or not users:
+            reason = "no search words in the manifest" if not q else "no users with tokens"
+            scenarios.append(Scenario(key, title.format(q=q), None, reason))
+            continue
+        path = with_query("/api/v2/search", q=quote(q), type=kind, limit=limit)
+        make = rotate(users, lambda u, _i, path=path: ("GET", path, u["token"], None))
+        scenarios.append(Scenario(key, title.format(q=q), make))
+    return scenarios
+
+
 async def build_scenarios(client: Client, manifest: dict, opts: Options) -> list[Scenario]:
     users = manifest["users"]
     regular, quiet, author = users.get("regular", []), users.get("quiet", []), users["author"]
@@ -295,6 +319,7 @@ async def build_scenarios(client: Client, manifest: dict, opts: Options) -> list
         )
     )
     scenarios.append(Scenario("notifications", "notifications", get("/api/v1/notifications")))
+    scenarios.extend(search_scenarios(manifest, regular, limit))
     followers = manifest["params"].get("author_followers")
     stamp = int(time.time())
     scenarios.append(

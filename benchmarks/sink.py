@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from sqlalchemy import Table
 from sqlalchemy.engine import make_url
 
+from pyleroma.db.fulltext import register_sqlite_functions
+
 _PLACEHOLDER = re.compile(r"\?")
 
 
@@ -117,6 +119,8 @@ class SqliteSink(Sink):
             "busy_timeout=30000",
         ):
             self.conn.execute(f"PRAGMA {pragma}")
+        # The full-text triggers call it, as on the app's own connections (db/fulltext.py).
+        register_sqlite_functions(self.conn)
 
     async def insert(self, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
         if not rows:

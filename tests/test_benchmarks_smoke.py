@@ -14,10 +14,18 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import aliased
 
 import pyleroma.models  # noqa: F401
-from benchmarks.dataset import Layout, Params, ParamsError
+from benchmarks.dataset import (
+    SEARCH_ACCOUNT_PREFIX,
+    SEARCH_COMMON_WORD,
+    SEARCH_RARE_WORD,
+    Layout,
+    Params,
+    ParamsError,
+)
 from benchmarks.generate import generate
-from benchmarks.load import Recorder, percentile, summarize
+from benchmarks.load import Recorder, percentile, search_scenarios, summarize
 from benchmarks.stream import ORDER
+from pyleroma.db import fulltext
 from pyleroma.db.base import Base
 from pyleroma.db.engine import make_engine
 from pyleroma.models import (
@@ -317,6 +325,62 @@ async def test_generator_writes_a_consistent_data_set(app, client, db, tmp_path)
     # A second run refuses to write over the data.
     with pytest.raises(ParamsError, match="already holds 30 accounts"):
         await _generate(settings, tmp_path)
+
+
+async def _index_finds(db, word: str) -> set[int]:
+    """Status ids the full-text index has for ``word`` (straight from the index)."""
+    async with db() as session:
+        if session.bind.dialect.name == "sqlite":
+            stmt = select(fulltext.fts_table.c.rowid).where(
+                fulltext.sqlite_matches(fulltext.fts5_query(word))
+            )
+        else:
+            stmt = select(Status.id).where(fulltext.pg_matches(word))
+        return set((await session.scalars(stmt)).all())
+
+
+async def test_texts_have_common_and_rare_words_and_the_search_scenarios_work(
+    app, client, db, tmp_path
+):
+    manifest = await _generate(app.state.settings, tmp_path, statuses=1500)
+    words = manifest["search"]
+    assert words == {
+        "common_word": SEARCH_COMMON_WORD,
+        "rare_word": SEARCH_RARE_WORD,
+        "account_prefix": SEARCH_ACCOUNT_PREFIX,
+    }
+
+    # The index, rebuilt after the load, holds every original status and nothing else.
+    rows = await _all(db, select(Status.id, Status.source, Status.reblog_of_id))
+    by_word: dict[str, set[int]] = {}
+    for status_id, source, reblog_of_id in rows:
+        if reblog_of_id is None:
+            for word in set(re.findall(r"\w+", source.lower())):
+                by_word.setdefault(word, set()).add(status_id)
+    for word in ("the", words["common_word"], words["rare_word"], "run"):
+        assert await _index_finds(db, word) == by_word.get(word, set()), word
+    # Zipf: the most common word is nearly everywhere, the common one in about a tenth.
+    originals = sum(1 for r in rows if r.reblog_of_id is None)
+    assert len(by_word["the"]) > originals * 0.7
+    assert originals * 0.03 < len(by_word[words["common_word"]]) < originals * 0.3
+    assert len(by_word.get(words["rare_word"], ())) < len(by_word[words["common_word"]]) / 10
+
+    # Each search scenario's request answers 200 with results, for a manifest user.
+    scenarios = search_scenarios(manifest, manifest["users"]["regular"], None)
+    assert [s.key for s in scenarios] == ["search_word", "search_rare", "search_account"]
+    for scenario in scenarios:
+        method, path, token, body = scenario.make(0)
+        response = await client.request(
+            method, path, headers={"Authorization": f"Bearer {token}"}, json=body
+        )
+        assert response.status_code == 200, (scenario.key, response.text)
+        found = response.json()
+        if scenario.key == "search_word":
+            assert len(found["statuses"]) == 20 and found["accounts"] == []
+        if scenario.key == "search_account":
+            accts = [a["acct"] for a in found["accounts"]]
+            assert accts and all(a.startswith(words["account_prefix"]) for a in accts)
+    assert search_scenarios({}, manifest["users"]["regular"], None)[0].make is None
 
 
 async def _dump(url: str) -> dict:

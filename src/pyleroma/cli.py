@@ -196,6 +196,8 @@ def serve(state: CliState, host: str | None, port: int | None) -> None:
         loop="uvloop",
         http="httptools",
         log_level=settings.log_level,
+        ws_ping_interval=settings.streaming_ping_interval,
+        ws_ping_timeout=settings.streaming_ping_interval,
     )
 
 
@@ -219,18 +221,26 @@ def worker(state: CliState, concurrency: int | None, queues: tuple[str, ...]) ->
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     async def work() -> None:
+        from pyleroma.streaming.hub import StreamHub
+
         await migrate.ensure_migrated(settings)
         engine = make_engine(settings.effective_database_url)
+        # On PostgreSQL, stream events of jobs (new posts' fan-out...) reach the web
+        # processes' sockets through NOTIFY; on SQLite they cannot leave this process.
+        hub = None if settings.is_sqlite else StreamHub(settings, dispatching=False)
         try:
-            runner = JobRunner(
-                make_sessionmaker(engine), settings, concurrency=concurrency, queues=queues
-            )
+            sessionmaker = make_sessionmaker(engine, hub)
+            if hub is not None:
+                await hub.start(sessionmaker)
+            runner = JobRunner(sessionmaker, settings, concurrency=concurrency, queues=queues)
             click.echo(
                 f"pyleroma worker {runner.worker_id}: {runner.concurrency} job(s) at once, "
                 f"queues: {', '.join(queues) or 'all'}; stop with SIGTERM or Ctrl-C"
             )
             await runner.run_forever()
         finally:
+            if hub is not None:
+                await hub.stop()
             await engine.dispose()
 
     run(settings, work)

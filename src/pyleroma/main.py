@@ -18,8 +18,10 @@ from pyleroma.api.ratelimit import RateLimiter
 from pyleroma.api.responses import JSONResponse
 from pyleroma.db.engine import make_engine, make_sessionmaker
 from pyleroma.jobs.runner import JobRunner
+from pyleroma.services.emoji import registry_for
 from pyleroma.services.secrets import configure_hashing
 from pyleroma.settings import Settings, load_settings
+from pyleroma.streaming.hub import StreamHub
 from pyleroma.web.files import mount_files
 
 log = logging.getLogger("pyleroma")
@@ -57,6 +59,11 @@ ROUTER_MODULES = (
     "pyleroma.api.mastodon.announcements",
     "pyleroma.api.mastodon.conversations",
     "pyleroma.api.mastodon.tags",
+    "pyleroma.api.mastodon.search",
+    "pyleroma.api.mastodon.filters",
+    "pyleroma.api.mastodon.custom_emojis",
+    "pyleroma.api.mastodon.push",
+    "pyleroma.streaming.endpoint",
     "pyleroma.api.mastodon.instance",
     "pyleroma.api.discovery",
     "pyleroma.api.pleroma.healthcheck",
@@ -86,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        await app.state.stream_hub.start(app.state.sessionmaker)
         runner = None
         if settings.jobs_in_process:
             runner = JobRunner(app.state.sessionmaker, settings)
@@ -96,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if runner is not None:
                 await runner.stop()
+            await app.state.stream_hub.stop()
             await engine.dispose()
 
     app = FastAPI(
@@ -110,9 +119,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
+    # Live updates (streaming/hub.py): sessions hand committed stream events to the hub.
+    app.state.stream_hub = StreamHub(settings)
+    app.state.sessionmaker = make_sessionmaker(engine, app.state.stream_hub)
     app.state.secret_key = ensure_secret_key(settings)
     app.state.login_limiter = RateLimiter(settings.login_rate_limit, settings.login_rate_window)
+    # Custom emoji packs are (re)read at every start; app.state.emoji.reload() rereads them.
+    app.state.emoji = registry_for(settings)
+    app.state.emoji.reload()
     install_error_handlers(app)
     # Web clients (Elk, Pleroma-FE on another origin, Soapbox) call the API from the browser.
     # Bearer tokens are not sent by browsers on their own, so allowing every origin without

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 REGISTRATION_MODES = ("open", "approval", "invite", "closed")
+LOCAL_CONTENT_LIMITS = ("unauthenticated", "all", "none")
 
 
 class SettingsError(ValueError):
@@ -111,6 +112,9 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
     restrict_unauthenticated_profiles: bool = False
+    # Search (docs/api/search.md): who finds only local statuses and accounts, Pleroma's
+    # :limit_to_local_content: "unauthenticated" (anonymous searchers), "all" or "none".
+    limit_to_local_content: str = "unauthenticated"
     log_level: str = "info"
     # Run jobs inside the server process (the embedded default). Set false when separate
     # `pyleroma worker` processes run them (PostgreSQL).
@@ -190,6 +194,31 @@ class Settings:
     idempotency_key_ttl: int = 6 * 3600
     # Reports (docs/api/reports_announcements.md): Pleroma's :max_report_comment_size.
     max_report_comment_size: int = 1000
+    # Streaming (docs/api/streaming.md): seconds between WebSocket pings (uvicorn's
+    # keepalive under `pyleroma serve`) and between checks that open sockets' tokens are
+    # still valid (Akkoma pings every 30 s); messages a socket may have unsent before it is
+    # closed as too slow.
+    streaming_ping_interval: float = 30.0
+    streaming_queue_size: int = 1000
+
+    # Web push (docs/api/push.md): the VAPID key pair, base64url as Pleroma writes it (the
+    # 65-byte public point, the 32-byte private scalar); both empty: a pair is generated once
+    # and kept in the database. A delivery's time limit per push service request, and how
+    # long a push service keeps an undelivered message (TTL, Mastodon's 48 hours).
+    vapid_public_key: str = ""
+    vapid_private_key: str = ""
+    push_timeout_seconds: float = 10.0
+    push_ttl_seconds: int = 48 * 3600
+    # Keyword filters (docs/api/filters.md): filters one account may have, and keywords and
+    # statuses one filter may hold.
+    filters_max_per_account: int = 100
+    filter_max_keywords: int = 100
+    filter_max_statuses: int = 100
+
+    # Custom emoji (docs/api/emoji.md): the directory of emoji packs (empty: data_dir/emoji)
+    # and the extensions taken as emoji in a pack without pack.json or emoji.txt.
+    emoji_dir: str = ""
+    emoji_pack_extensions: list[str] = field(default_factory=lambda: [".png", ".gif"])
 
     @property
     def domain(self) -> str:
@@ -206,6 +235,10 @@ class Settings:
         return self.data_dir / "uploads"
 
     @property
+    def emoji_directory(self) -> Path:
+        return Path(self.emoji_dir) if self.emoji_dir else self.data_dir / "emoji"
+
+    @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.database_file.resolve()}"
 
@@ -219,10 +252,23 @@ class Settings:
                 f"registrations must be one of {', '.join(REGISTRATION_MODES)}, "
                 f"not {self.registrations!r}"
             )
+        if self.limit_to_local_content not in LOCAL_CONTENT_LIMITS:
+            raise SettingsError(
+                f"limit_to_local_content must be one of {', '.join(LOCAL_CONTENT_LIMITS)}, "
+                f"not {self.limit_to_local_content!r}"
+            )
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise SettingsError(f"base_url must be an http(s) URL, not {self.base_url!r}")
         self.base_url = f"{parts.scheme}://{parts.netloc}"
+        if self.streaming_ping_interval <= 0 or self.streaming_queue_size < 1:
+            raise SettingsError(
+                "streaming_ping_interval must be positive and streaming_queue_size at least 1"
+            )
+        if self.vapid_public_key or self.vapid_private_key:
+            from pyleroma.services.vapid import check_configured_keys
+
+            check_configured_keys(self.vapid_public_key, self.vapid_private_key)
         return self
 
 

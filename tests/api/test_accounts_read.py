@@ -193,18 +193,19 @@ async def test_search_ranks_exact_then_nickname_then_display_name(client, factor
     await factory.account("bob", display_name="Bob")
     await factory.account("algone", is_active=False)
     await remote_account(db, "alien@remote.example")
-    found = await ids(await client.get("/api/v1/accounts/search", params={"q": "al"}))
-    assert found == ["al", "alfred", "alice", "alien@remote.example", "zed"]
-    found = await ids(await client.get("/api/v1/accounts/search", params={"q": "@ALI"}))
-    assert found == ["alice", "alien@remote.example"]
-    found = await ids(await client.get("/api/v1/accounts/search", params={"q": "al", "limit": 2}))
-    assert found == ["al", "alfred"]
-    found = await ids(
-        await client.get("/api/v1/accounts/search", params={"q": "al", "limit": 2, "offset": 2})
-    )
-    assert found == ["alice", "alien@remote.example"]
-    found = await ids(await client.get("/api/v1/accounts/search", params={"q": "   "}))
-    assert found == []
+    # Logged in: anonymous searchers find local accounts only (limit_to_local_content).
+    me = (await factory.user("me")).headers
+
+    async def found(**params):
+        return await ids(await client.get("/api/v1/accounts/search", params=params, headers=me))
+
+    assert await found(q="al") == ["al", "alfred", "alice", "alien@remote.example", "zed"]
+    assert await found(q="@ALI") == ["alice", "alien@remote.example"]
+    assert await found(q="al", limit=2) == ["al", "alfred"]
+    assert await found(q="al", limit=2, offset=2) == ["alice", "alien@remote.example"]
+    assert await found(q="   ") == []
+    anonymous = await ids(await client.get("/api/v1/accounts/search", params={"q": "al"}))
+    assert anonymous == ["al", "alfred", "alice", "zed"]
 
 
 async def test_search_treats_like_wildcards_literally(client, factory):

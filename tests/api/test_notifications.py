@@ -307,6 +307,27 @@ async def test_pleroma_read_up_to_max_id(client, factory, db):
     assert three.id == int(listed[0]["id"])
 
 
+async def test_pleroma_read_moves_the_notifications_marker(client, factory, db):
+    """As Akkoma: reading notifications points the marker at the newest seen one."""
+    alice, bob = await factory.user("alice"), await factory.user("bob")
+    for n in range(3):
+        await mention(factory, bob, alice, f"n{n}")
+    one, two, three = await stored(db, alice.id)
+    url = "/api/v1/pleroma/notifications/read"
+    await client.post(url, headers=alice.headers, json={"max_id": str(two.id)})
+    markers = await client.get("/api/v1/markers?timeline[]=notifications", headers=alice.headers)
+    marker = markers.json()["notifications"]
+    assert marker["last_read_id"] == str(two.id)
+    assert marker["pleroma"]["unread_count"] == 1
+    await client.post(url, headers=alice.headers, json={"id": str(three.id)})
+    marker = (
+        await client.get("/api/v1/markers?timeline[]=notifications", headers=alice.headers)
+    ).json()["notifications"]
+    assert marker["last_read_id"] == str(three.id)
+    assert marker["version"] == 1
+    assert marker["pleroma"]["unread_count"] == 0
+
+
 async def test_pleroma_read_errors(client, factory, db):
     alice, bob = await factory.user("alice"), await factory.user("bob")
     await mention(factory, alice, bob)

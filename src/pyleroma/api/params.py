@@ -42,15 +42,28 @@ def _assign(target: dict, parts: list[str], value: Any) -> None:
         last = index == len(parts) - 1
         following = None if last else parts[index + 1]
         if part == "":
-            # An array segment: `a[]=x` appends; `a[][k]=v` appends dicts (rare; kept simple).
+            # An array segment: `a[]=x` appends. `a[][k]=v` fills the last dict of the array
+            # until it already has `k`, then starts a new one (Rails' rule), so
+            # `a[][k]=1&a[][w]=2&a[][k]=3` is [{k: 1, w: 2}, {k: 3}].
             if not isinstance(node, list):
                 return
             if last:
                 node.append(value)
-            else:
-                child: Any = [] if following == "" else {}
-                node.append(child)
-                node = child
+                continue
+            tail = node[-1] if node else None
+            if (
+                following != ""
+                and isinstance(tail, dict)
+                and (
+                    following not in tail
+                    or (index + 2 < len(parts) and isinstance(tail[following], dict | list))
+                )
+            ):
+                node = tail
+                continue
+            child: Any = [] if following == "" else {}
+            node.append(child)
+            node = child
             continue
         if not isinstance(node, dict):
             return

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from pyleroma.db.fulltext import register_sqlite_functions
+
 
 def make_engine(url: str, **kwargs) -> AsyncEngine:
     """Create the engine; on SQLite switch on WAL, foreign keys and a busy timeout.
@@ -28,6 +30,7 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            register_sqlite_functions(dbapi_connection)  # the search triggers call it
 
         return engine
     kwargs.setdefault("pool_size", 10)
@@ -36,5 +39,8 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: AsyncEngine, stream_hub=None) -> async_sessionmaker[AsyncSession]:
+    """Sessions of ``engine``; with ``stream_hub``, events emitted in a session
+    (streaming/events.py) go to that hub when the session commits."""
+    info = {"stream_hub": stream_hub} if stream_hub is not None else {}
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)

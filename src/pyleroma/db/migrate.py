@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import pyleroma.models  # noqa: F401  (registers every table on the metadata)
+from pyleroma.db import fulltext
 from pyleroma.db.base import Base
 from pyleroma.db.engine import make_engine
 from pyleroma.settings import Settings
@@ -152,6 +153,12 @@ def _process_revision_directives(context, _revision, directives) -> None:
         directives[:] = []
 
 
+def include_name(name, type_, _parent_names) -> bool:
+    """Comparison filter: leave out the search objects the models do not describe (the FTS5
+    table and its shadow tables, PostgreSQL-only indexes; db/fulltext.py)."""
+    return not fulltext.is_search_object(name, type_)
+
+
 def _configure_and_run(context, connection: Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
     context.configure(
@@ -160,6 +167,7 @@ def _configure_and_run(context, connection: Connection) -> None:
         render_as_batch=sqlite,
         transactional_ddl=True,
         compare_type=True,
+        include_name=include_name,
         process_revision_directives=_process_revision_directives,
     )
     if not sqlite:
@@ -183,6 +191,11 @@ CREATE_INDEX_RE = re.compile(
     re.IGNORECASE,
 )
 DROP_INDEX_RE = re.compile(r'\s*DROP\s+INDEX\s+(?:IF\s+EXISTS\s+)?"?(\w+)"?', re.IGNORECASE)
+CREATE_TRIGGER_RE = re.compile(
+    r'\s*CREATE\s+TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?"?(\w+)"?.*?\sON\s+"?(\w+)"?',
+    re.IGNORECASE | re.DOTALL,
+)
+DROP_TRIGGER_RE = re.compile(r'\s*DROP\s+TRIGGER\s+(?:IF\s+EXISTS\s+)?"?(\w+)"?', re.IGNORECASE)
 REBUILT_TABLE_RE = re.compile(
     r'\s*ALTER\s+TABLE\s+"?_alembic_tmp_(\w+)"?\s+RENAME\s+TO\s+"?(\w+)"?', re.IGNORECASE
 )
@@ -217,22 +230,28 @@ class _ExpressionIndexKeeper:
     ``lower(display_name)``, so the rebuilt table would silently lack them. We follow every
     CREATE INDEX and DROP INDEX the migrations run, and right after each rebuild re-create the
     table's expression indexes that no revision dropped. One whose columns are gone stays
-    gone.
+    gone. Triggers (the full-text search ones on ``statuses``, db/fulltext.py) go with the
+    dropped table just the same and come back the same way.
     """
 
     def __init__(self, connection: Connection):
         rows = connection.exec_driver_sql(
-            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            "SELECT type, name, tbl_name, sql FROM sqlite_master "
+            "WHERE type IN ('index', 'trigger') AND sql IS NOT NULL"
         )
         self.known: dict[str, tuple[str, str]] = {
-            name: (table, sql) for name, table, sql in rows if _is_expression_index_sql(sql)
+            name: (table, sql)
+            for kind, name, table, sql in rows
+            if kind == "trigger" or _is_expression_index_sql(sql)
         }
 
     def after_execute(self, connection, _cursor, statement: str, *_args) -> None:
         if match := CREATE_INDEX_RE.match(statement):
             if _is_expression_index_sql(statement):
                 self.known[match.group(1)] = (match.group(2), statement.strip())
-        elif match := DROP_INDEX_RE.match(statement):
+        elif match := CREATE_TRIGGER_RE.match(statement):
+            self.known[match.group(1)] = (match.group(2), statement.strip())
+        elif match := (DROP_INDEX_RE.match(statement) or DROP_TRIGGER_RE.match(statement)):
             self.known.pop(match.group(1), None)
         elif match := REBUILT_TABLE_RE.match(statement):
             self._restore(connection, match.group(2))
@@ -241,7 +260,9 @@ class _ExpressionIndexKeeper:
         cursor = connection.connection.cursor()
         try:
             cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table,)
+                "SELECT name FROM sqlite_master "
+                "WHERE type IN ('index', 'trigger') AND tbl_name = ?",
+                (table,),
             )
             present = {row[0] for row in cursor.fetchall()}
             for name, (index_table, sql) in list(self.known.items()):

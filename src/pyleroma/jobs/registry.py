@@ -29,6 +29,7 @@ JOB_MODULES: tuple[str, ...] = (
     "pyleroma.jobs.status_jobs",
     "pyleroma.jobs.timeline_jobs",
     "pyleroma.jobs.media_jobs",
+    "pyleroma.jobs.push_jobs",
 )
 
 

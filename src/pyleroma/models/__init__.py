@@ -1,18 +1,23 @@
 """SQLAlchemy tables, one module per aggregate; importing this package registers them all."""
 
+from pyleroma.db import fulltext as _fulltext
+from pyleroma.db.base import Base
 from pyleroma.models.account import Account
 from pyleroma.models.announcement import (
     Announcement,
     AnnouncementDismissal,
     AnnouncementReaction,
 )
+from pyleroma.models.filter import Filter, FilterKeyword, FilterStatus
 from pyleroma.models.instance_rule import InstanceRule
+from pyleroma.models.instance_secret import InstanceSecret
 from pyleroma.models.interaction import Bookmark, Favourite, PollVote, StatusPin, ThreadMute
 from pyleroma.models.invite import InviteToken
 from pyleroma.models.job import Job
 from pyleroma.models.marker import Marker
 from pyleroma.models.media import MediaAttachment, Poll, ScheduledStatus
 from pyleroma.models.oauth import OAuthApp, OAuthAuthorization, OAuthToken
+from pyleroma.models.push_subscription import PushSubscription
 from pyleroma.models.relationship import (
     AccountNote,
     Block,
@@ -46,7 +51,12 @@ __all__ = [
     "AnnouncementDismissal",
     "AnnouncementReaction",
     "Report",
+    "Filter",
+    "FilterKeyword",
+    "FilterStatus",
     "InstanceRule",
+    "InstanceSecret",
+    "PushSubscription",
     "Marker",
     "Bookmark",
     "Conversation",
@@ -83,3 +93,7 @@ __all__ = [
     "OAuthAuthorization",
     "OAuthToken",
 ]
+
+# Search indexes the models cannot describe (FTS5 table and triggers, PostgreSQL GIN and
+# pattern indexes), created with the tables: see db/fulltext.py.
+_fulltext.install(Base.metadata.tables)

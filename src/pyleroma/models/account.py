@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text, func
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pyleroma.db.base import Base, created_column, id_column, utcnow
@@ -41,6 +41,9 @@ class Account(Base):
     discoverable: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     also_known_as: Mapped[list] = mapped_column(default=list, nullable=False)
     tags: Mapped[list] = mapped_column(default=list, nullable=False)
+    # Custom emoji the profile text uses, {shortcode: absolute URL}, stored when the profile
+    # is written (Pleroma's user.emoji), so a removed pack does not break the profile.
+    emojis: Mapped[dict] = mapped_column(default=dict, server_default=text("'{}'"), nullable=False)
 
     default_scope: Mapped[str] = mapped_column(String(16), default="public", nullable=False)
     default_sensitive: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)

@@ -62,6 +62,9 @@ class Status(Base):
     direct_conversation_id: Mapped[int | None] = mapped_column(BigInteger)
     has_media: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     has_poll: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # Custom emoji of the text, content warning and poll, {shortcode: absolute URL}, fixed
+    # when the status is written (Pleroma's object "emoji"); see services/emoji.py.
+    emojis: Mapped[dict] = mapped_column(default=dict, server_default=text("'{}'"), nullable=False)
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
     edited_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
     replies_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
@@ -150,6 +153,8 @@ class StatusEdit(Base):
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     media_ids: Mapped[list] = mapped_column(default=list, nullable=False)
     poll_options: Mapped[list | None] = mapped_column()
+    # That version's custom emoji (the status's ``emojis`` before the edit).
+    emojis: Mapped[dict] = mapped_column(default=dict, server_default=text("'{}'"), nullable=False)
     created_at: Mapped[dt.datetime] = created_column()
 
     __table_args__ = (Index("ix_status_edits_status_id", "status_id"),)

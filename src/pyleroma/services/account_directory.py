@@ -1,4 +1,5 @@
-"""Finding accounts to show: by id or nickname, by ``acct`` handle, and by search.
+"""Finding accounts to show: by id or nickname and by ``acct`` handle (search is in
+services/search.py).
 
 Who may see an account follows Pleroma's ``User.visible_for``: the account itself and staff
 (admins, moderators) always; others only while it is active, approved and confirmed; and an
@@ -8,18 +9,16 @@ client knows logging in would help).
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.errors import NotFound, Unauthorized
-from pyleroma.models import Account, Follow
-from pyleroma.models.relationship import FOLLOW_ACCEPTED
+from pyleroma.models import Account
 from pyleroma.services.accounts import find_account
 from pyleroma.settings import Settings
 
 NOT_FOUND = "Can't find user"
 AUTH_REQUIRED = "This API requires an authenticated user"
-SEARCH_LIMIT = 40
 
 
 def is_staff(account: Account | None) -> bool:
@@ -75,53 +74,3 @@ async def lookup_account(
             await session.execute(select(Account).where(Account.nickname_key == key))
         ).scalar_one_or_none()
     return check_visible(settings, account, viewer)
-
-
-def _like_prefix(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-async def search_accounts(
-    session: AsyncSession,
-    settings: Settings,
-    query: str,
-    viewer: Account | None,
-    *,
-    limit: int = SEARCH_LIMIT,
-    offset: int = 0,
-    following: bool = False,
-) -> list[Account]:
-    """Accounts whose nickname or display name starts with ``query``, best first: the exact
-    nickname, then nickname prefixes, then display-name prefixes; among equals, the most
-    followed first. Only listed accounts are found (staff see no more here than others)."""
-    check_anonymous_access(settings, viewer)
-    text = query.strip().lstrip("@").lower()
-    if not text:
-        return []
-    if following and viewer is None:
-        return []
-    key = acct_key(settings, text)
-    nickname_prefix = Account.nickname_key.like(_like_prefix(key), escape="\\")
-    name_prefix = func.lower(Account.display_name).like(_like_prefix(text), escape="\\")
-    rank = case(
-        (Account.nickname_key == key, 0),
-        (nickname_prefix, 1),
-        else_=2,
-    )
-    stmt = (
-        select(Account)
-        .where(
-            or_(nickname_prefix, name_prefix),
-            Account.is_active.is_(True),
-            Account.is_approved.is_(True),
-            Account.is_confirmed.is_(True),
-        )
-        .order_by(rank, Account.followers_count.desc(), Account.nickname_key)
-        .limit(limit)
-        .offset(offset)
-    )
-    if following:
-        stmt = stmt.join(Follow, Follow.followed_id == Account.id).where(
-            Follow.follower_id == viewer.id, Follow.state == FOLLOW_ACCEPTED
-        )
-    return list((await session.execute(stmt)).scalars().all())

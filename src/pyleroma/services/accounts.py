@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.api.errors import NotFound, Unprocessable
 from pyleroma.db.ids import new_id, parse_id
 from pyleroma.models import Account
+from pyleroma.services.emoji import profile_emojis
 from pyleroma.services.secrets import hash_password
 from pyleroma.settings import Settings
 from pyleroma.urls import account_ap_id
@@ -118,6 +119,7 @@ async def create_local_account(
         also_known_as=[],
         tags=[],
         settings_store={},
+        emojis=profile_emojis(settings, display_name, None, None),
     )
     session.add(account)
     await session.flush()

@@ -27,6 +27,7 @@ from pyleroma.db.base import utcnow
 from pyleroma.db.ids import new_id
 from pyleroma.db.upsert import insert_or_ignore
 from pyleroma.models import Account, Block, Conversation, ConversationParticipation, Status
+from pyleroma.streaming.events import emit
 
 
 async def conversation_for_thread(session: AsyncSession, thread_id: int) -> Conversation:
@@ -99,6 +100,7 @@ async def bump_for_status(
         if not participation.recipient_ids:
             participation.recipient_ids = ids
     await session.flush()
+    emit(session, {"type": "conversation", "thread_id": status.conversation_id})  # live
     return conversation
 
 

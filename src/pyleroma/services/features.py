@@ -22,6 +22,7 @@ from pyleroma.settings import Settings
 BASE_FEATURES: tuple[str, ...] = (
     "pleroma_api",
     "mastodon_api",
+    "mastodon_api_streaming",
 )
 
 

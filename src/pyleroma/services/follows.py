@@ -31,6 +31,21 @@ from pyleroma.services.notifications import (
     follow_request_dropped,
 )
 from pyleroma.services.notifications import notify as send_notification
+from pyleroma.streaming.events import emit
+
+
+def emit_relationship(session: AsyncSession, state: str, follower_id: int, followed_id: int):
+    """Pleroma's ``pleroma:follow_relationships_update`` for the follower's streams; states
+    as Akkoma's: follow_pending, follow_accept, unfollow (a rejected request too)."""
+    emit(
+        session,
+        {
+            "type": "follow_relationship",
+            "state": state,
+            "follower_id": follower_id,
+            "following_id": followed_id,
+        },
+    )
 
 
 async def get_target(session: AsyncSession, ident: str) -> Account:
@@ -109,6 +124,7 @@ async def drop_follow(
     states = (await session.execute(stmt.returning(Follow.state))).scalars().all()
     if not states:
         return None
+    emit_relationship(session, "unfollow", follower_id, followed_id)
     if states[0] == FOLLOW_ACCEPTED:
         await bump_counts(session, follower_id, followed_id, -1)
         await purge_unfollowed(session, follower_id, followed_id)
@@ -165,6 +181,10 @@ async def follow(
             await enqueue_backfill(session, follower.id, followed.id)
         kind = "follow" if state == FOLLOW_ACCEPTED else "follow_request"
         await send_notification(session, followed, follower.id, kind)
+        accepted = state == FOLLOW_ACCEPTED
+        emit_relationship(
+            session, "follow_accept" if accepted else "follow_pending", follower.id, followed.id
+        )
     else:
         changes = {}
         if reblogs is not None:
@@ -223,6 +243,7 @@ async def authorize_follow_request(
         await bump_counts(session, follower.id, followed.id, 1)
         await follow_request_accepted(session, followed.id, follower.id)
         await enqueue_backfill(session, follower.id, followed.id)
+        emit_relationship(session, "follow_accept", follower.id, followed.id)
     else:
         existing = await get_follow(session, follower.id, followed.id)
         if existing is None:

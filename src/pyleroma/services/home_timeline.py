@@ -65,6 +65,7 @@ from pyleroma.services.timelines import (
     read_filters,
 )
 from pyleroma.settings import Settings
+from pyleroma.streaming.events import emit
 
 FANOUT_JOB = "timeline.fanout"
 BACKFILL_JOB = "timeline.backfill"
@@ -192,6 +193,8 @@ async def fan_out_status(session: AsyncSession, settings: Settings, status: Stat
     )
     await _notify_subscribers(session, status)
     await trim_recipients(session, settings, status.id)
+    # Live: "update" to the homes it reached and to the public, hashtag and list streams.
+    emit(session, {"type": "status", "status_id": status.id})
 
 
 async def _notify_subscribers(session: AsyncSession, status: Status) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma import VERSION_STRING, __version__
 from pyleroma.db.base import utcnow
 from pyleroma.models import Account, InstanceRule, OAuthToken
+from pyleroma.services import vapid
 from pyleroma.services.features import features
 from pyleroma.settings import Settings
 
@@ -44,6 +45,8 @@ class InstanceFacts:
     staff_ap_ids: list[str]
     contact: Account | None
     rules: list[dict] = field(default_factory=list)
+    # Web push's VAPID public key (services/vapid.py), advertised for clients to subscribe.
+    vapid_public_key: str | None = None
 
 
 # ---------------------------------------------------------------- database facts
@@ -150,6 +153,7 @@ async def gather_facts(session: AsyncSession, settings: Settings) -> InstanceFac
         staff_ap_ids=await staff_ap_ids(session),
         contact=await contact_account(session, settings),
         rules=await instance_rules(session),
+        vapid_public_key=(await vapid.get_keys(session, settings)).public_key,
     )
 
 
@@ -164,7 +168,7 @@ def absolute_url(settings: Settings, path: str) -> str:
 
 
 def streaming_url(settings: Settings) -> str:
-    """ws(s)://host, as Pleroma's Endpoint.websocket_url (the endpoint itself comes later)."""
+    """ws(s)://host, as Pleroma's Endpoint.websocket_url; clients append /api/v1/streaming."""
     if settings.base_url.startswith("https://"):
         return "wss://" + settings.base_url.removeprefix("https://")
     return "ws://" + settings.base_url.removeprefix("http://")
@@ -263,8 +267,7 @@ def _pleroma(settings: Settings, facts: InstanceFacts) -> dict:
             "restrict_unauthenticated": restrict_unauthenticated(settings),
         },
         "stats": {"mau": facts.active_month},
-        # Web push (and so a VAPID key) arrives with the push issue.
-        "vapid_public_key": None,
+        "vapid_public_key": facts.vapid_public_key,
         "oauth_consumer_strategies": [],
     }
 
@@ -318,6 +321,7 @@ def instance_v2(settings: Settings, facts: InstanceFacts, contact_json: dict | N
     configuration = _configuration(settings)
     configuration["urls"] = {"streaming": streaming_url(settings), "status": None}
     configuration["translation"] = {"enabled": False}
+    configuration["vapid"] = {"public_key": facts.vapid_public_key}
     pleroma = _pleroma(settings, facts)
     pleroma["metadata"].update(
         {

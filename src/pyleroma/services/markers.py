@@ -6,8 +6,9 @@ upserts and commits once, so a request either moves every marker it names or non
 Moving the notifications marker also marks the notifications up to it seen: a client that
 says "read up to here" has read them, and this keeps ``pleroma.unread_count`` (the count of
 unseen notifications, as Pleroma computes it) and the notification list in agreement for
-Mastodon clients that only ever speak markers. Akkoma links the two the other way round
-(reading notifications moves the marker); here the marker drives the flag.
+Mastodon clients that only ever speak markers. The link holds the other way round too, as
+in Akkoma: marking notifications read (Pleroma's notifications/read) moves the marker to the
+newest seen notification (``follow_read_notifications``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from pyleroma.db.base import utcnow
 from pyleroma.db.ids import parse_id
 from pyleroma.models import Account, Marker, Notification
 from pyleroma.models.marker import MARKER_TIMELINES
-from pyleroma.services import notifications
 
 
 def known_timelines(names: Iterable[str]) -> list[str]:
@@ -108,6 +108,19 @@ async def _upsert(
     ).scalar_one()
 
 
+async def follow_read_notifications(session: AsyncSession, account: Account) -> None:
+    """Point the notifications marker at the newest seen notification (Akkoma's
+    ``multi_set_last_read_id``), after notifications were marked read. Does not commit."""
+    newest_seen = await session.scalar(
+        select(Notification.id)
+        .where(Notification.account_id == account.id, Notification.seen.is_(True))
+        .order_by(Notification.id.desc())
+        .limit(1)
+    )
+    if newest_seen is not None:
+        await _upsert(session, account, "notifications", str(newest_seen))
+
+
 async def save_markers(
     session: AsyncSession, account: Account, updates: dict[str, str]
 ) -> list[Marker]:
@@ -135,6 +148,8 @@ async def unread_counts(
 ) -> dict[str, int]:
     """Pleroma's ``pleroma.unread_count`` per marker: unseen notifications for the
     notifications marker; the home timeline keeps no read state, so 0 there."""
+    from pyleroma.services import notifications  # notifications imports this module
+
     counts = {marker.timeline: 0 for marker in markers}
     if "notifications" in counts:
         counts["notifications"] = await notifications.unread_count(session, account.id)

@@ -46,6 +46,8 @@ from pyleroma.models import (
 )
 from pyleroma.models.relationship import FOLLOW_ACCEPTED
 from pyleroma.policy.visibility import can_see, visible_filter
+from pyleroma.services import markers, push_subscriptions
+from pyleroma.streaming.events import emit
 
 NOTIFICATION_TYPES = (
     "mention",
@@ -175,6 +177,10 @@ async def notify(
         seen=await _stored_seen(session, recipient, sender_id, status),
     )
     session.add(notification)
+    await push_subscriptions.queue_deliveries(session, notification)
+    if not notification.seen:  # muted ones arrive silently (Pleroma's do_send: false)
+        event = {"notification_id": notification.id, "account_id": recipient.id}
+        emit(session, {"type": "notification", **event})
     return notification
 
 
@@ -433,6 +439,8 @@ async def read_one(
     if notification is None or sender is None:
         raise BadRequest("Cannot get notification")
     notification.seen = True
+    await session.flush()
+    await markers.follow_read_notifications(session, viewer)
     await session.commit()
     return notification, sender
 
@@ -463,5 +471,6 @@ async def read_up_to(
         .values(seen=True)
         .execution_options(synchronize_session="evaluate")
     )
+    await markers.follow_read_notifications(session, viewer)
     await session.commit()
     return [(row[0], row[1]) for row in shown]

@@ -37,6 +37,7 @@ from pyleroma.db.ids import new_id, parse_id
 from pyleroma.models import Account, OAuthApp, OAuthAuthorization, OAuthToken
 from pyleroma.services.secrets import digest, new_secret
 from pyleroma.settings import Settings
+from pyleroma.streaming.events import emit
 
 OOB_REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob"
 APP_NAME_MAX = 255
@@ -447,6 +448,7 @@ async def refresh(
     )
     if result.rowcount != 1:
         raise InvalidGrant("Invalid refresh token")
+    emit(session, {"type": "token_revoked", "token_ids": [old.id]})  # its sockets close
     issued = _add_token(session, settings, app, account, scopes)
     await session.commit()
     return issued
@@ -467,9 +469,14 @@ async def revoke(session: AsyncSession, secret, app: OAuthApp | None) -> bool:
     )
     if app is not None:
         query = query.where(OAuthToken.app_id == app.id)
-    result = await session.execute(query.execution_options(synchronize_session=False))
+    result = await session.execute(
+        query.returning(OAuthToken.id).execution_options(synchronize_session=False)
+    )
+    revoked = list(result.scalars())
+    if revoked:
+        emit(session, {"type": "token_revoked", "token_ids": revoked})  # its sockets close
     await session.commit()
-    return result.rowcount > 0
+    return bool(revoked)
 
 
 # --- sessions (the user's own tokens) --------------------------------------------------------
@@ -509,4 +516,5 @@ async def delete_user_token(session: AsyncSession, account: Account, token_id) -
     )
     if result.rowcount != 1:
         raise NotFound()
+    emit(session, {"type": "token_revoked", "token_ids": [ident]})  # its sockets close
     await session.commit()

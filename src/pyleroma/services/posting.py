@@ -52,6 +52,7 @@ from pyleroma.models.relationship import FOLLOW_ACCEPTED
 from pyleroma.models.status import VISIBILITIES
 from pyleroma.services import formatting
 from pyleroma.services.direct_conversations import bump_for_status, get_own_participation
+from pyleroma.services.emoji import status_emojis
 from pyleroma.services.languages import normalize_language
 from pyleroma.services.notifications import notify
 from pyleroma.services.polls import PollSpec, check_poll, create_poll
@@ -109,6 +110,8 @@ class CheckedDraft:
     participation: ConversationParticipation | None = None
     poll: PollSpec | None = None
     expires_in: int | None = None
+    # Custom emoji the status uses, {shortcode: URL} (services/emoji.py).
+    emojis: dict[str, str] = field(default_factory=dict)
 
 
 async def render_text(
@@ -332,6 +335,7 @@ async def check_draft(
         participation=participation,
         poll=poll,
         expires_in=expires_in,
+        emojis=status_emojis(settings, text, spoiler_text, poll.options if poll else None, parent),
     )
 
 
@@ -443,6 +447,7 @@ async def write_status(
         quote_id=quote.id if quote else None,
         application_id=app.id if app else None,
         has_media=bool(checked.media),
+        emojis=checked.emojis,
         created_at=now,
     )
     if checked.expires_in:

@@ -26,6 +26,7 @@ from pyleroma.api.errors import Unprocessable
 from pyleroma.api.params import Params
 from pyleroma.models import Account
 from pyleroma.services import images
+from pyleroma.services.emoji import refresh_account_emojis
 from pyleroma.services.formatting import format_field_value, format_plain_text
 from pyleroma.settings import Settings
 
@@ -35,6 +36,8 @@ DM_POLICIES = ("everybody", "nobody", "people_i_follow")
 MAX_ALIASES = 20
 ALIAS_MAX_LENGTH = 2048
 SETTINGS_STORE_MAX_BYTES = 1_000_000
+# Columns whose text may name custom emoji (the account's ``emojis`` is refreshed with them).
+EMOJI_SOURCES = {"display_name", "note_source", "fields"}
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 
 # Boolean parameters stored in a column of the same meaning.
@@ -255,6 +258,8 @@ async def update_profile(
             setattr(account, column, path)
         for column, value in update.values.items():
             setattr(account, column, value)
+        if update.values.keys() & EMOJI_SOURCES:
+            refresh_account_emojis(settings, account)
         await session.commit()
     except BaseException:
         await session.rollback()

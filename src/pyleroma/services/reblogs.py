@@ -26,6 +26,7 @@ from pyleroma.jobs.queue import enqueue
 from pyleroma.models import Account, Status
 from pyleroma.services.notifications import notify, retract
 from pyleroma.services.posting import FANOUT_JOB
+from pyleroma.streaming.snapshots import emit_unreblogged
 
 # What a client may ask a reblog's visibility to be (Pleroma lets it choose).
 REBLOG_VISIBILITIES = ("public", "unlisted", "private", "local")
@@ -122,6 +123,7 @@ async def unreblog(session: AsyncSession, actor: Account, original: Status) -> N
     Deleting the row also drops it from every home timeline (foreign key cascade); the
     "reblog" notification it caused goes with it, as Pleroma's undo does.
     """
+    await emit_unreblogged(session, actor.id, original.id)  # before the entries cascade away
     deleted = await session.execute(
         delete(Status)
         .where(Status.account_id == actor.id, Status.reblog_of_id == original.id)

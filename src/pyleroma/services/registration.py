@@ -32,6 +32,7 @@ from pyleroma.services.accounts import (
     check_password,
     create_local_account,
 )
+from pyleroma.services.emoji import refresh_account_emojis
 from pyleroma.services.formatting import format_plain_text
 from pyleroma.settings import Settings
 
@@ -191,6 +192,7 @@ async def register(
     if request.bio:
         account.note_source = request.bio
         account.note_html = (await format_plain_text(session, settings, request.bio)).html
+        refresh_account_emojis(settings, account)
     if invite is not None:
         await use_invite(session, invite)
     try:

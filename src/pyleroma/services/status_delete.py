@@ -33,6 +33,7 @@ from pyleroma.models import (
 )
 from pyleroma.services.media_cleanup import schedule_purge
 from pyleroma.settings import Settings
+from pyleroma.streaming.snapshots import emit_deleted
 
 log = logging.getLogger("pyleroma.statuses")
 
@@ -134,6 +135,7 @@ async def delete_status(
     if viewer is None:
         viewer = await session.get(Account, status.account_id)
     rendered = await status_to_api(session, settings, status, viewer, with_source=True)
+    await emit_deleted(session, [status])  # who held it must be known before the rows go
 
     media = await _media_to_remove(session, status)
     if media:

@@ -41,6 +41,7 @@ from pyleroma.models import (
     StatusTag,
 )
 from pyleroma.services import formatting
+from pyleroma.services.emoji import status_emojis
 from pyleroma.services.media import check_description, parse_focus
 from pyleroma.services.notifications import notify
 from pyleroma.services.polls import POLL_END_JOB, PollSpec, check_poll, create_poll
@@ -54,6 +55,7 @@ from pyleroma.services.posting import (
     render_text,
 )
 from pyleroma.settings import Settings
+from pyleroma.streaming.events import emit
 
 
 @dataclass
@@ -93,6 +95,7 @@ class _Plan:
     # keep | remove | create | update (same choices) | reset (new choices: votes go)
     poll_action: str
     poll_spec: PollSpec | None
+    emojis: dict[str, str]
 
 
 @dataclass
@@ -105,6 +108,7 @@ class Version:
     created_at: dt.datetime
     media: list[MediaAttachment]
     poll_options: list[str] | None
+    emojis: dict[str, str] = field(default_factory=dict)
 
 
 def _media_updates(settings: Settings, attributes: list[dict]) -> dict[int, dict]:
@@ -221,6 +225,10 @@ async def check_edit(
         session, settings, author, StatusDraft(), status.visibility, formatted, parent, None
     )
     sensitive = status.sensitive if changes.sensitive is None else changes.sensitive
+    if changes.poll_given:
+        poll_options = list(spec.options) if spec is not None else []
+    else:
+        poll_options = [o["title"] for o in poll.options] if poll is not None else []
     return _Plan(
         text=text,
         content_type=content_type,
@@ -236,6 +244,7 @@ async def check_edit(
         poll=poll,
         poll_action=_poll_action(poll, changes.poll_given, spec),
         poll_spec=spec,
+        emojis=status_emojis(settings, text, spoiler_text, poll_options, parent),
     )
 
 
@@ -368,6 +377,7 @@ async def edit_status(
             sensitive=status.sensitive,
             media_ids=[m.id for m in plan.old_media],
             poll_options=[o["title"] for o in plan.poll.options] if plan.poll else None,
+            emojis=dict(status.emojis or {}),
             created_at=status.edited_at or status.created_at,
         )
     )
@@ -377,6 +387,7 @@ async def edit_status(
     status.spoiler_text = plan.spoiler_text
     status.sensitive = plan.sensitive
     status.language = plan.language
+    status.emojis = plan.emojis
     status.has_media = bool(plan.media)
     status.has_poll = plan.poll_action in ("create", "reset", "update") or (
         plan.poll_action == "keep" and plan.poll is not None
@@ -392,6 +403,7 @@ async def edit_status(
     for account in await _rebloggers(session, status):
         await notify(session, account, author.id, "update", status)
     await session.flush()
+    emit(session, {"type": "status_edited", "status_id": status.id})  # live "status.update"
     return status
 
 
@@ -434,6 +446,7 @@ async def load_history(session: AsyncSession, status: Status) -> list[Version]:
             created_at=edit.created_at,
             media=[media_by_id[int(i)] for i in edit.media_ids or [] if int(i) in media_by_id],
             poll_options=edit.poll_options,
+            emojis=dict(edit.emojis or {}),
         )
         for edit in edits
     ]
@@ -445,6 +458,7 @@ async def load_history(session: AsyncSession, status: Status) -> list[Version]:
             created_at=status.edited_at or status.created_at,
             media=current_media,
             poll_options=[o["title"] for o in poll.options] if poll else None,
+            emojis=dict(status.emojis or {}),
         )
     )
     return versions

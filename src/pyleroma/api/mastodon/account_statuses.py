@@ -41,4 +41,6 @@ async def account_statuses(
     statuses = await timelines.account_statuses(
         session, settings, viewer, account, page, options, pinned=pinned, tagged=tagged
     )
-    return await statuses_page(request, session, settings, statuses, page, viewer, links=not pinned)
+    return await statuses_page(
+        request, session, settings, statuses, page, viewer, links=not pinned, context="account"
+    )

@@ -19,7 +19,7 @@ from pyleroma.api.oauth.render import token_to_api
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.ratelimit import RateLimiter
 from pyleroma.api.responses import json_response
-from pyleroma.services import account_directory, registration
+from pyleroma.services import account_directory, registration, search
 from pyleroma.services.relationships_view import load_relationships
 from pyleroma.settings import Settings
 
@@ -116,22 +116,17 @@ async def search_accounts(
     session: AsyncSession = Depends(get_session),
     settings: Settings = Depends(get_settings),
 ):
-    """Prefix search on nickname and display name (Pleroma-FE's mention autocomplete)."""
+    """Prefix search on nickname and display name (Pleroma-FE's mention autocomplete); the
+    same search as the accounts of GET /api/v2/search."""
     query = params.str("q")
     if query is None:
         raise Unprocessable("q: can't be blank")
-    limit = params.int(
-        "limit",
-        account_directory.SEARCH_LIMIT,
-        min=1,
-        max=account_directory.SEARCH_LIMIT,
-        clamp=True,
-    )
+    limit = params.int("limit", search.MAX_LIMIT, min=1, max=search.MAX_LIMIT, clamp=True)
     offset = params.int("offset", 0, min=0)
     params.bool("resolve")  # no remote lookups yet; the flag is only validated
     following = params.bool("following", False)
     viewer = auth.account if auth else None
-    found = await account_directory.search_accounts(
+    found = await search.search_accounts(
         session, settings, query, viewer, limit=limit, offset=offset, following=following
     )
     return await accounts_to_api(session, settings, found, viewer)

@@ -18,6 +18,7 @@ from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
 from pyleroma.db.ids import parse_id
 from pyleroma.services import notifications
+from pyleroma.services.filters import filter_notifications, load_active_filters
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Notifications"])
@@ -58,6 +59,8 @@ async def index(
     )
     rows = await notifications.list_notifications(session, auth.user, filters, page)
     data = await notifications_to_api(session, settings, rows, auth.user)
+    active = await load_active_filters(session, auth.user.id, "notifications")
+    data = filter_notifications(data, active)
     headers = link_header(request, [n.id for n, _ in rows], page)
     return json_response(data, headers=headers)
 

@@ -14,6 +14,7 @@ from pyleroma.api.deps import AuthContext, get_session, optional_user, require_u
 from pyleroma.api.mastodon.render_statuses import poll_to_api
 from pyleroma.api.params import Params, get_params
 from pyleroma.services import poll_votes
+from pyleroma.services.emoji import poll_emojis
 
 router = APIRouter(tags=["Polls"])
 
@@ -26,7 +27,8 @@ async def show_poll(
 ):
     viewer = auth.account if auth else None
     poll = await poll_votes.get_visible_poll(session, viewer, poll_id)
-    return poll_to_api(poll, viewer, await poll_votes.own_votes(session, viewer, poll))
+    votes = await poll_votes.own_votes(session, viewer, poll)
+    return poll_to_api(poll, viewer, votes, await poll_emojis(session, poll))
 
 
 @router.post("/api/v1/polls/{poll_id}/votes")
@@ -40,4 +42,6 @@ async def vote_in_poll(
     choices = poll_votes.parse_choices(params.list("choices"))
     poll = await poll_votes.get_visible_poll(session, auth.user, poll_id)
     voted = await poll_votes.vote(session, auth.user, poll, choices)
-    return poll_to_api(voted.poll, auth.user, voted.own_votes)
+    return poll_to_api(
+        voted.poll, auth.user, voted.own_votes, await poll_emojis(session, voted.poll)
+    )

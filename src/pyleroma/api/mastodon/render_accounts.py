@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pyleroma.api.mastodon.render_emojis import emojis_to_api
 from pyleroma.models import Account, ConversationParticipation, Follow
 from pyleroma.models.relationship import FOLLOW_PENDING
 from pyleroma.services.notifications import unread_count
@@ -67,7 +68,7 @@ def account_to_api(
         "avatar_static": avatar,
         "header": header,
         "header_static": header,
-        "emojis": [],
+        "emojis": emojis_to_api(account.emojis),
         "fields": [
             {"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": None}
             for f in account.fields

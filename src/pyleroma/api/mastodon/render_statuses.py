@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.mastodon.render_accounts import account_to_api
+from pyleroma.api.mastodon.render_emojis import emojis_to_api
 from pyleroma.db.base import utcnow
 from pyleroma.models import (
     Account,
@@ -272,7 +273,10 @@ def media_to_api(settings: Settings, media: MediaAttachment) -> dict:
     }
 
 
-def poll_to_api(poll: Poll, viewer: Account | None, own_votes: list[int]) -> dict:
+def poll_to_api(
+    poll: Poll, viewer: Account | None, own_votes: list[int], emojis: dict | None = None
+) -> dict:
+    """``emojis``: the status's stored map (Pleroma renders the whole object's emoji)."""
     expired = poll.expires_at is not None and poll.expires_at <= utcnow()
     is_author = viewer is not None and viewer.id == poll.account_id
     show_totals = not poll.hide_totals or expired or is_author
@@ -292,7 +296,7 @@ def poll_to_api(poll: Poll, viewer: Account | None, own_votes: list[int]) -> dic
             }
             for option in poll.options
         ],
-        "emojis": [],
+        "emojis": emojis_to_api(emojis),
         "pleroma": {"non_anonymous": False},
     }
     if viewer is None:
@@ -393,15 +397,19 @@ def _base(
         "spoiler_text": status.spoiler_text,
         "visibility": status.visibility,
         "media_attachments": [media_to_api(settings, m) for m in ctx.media.get(status.id, [])],
-        "poll": poll_to_api(poll, viewer, ctx.own_votes.get(poll.id, [])) if poll else None,
+        "poll": poll_to_api(poll, viewer, ctx.own_votes.get(poll.id, []), status.emojis)
+        if poll
+        else None,
         "mentions": [mention_to_api(settings, a) for a in ctx.mentions.get(status.id, [])],
         "tags": [{"name": t, "url": tag_url(settings, t)} for t in ctx.tags.get(status.id, [])],
         "application": {"name": app.name, "website": app.website} if app else None,
         "language": status.language,
-        "emojis": [],
+        "emojis": emojis_to_api(status.emojis),
         "quote": None,
         "quote_id": str(status.quote_id) if status.quote_id else None,
         "emoji_reactions": [],
+        # Mastodon 4's FilterResults; services/filters.py apply_filters fills it per viewer.
+        "filtered": [],
         "pleroma": {
             "local": status.local,
             "conversation_id": status.conversation_id,

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
 from pyleroma.api.errors import Forbidden, NotFound, Unprocessable
 from pyleroma.api.mastodon.render_accounts import account_to_api, accounts_to_api
+from pyleroma.api.mastodon.render_emojis import emojis_to_api
 from pyleroma.api.mastodon.render_statuses import media_to_api, status_to_api, statuses_to_api
 from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
@@ -21,6 +22,7 @@ from pyleroma.api.responses import json_response
 from pyleroma.db.ids import parse_id
 from pyleroma.models import Account
 from pyleroma.services import status_reads, threads
+from pyleroma.services.filters import filter_statuses
 from pyleroma.services.status_access import get_visible_status
 from pyleroma.services.status_delete import delete_status, get_deletable_status
 from pyleroma.services.status_edit import StatusChanges, edit_status, load_history
@@ -151,7 +153,7 @@ async def status_history(
             "created_at": masto_datetime(version.created_at),
             "account": account,
             "media_attachments": [media_to_api(settings, m) for m in version.media],
-            "emojis": [],
+            "emojis": emojis_to_api(version.emojis),
             "poll": {"options": [{"title": t} for t in version.poll_options]}
             if version.poll_options is not None
             else None,
@@ -188,6 +190,9 @@ async def status_context(
     thread = await threads.load_thread(session, status, viewer)
     rendered = await statuses_to_api(
         session, settings, thread.ancestors + thread.descendants, viewer
+    )
+    rendered = await filter_statuses(
+        session, viewer.id if viewer is not None else None, "thread", rendered
     )
     above = {str(s.id) for s in thread.ancestors}
     return {

@@ -18,6 +18,7 @@ from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
 from pyleroma.models import Account, Status
 from pyleroma.services import home_timeline, timelines
+from pyleroma.services.filters import filter_statuses
 from pyleroma.services.timelines import TimelineOptions, check_options
 from pyleroma.settings import Settings
 
@@ -50,9 +51,17 @@ async def statuses_page(
     viewer: Account | None,
     *,
     links: bool = True,
+    context: str | None = None,
 ):
-    """Render a page of statuses with its Link header."""
+    """Render a page of statuses with its Link header.
+
+    With a filter ``context``, the viewer's filters for it apply (services/filters.py): a
+    page may come out shorter than asked, but its Link header is still made from the
+    unfiltered page so clients keep paging past a page that was entirely hidden.
+    """
     data = await statuses_to_api(session, settings, statuses, viewer)
+    if context is not None and viewer is not None:
+        data = await filter_statuses(session, viewer.id, context, data)
     headers = link_header(request, [s.id for s in statuses], page) if links else None
     return json_response(data, headers=headers)
 
@@ -69,7 +78,9 @@ async def home(
     page = read_page(params)
     options = read_options(params)
     statuses = await home_timeline.home_timeline(session, settings, auth.user, page, options)
-    return await statuses_page(request, session, settings, statuses, page, auth.user)
+    return await statuses_page(
+        request, session, settings, statuses, page, auth.user, context="home"
+    )
 
 
 @router.get("/api/v1/timelines/public")
@@ -85,7 +96,7 @@ async def public(
     page = read_page(params)
     options = read_options(params)
     statuses = await timelines.public_timeline(session, settings, viewer, page, options)
-    return await statuses_page(request, session, settings, statuses, page, viewer)
+    return await statuses_page(request, session, settings, statuses, page, viewer, context="public")
 
 
 @router.get("/api/v1/timelines/tag/{hashtag}")
@@ -112,7 +123,7 @@ async def hashtag(
         all_tags=params.str_list("all"),
         none_tags=params.str_list("none"),
     )
-    return await statuses_page(request, session, settings, statuses, page, viewer)
+    return await statuses_page(request, session, settings, statuses, page, viewer, context="public")
 
 
 @router.get("/api/v1/timelines/direct")
@@ -143,4 +154,6 @@ async def list_timeline(
     page = read_page(params)
     options = read_options(params)
     statuses = await timelines.list_timeline(session, settings, auth.user, list_id, page, options)
-    return await statuses_page(request, session, settings, statuses, page, auth.user)
+    return await statuses_page(
+        request, session, settings, statuses, page, auth.user, context="home"
+    )

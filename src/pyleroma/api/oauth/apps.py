@@ -5,11 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pyleroma.api.deps import AuthContext, authenticate, get_session, require_app
+from pyleroma.api.deps import (
+    AuthContext,
+    authenticate,
+    get_session,
+    get_settings,
+    require_app,
+)
 from pyleroma.api.errors import ApiError
 from pyleroma.api.oauth.render import app_public_to_api, app_to_api
 from pyleroma.api.params import Params, get_params
-from pyleroma.services import oauth
+from pyleroma.services import oauth, vapid
+from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Applications"])
 
@@ -19,6 +26,7 @@ async def create_app(
     request: Request,
     params: Params = Depends(get_params),
     session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
 ):
     """Anyone may register an app. A request that also carries a valid user token records
     that user as the app's owner (as Pleroma does); a bad token is ignored here, since
@@ -35,10 +43,14 @@ async def create_app(
         context = None
     owner_id = context.account.id if context and context.account else None
     app = await oauth.create_app(session, app_request, owner_id)
-    return app_to_api(app)
+    return app_to_api(app, (await vapid.get_keys(session, settings)).public_key)
 
 
 @router.get("/api/v1/apps/verify_credentials")
-async def verify_credentials(context: AuthContext = Depends(require_app())):
+async def verify_credentials(
+    context: AuthContext = Depends(require_app()),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
     """Any token works, an app's own (client_credentials) included."""
-    return app_public_to_api(context.app)
+    return app_public_to_api(context.app, (await vapid.get_keys(session, settings)).public_key)

@@ -13,8 +13,9 @@ from pyleroma.models import OAuthApp, OAuthToken
 from pyleroma.services.oauth import IssuedToken
 
 
-def app_to_api(app: OAuthApp) -> dict:
-    """The App entity answered when an app registers, secrets included."""
+def app_to_api(app: OAuthApp, vapid_key: str | None = None) -> dict:
+    """The App entity answered when an app registers, secrets included. ``vapid_key`` is
+    the instance's web push key (Pleroma renders the configured one, not a per-app key)."""
     return {
         "id": str(app.id),
         "name": app.name,
@@ -22,15 +23,15 @@ def app_to_api(app: OAuthApp) -> dict:
         "redirect_uri": app.redirect_uris,
         "client_id": app.client_id,
         "client_secret": app.client_secret,
-        "vapid_key": app.vapid_key,
+        "vapid_key": vapid_key or app.vapid_key,
     }
 
 
-def app_public_to_api(app: OAuthApp) -> dict:
+def app_public_to_api(app: OAuthApp, vapid_key: str | None = None) -> dict:
     """The compact, secret-free App entity of /api/v1/apps/verify_credentials."""
     data = {"name": app.name, "website": app.website}
-    if app.vapid_key:
-        data["vapid_key"] = app.vapid_key
+    if vapid_key or app.vapid_key:
+        data["vapid_key"] = vapid_key or app.vapid_key
     return data
 
 

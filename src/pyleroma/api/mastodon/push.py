@@ -1,0 +1,80 @@
+"""POST/GET/PUT/DELETE /api/v1/push/subscription: the token's web push subscription.
+
+Scope ``push``, as Pleroma's SubscriptionController. The subscription belongs to the access
+token of the request (one per token); validation and the writes live in
+``services/push_subscriptions.py``, the deliveries in ``jobs/push_jobs.py``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
+from pyleroma.api.params import Params, get_params
+from pyleroma.models import PushSubscription
+from pyleroma.services import push_subscriptions as service
+from pyleroma.services import vapid
+from pyleroma.settings import Settings
+
+router = APIRouter(tags=["Push subscriptions"])
+
+PUSH = require_user("push")
+URL = "/api/v1/push/subscription"
+
+
+async def subscription_to_api(
+    session: AsyncSession, settings: Settings, subscription: PushSubscription
+) -> dict:
+    """Mastodon's WebPushSubscription as Pleroma's SubscriptionView renders it, with
+    Mastodon's ``policy`` and ``standard``; ``alerts`` lists every switch."""
+    keys = await vapid.get_keys(session, settings)
+    return {
+        "id": str(subscription.id),
+        "endpoint": subscription.endpoint,
+        "alerts": service.alerts_to_api(subscription.alerts or {}),
+        "policy": subscription.policy,
+        "standard": subscription.standard,
+        "server_key": keys.public_key,
+    }
+
+
+@router.post(URL, summary="Subscribe to web push (replaces the token's subscription)")
+async def create(
+    auth: AuthContext = Depends(PUSH),
+    params: Params = Depends(get_params),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    request = service.check_subscription(params.raw("subscription"), settings)
+    data = service.check_data(params.raw("data"))
+    subscription = await service.subscribe(session, auth.user, auth.token, request, data)
+    return await subscription_to_api(session, settings, subscription)
+
+
+@router.get(URL, summary="The token's web push subscription")
+async def show(
+    auth: AuthContext = Depends(PUSH),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    subscription = await service.get_subscription(session, auth.token)
+    return await subscription_to_api(session, settings, subscription)
+
+
+@router.put(URL, summary="Change which notifications are pushed")
+async def update(
+    auth: AuthContext = Depends(PUSH),
+    params: Params = Depends(get_params),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    data = service.check_data(params.raw("data"))
+    subscription = await service.update_data(session, auth.token, data)
+    return await subscription_to_api(session, settings, subscription)
+
+
+@router.delete(URL, summary="Remove the token's web push subscription")
+async def delete(auth: AuthContext = Depends(PUSH), session: AsyncSession = Depends(get_session)):
+    await service.unsubscribe(session, auth.token)
+    return {}

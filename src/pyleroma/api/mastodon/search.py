@@ -1,0 +1,77 @@
+"""GET /api/v2/search (accounts, statuses, hashtags) and GET /api/v1/pleroma/search/location.
+
+As Akkoma's SearchController: ``read:search`` (or ``read``), anonymous allowed; there is no
+``/api/v1/search`` (Mastodon 3.0 removed it and Akkoma does not serve it). Parameter
+errors a Pleroma client could make by hand are 400 as Akkoma's schema check answers them
+(missing ``q``, unknown ``type``); values of the wrong kind are the house 422. The search
+itself lives in services/search.py.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
+from pyleroma.api.mastodon.render_accounts import accounts_to_api
+from pyleroma.api.mastodon.render_statuses import statuses_to_api
+from pyleroma.api.mastodon.tags import tag_to_api
+from pyleroma.api.pagination import read_page
+from pyleroma.api.params import Params, get_params
+from pyleroma.services import search as search_service
+from pyleroma.settings import Settings
+
+router = APIRouter(tags=["Search"])
+pleroma_router = APIRouter(tags=["Search"])
+
+READ = optional_user("read:search")
+
+
+@router.get("/api/v2/search", summary="Search accounts, statuses and hashtags")
+async def search(
+    auth: AuthContext | None = Depends(READ),
+    params: Params = Depends(get_params),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """``q`` (required), ``type``, ``limit`` (20, at most 40), ``offset``, ``max_id``/
+    ``min_id``/``since_id`` (statuses), ``account_id`` (statuses by that author),
+    ``following`` (accounts), ``with_relationships``; ``resolve`` and
+    ``exclude_unreviewed`` are accepted and change nothing."""
+    query = search_service.check_query(params.str("q"))
+    request = search_service.SearchRequest(
+        query=query,
+        type=search_service.check_type(params.str("type")),
+        following=params.bool("following", False),
+        account_id=params.str("account_id") or None,
+        page=read_page(
+            params, default_limit=search_service.DEFAULT_LIMIT, max_limit=search_service.MAX_LIMIT
+        ),
+    )
+    params.bool("resolve")  # no remote lookups until federation; only validated
+    params.bool("exclude_unreviewed")
+    embed_relationships = params.bool("with_relationships", False)
+    viewer = auth.account if auth else None
+    found = await search_service.search(session, settings, viewer, request)
+    return {
+        "accounts": await accounts_to_api(
+            session, settings, found.accounts, viewer, embed_relationships
+        ),
+        "statuses": await statuses_to_api(session, settings, found.statuses, viewer),
+        "hashtags": [
+            tag_to_api(settings, tag, tag.id in found.followed_hashtag_ids)
+            for tag in found.hashtags
+        ],
+    }
+
+
+@pleroma_router.get("/search/location", summary="Search locations (for events)")
+async def location(
+    auth: AuthContext = Depends(require_user()),
+    params: Params = Depends(get_params),
+):
+    """Pleroma looks places up with a geocoding service (Nominatim) for event locations;
+    none is configured here, so the answer is always an empty list, as Pleroma's with no
+    provider. A logged-in user with any scope may ask."""
+    search_service.check_query(params.str("q"))
+    return []

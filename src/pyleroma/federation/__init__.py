@@ -1,0 +1,1 @@
+"""Talking to other servers: outgoing requests and the guards they go through."""

@@ -1,0 +1,1 @@
+"""Live updates: the WebSocket endpoint and the pub/sub hub (DESIGN.md)."""
