@@ -30,6 +30,14 @@ const next = (name, event) => {
   if (queues[key] && queues[key].length) return Promise.resolve(queues[key].shift())
   return new Promise((resolve) => (waiters[key] ||= []).push(resolve))
 }
+// The next `event` on `name` whose payload satisfies `wanted`; others (alice's own post,
+// whose fan-out may finish after the sockets opened) are skipped.
+const nextWhere = async (name, event, wanted) => {
+  for (;;) {
+    const value = await next(name, event)
+    if (wanted(value)) return value
+  }
+}
 const listen = (name, stream) => {
   for (const event of ['update', 'notification', 'delete', 'status_update', 'conversation']) {
     stream.on(event, (value) => push(`${name}:${event}`, value))
@@ -50,9 +58,10 @@ while (!Object.values(streams).every((s) => s._client && s._client.readyState ==
 }
 
 const posted = (await bob.postStatus('hello #megalodon', { visibility: 'public' })).data
-out.user_update = await next('user', 'update')
-out.local_update = await next('local', 'update')
-out.tag_update = await next('tag', 'update')
+const isPosted = (status) => status.id === posted.id
+out.user_update = await nextWhere('user', 'update', isPosted)
+out.local_update = await nextWhere('local', 'update', isPosted)
+out.tag_update = await nextWhere('tag', 'update', isPosted)
 await bob.favouriteStatus(mine.id)
 out.notification = await next('user', 'notification')
 await bob.editStatus(posted.id, { status: 'hello again #megalodon' })

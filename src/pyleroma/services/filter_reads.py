@@ -34,41 +34,35 @@ async def get_own_filter(session: AsyncSession, owner: Account, raw_id) -> Filte
     return item
 
 
-async def get_own_keyword(
-    session: AsyncSession, owner: Account, raw_id
-) -> tuple[Filter, FilterKeyword]:
-    """A keyword of one of the owner's filters (also: a v1 filter by its id)."""
+async def _own_child(session: AsyncSession, owner: Account, raw_id, child) -> tuple:
+    """A keyword or status row (``child``) of one of the owner's filters, with its filter;
+    someone else's is as missing as one that never was."""
     ident = parse_id(raw_id)
     row = None
     if ident is not None:
         row = (
             await session.execute(
-                select(Filter, FilterKeyword)
-                .join(FilterKeyword, FilterKeyword.filter_id == Filter.id)
-                .where(FilterKeyword.id == ident, Filter.account_id == owner.id)
+                select(Filter, child)
+                .join(child, child.filter_id == Filter.id)
+                .where(child.id == ident, Filter.account_id == owner.id)
             )
         ).first()
     if row is None:
         raise NotFound("Record not found")
     return row[0], row[1]
+
+
+async def get_own_keyword(
+    session: AsyncSession, owner: Account, raw_id
+) -> tuple[Filter, FilterKeyword]:
+    """A keyword of one of the owner's filters (also: a v1 filter by its id)."""
+    return await _own_child(session, owner, raw_id, FilterKeyword)
 
 
 async def get_own_filter_status(
     session: AsyncSession, owner: Account, raw_id
 ) -> tuple[Filter, FilterStatus]:
-    ident = parse_id(raw_id)
-    row = None
-    if ident is not None:
-        row = (
-            await session.execute(
-                select(Filter, FilterStatus)
-                .join(FilterStatus, FilterStatus.filter_id == Filter.id)
-                .where(FilterStatus.id == ident, Filter.account_id == owner.id)
-            )
-        ).first()
-    if row is None:
-        raise NotFound("Record not found")
-    return row[0], row[1]
+    return await _own_child(session, owner, raw_id, FilterStatus)
 
 
 async def keywords_of(session: AsyncSession, filter_ids: list[int]) -> dict[int, list]:
