@@ -233,11 +233,12 @@ def worker(state: CliState, concurrency: int | None, queues: tuple[str, ...]) ->
             if hub is not None:
                 await hub.start(sessionmaker)
             runner = JobRunner(sessionmaker, settings, concurrency=concurrency, queues=queues)
-            click.echo(
-                f"pyleroma worker {runner.worker_id}: {runner.concurrency} job(s) at once, "
-                f"queues: {', '.join(queues) or 'all'}; stop with SIGTERM or Ctrl-C"
+            await runner.run_forever(
+                ready=lambda: click.echo(
+                    f"pyleroma worker {runner.worker_id}: {runner.concurrency} job(s) at once, "
+                    f"queues: {', '.join(queues) or 'all'}; stop with SIGTERM or Ctrl-C"
+                )
             )
-            await runner.run_forever()
         finally:
             if hub is not None:
                 await hub.stop()

@@ -29,6 +29,7 @@ import signal
 import socket
 import time
 import traceback
+from collections.abc import Callable
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -163,8 +164,15 @@ class JobRunner:
             self._stop_task = asyncio.create_task(self._shutdown(grace))
         await asyncio.shield(self._stop_task)
 
-    async def run_forever(self, *, handle_signals: bool = True) -> None:
-        """Run as a worker process until SIGTERM/SIGINT (or ``stop()``), then shut down."""
+    async def run_forever(
+        self, *, handle_signals: bool = True, ready: Callable[[], None] | None = None
+    ) -> None:
+        """Run as a worker process until SIGTERM/SIGINT (or ``stop()``), then shut down.
+
+        ``ready`` is called once the signal handlers are in place: whoever tells the
+        operator (or a supervisor) "stop with SIGTERM" must do it only from then on, or an
+        early SIGTERM would kill the process instead of stopping it cleanly.
+        """
         await self.start()
         loop = asyncio.get_running_loop()
         installed = []
@@ -173,6 +181,8 @@ class JobRunner:
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(signum, self._request_stop)
                     installed.append(signum)
+        if ready is not None:
+            ready()
         try:
             await self._stop_requested.wait()
         finally:
