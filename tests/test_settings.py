@@ -105,6 +105,9 @@ def test_every_registration_mode_is_accepted(mode):
         ("colour = 'blue'\n", {}, "unknown setting 'colour'"),
         ("[instance]\ncolour = 'blue'\n", {}, "unknown setting 'instance_colour'"),
         ("port = = 1\n", {}, "is not valid TOML"),
+        ('nodeinfo_software_name = "PyLeroma"\n', {}, "nodeinfo_software_name must be"),
+        ("", {"PYLEROMA_NODEINFO_SOFTWARE_NAME": "py leroma"}, "nodeinfo_software_name must"),
+        ('[instance]\nemail = "not an address"\n', {}, "instance_email must be an email"),
     ],
 )
 def test_bad_values_raise_settings_error(tmp_path, toml, env, message):

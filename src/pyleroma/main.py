@@ -67,6 +67,7 @@ ROUTER_MODULES = (
     "pyleroma.api.mastodon.instance",
     "pyleroma.api.discovery",
     "pyleroma.api.pleroma.healthcheck",
+    "pyleroma.web.source",
 )
 
 

@@ -9,6 +9,7 @@ below (``base_url = "..."``) or group them in tables (``[instance] name = "..."`
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -148,11 +149,17 @@ class Settings:
     instance_contact_username: str = ""
     # Pleroma's :instance, :healthcheck; off answers 503 with {} (Pleroma's default is off).
     instance_healthcheck: bool = True
-    # Off: webfinger and host-meta answer 404, as Pleroma's FederatingPlug does.
+    # Off: webfinger and host-meta answer 404, as Pleroma's FederatingPlug does. Federation
+    # is not built yet, so today the server never federates whatever this says
+    # (services/features.py: FEDERATION_AVAILABLE).
     federating: bool = True
     # Where the server's source code is published (AGPL); shown in /api/v2/instance and
-    # nodeinfo 2.1 `software.repository`.
+    # nodeinfo 2.1 `software.repository`. Empty: the archive of the running code that the
+    # instance serves itself at /pyleroma/source.tar.gz.
     source_url: str = ""
+    # nodeinfo `software.name`. Clients (Pleroma-FE, megalodon's detector) enable Pleroma
+    # features only for "pleroma"; "pyleroma" names the real software instead.
+    nodeinfo_software_name: str = "pleroma"
     allowed_post_formats: list[str] = field(
         default_factory=lambda: ["text/plain", "text/html", "text/markdown"]
     )
@@ -261,6 +268,15 @@ class Settings:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise SettingsError(f"base_url must be an http(s) URL, not {self.base_url!r}")
         self.base_url = f"{parts.scheme}://{parts.netloc}"
+        if not _SOFTWARE_NAME.fullmatch(self.nodeinfo_software_name):
+            raise SettingsError(
+                "nodeinfo_software_name must be lowercase letters, digits and dashes "
+                f"(nodeinfo's rule), not {self.nodeinfo_software_name!r}"
+            )
+        if self.instance_email and not _LOOSE_EMAIL.fullmatch(self.instance_email):
+            raise SettingsError(
+                f"instance_email must be an email address, not {self.instance_email!r}"
+            )
         if self.streaming_ping_interval <= 0 or self.streaming_queue_size < 1:
             raise SettingsError(
                 "streaming_ping_interval must be positive and streaming_queue_size at least 1"
@@ -271,6 +287,11 @@ class Settings:
             check_configured_keys(self.vapid_public_key, self.vapid_private_key)
         return self
 
+
+# nodeinfo 2.x: software.name matches ^[a-z0-9-]+$.
+_SOFTWARE_NAME = re.compile(r"[a-z0-9-]+")
+# A contact address: something@somewhere, no spaces (delivery is the admin's business).
+_LOOSE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
 _TABLE_PREFIXES = {"instance": "instance_", "database": "database_", "server": ""}
 

@@ -9,6 +9,8 @@ from pyleroma.settings import Settings
 
 DEFAULT_AVATAR = "/images/avi.png"
 DEFAULT_HEADER = "/images/banner.png"
+# The archive of the running code (web/source.py), the default `source_url`.
+SOURCE_ARCHIVE_PATH = "/pyleroma/source.tar.gz"
 
 
 def account_ap_id(settings: Settings, nickname: str) -> str:
@@ -17,6 +19,10 @@ def account_ap_id(settings: Settings, nickname: str) -> str:
 
 def account_url(settings: Settings, account: Account) -> str:
     return account.ap_id or account_ap_id(settings, account.nickname)
+
+
+def source_archive_url(settings: Settings) -> str:
+    return settings.base_url + SOURCE_ARCHIVE_PATH
 
 
 def upload_url(settings: Settings, relative_path: str | None) -> str | None:

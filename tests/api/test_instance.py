@@ -20,7 +20,6 @@ V1_KEYS = {
     "title",
     "description",
     "short_description",
-    "email",
     "version",
     "urls",
     "stats",
@@ -134,7 +133,7 @@ async def test_v1_shape_and_values_come_from_settings(client, app):
     pleroma = data["pleroma"]
     assert set(pleroma["metadata"]) >= PLEROMA_METADATA_KEYS
     assert pleroma["metadata"]["features"] == list(BASE_FEATURES)
-    assert pleroma["metadata"]["federation"] == {"enabled": True}
+    assert pleroma["metadata"]["federation"] == {"enabled": False}  # not built yet
     assert pleroma["metadata"]["fields_limits"] == {
         "max_fields": settings.max_account_fields,
         "max_remote_fields": settings.max_remote_account_fields,
@@ -168,9 +167,10 @@ async def test_v2_shape(client, app):
         "message": None,
         "url": None,
     }
-    assert data["contact"] == {"email": settings.instance_email, "account": None}
-    # Unset source_url: Mastodon clients need a string, base_url stands in.
-    assert data["source_url"] == "http://pyleroma.test"
+    # No email configured: left out rather than "" (which is not an address); no admin yet.
+    assert data["contact"] == {"account": None}
+    # Unset source_url: the archive of the running code, served by the instance itself.
+    assert data["source_url"] == "http://pyleroma.test/pyleroma/source.tar.gz"
     metadata = data["pleroma"]["metadata"]
     assert set(metadata) >= PLEROMA_METADATA_KEYS
     assert metadata["features"] == list(BASE_FEATURES)
@@ -277,11 +277,29 @@ async def test_configured_instance(client, factory):
     assert v2["description"] == "Short"
     assert v2["source_url"] == "https://code.example/pyleroma"
     assert v2["contact"]["account"]["id"] == str(admin.id)
+    assert v2["contact"]["email"] == "admin@social.example"
     assert v2["configuration"]["urls"]["streaming"] == "wss://social.example"
+
+
+async def test_contact_defaults_to_the_first_active_admin(client, factory):
+    v1 = (await client.get("/api/v1/instance")).json()
+    assert v1["contact_account"] is None
+    assert "email" not in v1
+    await factory.account("plain")
+    await factory.account("retired", is_admin=True, is_active=False)
+    first = await factory.account("first_admin", is_admin=True)
+    await factory.account("second_admin", is_admin=True)
+    v1 = (await client.get("/api/v1/instance")).json()
+    assert v1["contact_account"]["id"] == str(first.id)
+    assert v1["contact_account"]["username"] == "first_admin"
+    v2 = (await client.get("/api/v2/instance")).json()
+    assert v2["contact"] == {"account": v1["contact_account"]}
 
 
 @pytest.mark.parametrize("settings_overrides", [{"instance_contact_username": "nobody"}])
 async def test_missing_or_deactivated_contact_is_null(client, factory):
+    # A named contact that does not resolve is not replaced by somebody else.
+    await factory.account("an_admin", is_admin=True)
     assert (await client.get("/api/v1/instance")).json()["contact_account"] is None
     await factory.account("nobody", is_active=False)
     assert (await client.get("/api/v1/instance")).json()["contact_account"] is None

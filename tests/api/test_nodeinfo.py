@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pyleroma import __version__
+from pyleroma import VERSION_STRING, __version__
 from pyleroma.services.features import BASE_FEATURES
 from tests.api.test_instance import remote_account
 
@@ -57,9 +57,12 @@ async def test_nodeinfo_document(client, app, version):
     assert f'profile="http://nodeinfo.diaspora.software/ns/schema/{version}#"' in content_type
     data = response.json()
     assert data["version"] == version
-    assert data["software"]["name"] == "pyleroma"
-    assert data["software"]["version"] == __version__
-    assert data["protocols"] == ["activitypub"]
+    # Pleroma's name, so that Pleroma clients enable Pleroma features; the real one in the
+    # version string.
+    assert data["software"]["name"] == "pleroma"
+    assert data["software"]["version"] == VERSION_STRING
+    # Federation is not built: no protocol is claimed (test_advertised_claims.py ties it).
+    assert data["protocols"] == []
     assert data["services"] == {"inbound": [], "outbound": []}
     assert data["openRegistrations"] is True
     assert data["usage"] == {
@@ -71,7 +74,7 @@ async def test_nodeinfo_document(client, app, version):
     assert metadata["nodeName"] == settings.instance_name
     assert metadata["nodeDescription"] == settings.instance_description
     assert metadata["features"] == list(BASE_FEATURES)
-    assert metadata["federation"] == {"enabled": True}
+    assert metadata["federation"] == {"enabled": False}
     assert metadata["postFormats"] == settings.allowed_post_formats
     assert metadata["restrictedNicknames"] == settings.reserved_nicknames
     assert metadata["uploadLimits"] == {
@@ -87,8 +90,19 @@ async def test_nodeinfo_document(client, app, version):
         "valueLength": settings.account_field_value_length,
     }
     assert metadata["accountActivationRequired"] is False
-    # No source_url configured: 2.1's optional repository/homepage are left out.
-    assert "repository" not in data["software"]
+    if version == "2.1":
+        # No source_url configured: the archive the instance serves of its own code.
+        assert data["software"]["repository"] == "http://pyleroma.test/pyleroma/source.tar.gz"
+        assert "homepage" not in data["software"]
+    else:
+        assert set(data["software"]) == {"name", "version"}  # 2.0's schema allows no more
+
+
+@pytest.mark.parametrize("settings_overrides", [{"nodeinfo_software_name": "pyleroma"}])
+async def test_software_name_can_be_the_real_one(client):
+    for version in ("2.0", "2.1"):
+        software = (await client.get(f"/nodeinfo/{version}.json")).json()["software"]
+        assert (software["name"], software["version"]) == ("pyleroma", __version__)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,14 @@ import pytest
 
 from tests.api.test_instance import remote_account
 
+
+@pytest.fixture(autouse=True)
+def federation_built(monkeypatch):
+    """These tests pin the answers WebFinger gives once federation exists (its actors answer):
+    until then it is a 404 (tests/api/test_advertised_claims.py checks that)."""
+    monkeypatch.setattr("pyleroma.services.features.FEDERATION_AVAILABLE", True)
+
+
 XRD = "{http://docs.oasis-open.org/ns/xri/xrd-1.0}"
 AS_LD = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 

@@ -36,3 +36,12 @@ def test_megalodon_reads_accounts_and_relationships(live_server):
     assert out["unblock"]["blocking"] is False
     assert out["mute"]["muting"] is True and out["mute"]["muting_notifications"] is False
     assert [a["id"] for a in out["mutes"]] == [bob_id]
+
+
+def test_megalodon_detector_recognises_a_pleroma_server(live_server):
+    """megalodon (and the apps built on it) use their Pleroma driver only for servers whose
+    nodeinfo says ``pleroma``; its driver then reads the instance without complaint."""
+    out = run_node_client("megalodon_detector.mjs", live_server.url)
+    assert out["sns"] == "pleroma"
+    assert out["instance"]["uri"] == live_server.url.split("//")[1]
+    assert out["instance"]["version"].startswith("2.7.2 (compatible; pyleroma ")

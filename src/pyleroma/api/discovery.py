@@ -2,8 +2,9 @@
 
 Other servers and crawlers read these without any credentials: nodeinfo tells them what
 software this is and which Pleroma features it has, WebFinger turns ``nick@domain`` into an
-actor URL. WebFinger and host-meta answer 404 when federation is switched off, as Pleroma's
-FederatingPlug does; nodeinfo stays up (it describes the instance, federating or not).
+actor URL. WebFinger and host-meta answer 404 when the instance does not federate (switched off, as
+Pleroma's FederatingPlug does, or not built yet: services/features.py), since their links would
+point at actors nobody can fetch; nodeinfo stays up (it describes the instance either way).
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import JSONResponse
 from pyleroma.services import instance as instance_service
 from pyleroma.services import webfinger
+from pyleroma.services.features import federates
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["discovery"])
 
 
 def _require_federating(settings: Settings) -> None:
-    if not settings.federating:
+    if not federates(settings):
         raise NotFound("Not found")
 
 

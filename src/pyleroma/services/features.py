@@ -1,29 +1,49 @@
-"""The one list of feature flags this server advertises.
+"""What this server says it can do: the feature flags and whether it federates.
 
 Pleroma clients (Pleroma-FE, Soapbox, Husky, megalodon) read ``pleroma.metadata.features`` in
 /api/v1/instance and ``metadata.features`` in nodeinfo to decide which Pleroma extensions to
 use. A flag for something that is not there makes a client call routes that 404, so a flag is
-added here only in the change that implements its feature, and conditional flags depend on the
+listed here only in the change that implements its feature, and conditional flags depend on the
 setting that switches the feature on, exactly where Pleroma makes them conditional.
+tests/api/test_advertised_claims.py exercises every advertised flag with a request that uses
+it, so a flag cannot be listed without its feature.
 
-Flags Pleroma knows, for reference when the features arrive: "mastodon_api_streaming",
-"polls", "v2_suggestions", "pleroma_explicit_addressing", "shareable_emoji_packs",
-"multifetch", "pleroma:api/v1/notifications:include_types_filter", "editing",
-"quote_posting", "media_proxy", "relay", "safe_dm_mentions", "pleroma_emoji_reactions",
+Pleroma's flags not listed yet, for the changes that will build them: "shareable_emoji_packs",
+"media_proxy", "relay", "safe_dm_mentions", "blockers_visible", "pleroma_emoji_reactions",
 "pleroma_custom_emoji_reactions", "pleroma_chat_messages", "exposable_reactions",
-"profile_directory", "pleroma:get:main/ostatus", "pleroma:bookmark_folders".
+"pleroma:get:main/ostatus", "pleroma:group_actors", "pleroma:bookmark_folders".
 """
 
 from __future__ import annotations
 
 from pyleroma.settings import Settings
 
-# Always advertised, in this order: the APIs the server speaks today.
+# Always advertised, in Pleroma's order: the APIs and features that work today.
 BASE_FEATURES: tuple[str, ...] = (
     "pleroma_api",
     "mastodon_api",
     "mastodon_api_streaming",
+    "polls",
+    "v2_suggestions",
+    "pleroma_explicit_addressing",
+    "multifetch",
+    "pleroma:api/v1/notifications:include_types_filter",
+    "editing",
+    "quote_posting",
+    "profile_directory",
 )
+
+# ActivityPub (actors, inboxes, signatures, delivery) is not built yet. Until it is, nodeinfo
+# lists no protocol, `federation.enabled` is false and WebFinger answers 404 whatever the
+# `federating` setting says: the server must not tell other servers to send it activities it
+# would drop, nor point them at actor URLs that do not exist. The federation work sets this
+# to True in the change that makes actors and inboxes answer.
+FEDERATION_AVAILABLE = False
+
+
+def federates(settings: Settings) -> bool:
+    """Whether this instance takes part in federation (built, and not switched off)."""
+    return FEDERATION_AVAILABLE and settings.federating
 
 
 def features(settings: Settings) -> list[str]:

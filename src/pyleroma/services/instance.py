@@ -21,10 +21,10 @@ from pyleroma import VERSION_STRING, __version__
 from pyleroma.db.base import utcnow
 from pyleroma.models import Account, InstanceRule, OAuthToken
 from pyleroma.services import vapid
-from pyleroma.services.features import features
+from pyleroma.services.features import features, federates
 from pyleroma.settings import Settings
+from pyleroma.urls import source_archive_url
 
-SOFTWARE_NAME = "pyleroma"
 NODEINFO_VERSIONS = ("2.0", "2.1")
 NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/{version}"
 # Pleroma serves any media type; it says so with the catch-all type.
@@ -124,13 +124,19 @@ async def staff_ap_ids(session: AsyncSession) -> list[str]:
 
 
 async def contact_account(session: AsyncSession, settings: Settings) -> Account | None:
-    """The account named by ``instance_contact_username``, when it exists and is active."""
+    """Who to contact about the instance.
+
+    The account named by ``instance_contact_username`` when it exists and is active; when the
+    setting is empty, the first active local admin (the one who set the instance up), so a
+    fresh instance names a real person instead of nobody. A name that does not resolve gives
+    None: the admin asked for someone in particular, so nobody else is shown in their place.
+    """
     nickname = settings.instance_contact_username.strip().lstrip("@")
-    if not nickname:
-        return None
+    named = Account.nickname_key == nickname.lower()
+    condition = named if nickname else Account.is_admin.is_(True)
     return (
         await session.execute(
-            select(Account).where(Account.nickname_key == nickname.lower(), *_local_active())
+            select(Account).where(condition, *_local_active()).order_by(Account.id).limit(1)
         )
     ).scalar_one_or_none()
 
@@ -211,7 +217,31 @@ def fields_limits(settings: Settings) -> dict:
 
 def federation(settings: Settings) -> dict:
     """Pleroma's federation block; MRF transparency adds policy details when MRF exists."""
-    return {"enabled": settings.federating}
+    return {"enabled": federates(settings)}
+
+
+def source_url(settings: Settings) -> str:
+    """Where the running code can be read (AGPL section 13): the configured ``source_url``
+    (an admin running a fork points it at their repository), else the archive of the
+    installed code that this instance serves itself."""
+    return settings.source_url or source_archive_url(settings)
+
+
+def software(settings: Settings, version: str) -> dict:
+    """Nodeinfo's ``software``: Pleroma's name by default, so that clients which only enable
+    Pleroma features for ``pleroma`` (Pleroma-FE, megalodon's detector) do so here, with the
+    real name and version in the version string; ``nodeinfo_software_name = "pyleroma"``
+    gives the plain name and version. 2.1 adds the repository (2.0's schema forbids it)."""
+    name = settings.nodeinfo_software_name
+    described: dict = {
+        "name": name,
+        "version": __version__ if name == "pyleroma" else VERSION_STRING,
+    }
+    if version == "2.1":
+        described["repository"] = source_url(settings)
+        if settings.source_url:
+            described["homepage"] = settings.source_url
+    return described
 
 
 def restrict_unauthenticated(settings: Settings) -> dict:
@@ -281,12 +311,11 @@ def instance_v1(settings: Settings, facts: InstanceFacts, contact_json: dict | N
     ``contact_json`` is ``facts.contact`` rendered as an Account by the caller (the API
     layer owns entity rendering).
     """
-    return {
+    document = {
         "uri": settings.domain,
         "title": settings.instance_name,
         "description": settings.instance_description,
         "short_description": short_description(settings),
-        "email": settings.instance_email,
         "version": VERSION_STRING,
         "urls": {"streaming_api": streaming_url(settings)},
         "stats": {
@@ -314,6 +343,18 @@ def instance_v1(settings: Settings, facts: InstanceFacts, contact_json: dict | N
         "description_limit": settings.media_description_limit,
         "pleroma": _pleroma(settings, facts),
     }
+    if settings.instance_email:
+        # Left out rather than "" when unset: an empty string is not an address.
+        document["email"] = settings.instance_email
+    return document
+
+
+def _contact(settings: Settings, contact_json: dict | None) -> dict:
+    """v2's contact: the account, and the email only when one is configured."""
+    contact: dict = {"account": contact_json}
+    if settings.instance_email:
+        contact["email"] = settings.instance_email
+    return contact
 
 
 def instance_v2(settings: Settings, facts: InstanceFacts, contact_json: dict | None) -> dict:
@@ -336,8 +377,7 @@ def instance_v2(settings: Settings, facts: InstanceFacts, contact_json: dict | N
         "domain": settings.domain,
         "title": settings.instance_name,
         "version": VERSION_STRING,
-        # Mastodon clients require a string here; base_url stands in until it is configured.
-        "source_url": settings.source_url or settings.base_url,
+        "source_url": source_url(settings),
         "description": short_description(settings),
         "usage": {"users": {"active_month": facts.active_month}},
         "thumbnail": {"url": absolute_url(settings, settings.instance_thumbnail)},
@@ -349,7 +389,7 @@ def instance_v2(settings: Settings, facts: InstanceFacts, contact_json: dict | N
             "message": None,
             "url": None,
         },
-        "contact": {"email": settings.instance_email, "account": contact_json},
+        "contact": _contact(settings, contact_json),
         "rules": list(facts.rules),
         "pleroma": pleroma,
     }
@@ -373,15 +413,15 @@ def nodeinfo_content_type(version: str) -> str:
 
 
 def nodeinfo(settings: Settings, facts: InstanceFacts, version: str) -> dict:
-    """Nodeinfo 2.0 or 2.1 (2.1 adds software.repository/homepage) with Pleroma's metadata."""
-    software: dict = {"name": SOFTWARE_NAME, "version": __version__}
-    if version == "2.1" and settings.source_url:
-        software["repository"] = settings.source_url
-        software["homepage"] = settings.source_url
+    """Nodeinfo 2.0 or 2.1 (2.1 adds software.repository/homepage) with Pleroma's metadata.
+
+    ``protocols`` lists ActivityPub only while the instance federates; otherwise it is empty,
+    a deliberate departure from the schema's ``minItems: 1``, which has no way to say "none".
+    """
     return {
         "version": version,
-        "software": software,
-        "protocols": ["activitypub"],
+        "software": software(settings, version),
+        "protocols": ["activitypub"] if federates(settings) else [],
         "services": {"inbound": [], "outbound": []},
         "openRegistrations": registrations_open(settings),
         "usage": {
