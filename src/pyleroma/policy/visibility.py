@@ -39,6 +39,15 @@ from pyleroma.models.relationship import FOLLOW_ACCEPTED
 OPEN_VISIBILITIES = ("public", "unlisted", "local")
 
 
+def open_to_everyone(visibility: str) -> bool:
+    """Its addressing lets anyone see it (public, unlisted, local-only).
+
+    Counters shown to everyone count only such statuses: a parent's ``replies_count`` that
+    counted a followers-only or direct reply would tell the world that it exists.
+    """
+    return visibility in OPEN_VISIBILITIES
+
+
 # Each EXISTS names the one table it owns (``correlate_except``): everything else it mentions
 # comes from an enclosing query at any depth. Auto-correlation only looks one level up, which
 # would turn a nested reference to the viewer (a column, as in the home fan-out) or to the
