@@ -22,6 +22,7 @@ from collections.abc import Callable
 from benchmarks.dataset import THREAD_TAG, WORDS, IdMaker, ms_to_datetime, status_text
 from pyleroma.db.base import Base
 from pyleroma.db.ids import id_floor
+from pyleroma.policy.visibility import open_to_everyone
 from pyleroma.services.formatting import render_plain_text
 
 OPEN = ("public", "unlisted")
@@ -335,7 +336,9 @@ class StatusStream:
             # A reply addresses the author it answers even when not @-mentioned (posting.py).
             if parent.author != author and ctx.ids[parent.author] not in recipients:
                 recipients.append(ctx.ids[parent.author])
-            if parent.flushed:
+            if not open_to_everyone(visibility):
+                pass  # replies_count counts only replies anyone may see (policy.visibility)
+            elif parent.flushed:
                 self.late_replies[parent.id] += 1
             else:
                 parent.values["replies_count"] += 1

@@ -39,6 +39,7 @@ from pyleroma.models import (
     StatusMention,
     StatusTag,
 )
+from pyleroma.policy.visibility import OPEN_VISIBILITIES
 from pyleroma.services.home_timeline import delivery_filter
 from tests.conftest import make_test_settings
 
@@ -187,7 +188,7 @@ async def test_generator_writes_a_consistent_data_set(app, client, db, tmp_path)
         select(func.count()).where(
             Status.replies_count
             != select(func.count())
-            .where(reply.in_reply_to_id == Status.id)
+            .where(reply.in_reply_to_id == Status.id, reply.visibility.in_(OPEN_VISIBILITIES))
             .correlate(Status)
             .scalar_subquery()
         ),

@@ -442,6 +442,19 @@ def test_delete_with_yes_and_unknown_user(cli):
     assert "no local user 'alice'" in cli.fails("user", "delete", "-y", "alice")
 
 
+def test_a_deleted_users_nickname_is_never_issued_again(cli):
+    cli.ok("user", "new", "alice", "alice@example.com")
+
+    out = cli.ok("user", "delete", "--yes", "alice")
+
+    for nickname in ("alice", "ALICE"):
+        error = cli.fails("user", "new", nickname, "new@example.com")
+        assert "Username belonged to a deleted account and cannot be used again" in error
+    assert cli.account("alice") is None
+    assert "never be given out again" in out
+    assert "Created user bob" in cli.ok("user", "new", "bob", "alice@example.com")
+
+
 # -- serve ---------------------------------------------------------------------------------
 
 

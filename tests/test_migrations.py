@@ -237,3 +237,55 @@ async def test_sqlite_table_rebuild_keeps_rows_and_expression_indexes(
     assert "ix_accounts_domain" in indexes
     await migrate.downgrade(settings, head)
     assert await _inspect(settings, _count("follows")) == 1
+
+
+# -- data migrations ---------------------------------------------------------------------------
+
+PUBLIC_REPLIES_REVISION = "0007"
+
+
+async def _root_with_replies(settings: Settings) -> int:
+    """A root status with replies of every visibility, counted under the old rule (all)."""
+    from pyleroma.db.engine import make_sessionmaker
+    from pyleroma.models import Account, Status
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            # Rows written as the models say, not through services that may need later tables.
+            alice = Account(nickname="alice", nickname_key="alice", local=True)
+            session.add(alice)
+            await session.flush()
+            root = Status(account_id=alice.id, content="root", replies_count=5)
+            session.add(root)
+            await session.flush()
+            for visibility in ("public", "unlisted", "local", "private", "direct"):
+                session.add(
+                    Status(
+                        account_id=alice.id,
+                        content=visibility,
+                        visibility=visibility,
+                        in_reply_to_id=root.id,
+                        in_reply_to_account_id=alice.id,
+                    )
+                )
+            await session.commit()
+            return root.id
+    finally:
+        await engine.dispose()
+
+
+async def test_replies_count_is_recomputed_to_count_replies_anyone_may_see(settings):
+    revision = migrate.script_directory().get_revision(PUBLIC_REPLIES_REVISION)
+    await migrate.upgrade(settings, revision.down_revision)
+    root_id = await _root_with_replies(settings)
+
+    def replies_count(conn):
+        query = f"SELECT replies_count FROM statuses WHERE id = {root_id}"
+        return conn.exec_driver_sql(query).scalar()
+
+    await migrate.upgrade(settings, PUBLIC_REPLIES_REVISION)
+    assert await _inspect(settings, replies_count) == 3  # public, unlisted, local
+
+    await migrate.downgrade(settings, revision.down_revision)
+    assert await _inspect(settings, replies_count) == 5

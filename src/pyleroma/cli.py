@@ -27,6 +27,7 @@ from pyleroma.api.errors import ApiError
 from pyleroma.db import migrate
 from pyleroma.db.engine import make_engine, make_sessionmaker
 from pyleroma.models import Account, OAuthAuthorization, OAuthToken
+from pyleroma.services.account_deletion import delete_local_account
 from pyleroma.services.accounts import check_password, create_local_account, find_by_nickname
 from pyleroma.services.secrets import configure_hashing, generate_password, hash_password
 from pyleroma.settings import Settings, SettingsError, load_settings
@@ -473,7 +474,8 @@ def user_activate(state: CliState, nickname: str) -> None:
 def user_delete(state: CliState, nickname: str, yes: bool) -> None:
     """Delete a local user and everything that belongs to them (irreversible).
 
-    Without --yes it asks first; with no terminal to ask on, it stops without deleting.
+    The nickname is never given out again (nor the account's URL). Without --yes it asks
+    first; with no terminal to ask on, it stops without deleting.
     """
     settings = state.settings()
 
@@ -493,7 +495,7 @@ def user_delete(state: CliState, nickname: str, yes: bool) -> None:
     async def work() -> None:
         async with open_session(settings) as session:
             try:
-                await session.execute(delete(Account).where(Account.id == account.id))
+                await delete_local_account(session, settings, account)
                 await session.commit()
             except IntegrityError as exc:
                 await session.rollback()
@@ -503,7 +505,7 @@ def user_delete(state: CliState, nickname: str, yes: bool) -> None:
                 ) from exc
 
     run(settings, work)
-    click.echo(f"Deleted {account.nickname}.")
+    click.echo(f"Deleted {account.nickname}. The nickname will never be given out again.")
 
 
 # -- settings -------------------------------------------------------------------------------

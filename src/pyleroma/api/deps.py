@@ -2,7 +2,8 @@
 
 Authentication accepts, in order: ``Authorization: Bearer``, an ``access_token`` parameter,
 HTTP Basic (nickname or email + password, as spec/pleroma_api.md allows), and the
-``_pleroma_key`` cookie set by the login form. Routes declare the scopes they accept with
+``_pleroma_key`` cookie set by the login form (for unsafe methods only from the instance's
+own origin: api/csrf.py). Routes declare the scopes they accept with
 ``require_user(...)`` (alternatives, as Pleroma's OAuthScopesPlug) and get an ``AuthContext``.
 """
 
@@ -17,6 +18,7 @@ from fastapi import Depends, Request
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pyleroma.api.csrf import check_cookie_request
 from pyleroma.api.errors import Forbidden, Unauthorized
 from pyleroma.api.oauth.scopes import TOP_LEVEL, satisfies
 from pyleroma.db.base import utcnow
@@ -136,6 +138,9 @@ async def authenticate(request: Request, session: AsyncSession) -> AuthContext |
             context = await token_context(session, cookie, "cookie")
         except Unauthorized:
             context = None  # a stale cookie just means "not logged in"
+        if context is not None:
+            # A browser sends the cookie wherever a request comes from (api/csrf.py).
+            check_cookie_request(request, request.app.state.settings.base_url)
     request.state.auth = context
     return context
 

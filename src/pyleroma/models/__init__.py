@@ -2,7 +2,7 @@
 
 from pyleroma.db import fulltext as _fulltext
 from pyleroma.db.base import Base
-from pyleroma.models.account import Account
+from pyleroma.models.account import Account, AccountTombstone
 from pyleroma.models.announcement import (
     Announcement,
     AnnouncementDismissal,
@@ -47,6 +47,7 @@ from pyleroma.models.timeline import (
 )
 
 __all__ = [
+    "AccountTombstone",
     "Announcement",
     "AnnouncementDismissal",
     "AnnouncementReaction",

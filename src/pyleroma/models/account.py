@@ -101,3 +101,23 @@ class Account(Base):
     @property
     def can_log_in(self) -> bool:
         return self.is_active and self.is_approved and self.is_confirmed and self.local
+
+
+class AccountTombstone(Base):
+    """What is left of a deleted local account: its name and the ids it was known by.
+
+    The account row itself is deleted (with everything that hangs off it), so no other query
+    needs to know deleted accounts exist; this row only keeps the nickname and the URLs from
+    ever being issued again, as Pleroma does since its 2.0.3 advisory (a new account under
+    an old name would inherit the old one's URL and, once federating, its actor id).
+    """
+
+    __tablename__ = "account_tombstones"
+
+    # Lower-cased, like Account.nickname_key: the name is gone in every spelling.
+    nickname_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    nickname: Mapped[str] = mapped_column(String(255), nullable=False)
+    account_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    ap_id: Mapped[str | None] = mapped_column(String(2048), unique=True)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    deleted_at: Mapped[dt.datetime] = created_column()

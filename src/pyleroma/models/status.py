@@ -67,6 +67,8 @@ class Status(Base):
     emojis: Mapped[dict] = mapped_column(default=dict, server_default=text("'{}'"), nullable=False)
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
     edited_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    # Replies anyone may see (public, unlisted, local-only): see policy.visibility
+    # ``open_to_everyone``; a followers-only or direct reply is never counted.
     replies_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     reblogs_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     favourites_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)

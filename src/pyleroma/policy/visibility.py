@@ -7,7 +7,9 @@ The rule (Pleroma's and Mastodon's):
 - ``direct``: the author and the accounts it mentions (addresses).
 - Whatever the visibility, an author who blocks the viewer hides their statuses from them,
   and a deactivated author's statuses are hidden from everyone but the author.
-- A reblog is visible when the reblog row is visible and so is the original.
+- A reblog is visible when the reblog row is visible and so is the original, by the same
+  rules: its addressing, its author's blocks, and its author being active (a deactivated
+  author's post must not live on through other people's boosts).
 
 ``visible_filter`` is the same rule as an SQL condition on ``Status``, so timelines, threads,
 search and single reads all agree. ``not_muted_filter`` and ``not_blocked_filter`` are the
@@ -35,6 +37,15 @@ from pyleroma.models import (
 from pyleroma.models.relationship import FOLLOW_ACCEPTED
 
 OPEN_VISIBILITIES = ("public", "unlisted", "local")
+
+
+def open_to_everyone(visibility: str) -> bool:
+    """Its addressing lets anyone see it (public, unlisted, local-only).
+
+    Counters shown to everyone count only such statuses: a parent's ``replies_count`` that
+    counted a followers-only or direct reply would tell the world that it exists.
+    """
+    return visibility in OPEN_VISIBILITIES
 
 
 # Each EXISTS names the one table it owns (``correlate_except``): everything else it mentions
@@ -98,26 +109,34 @@ def addressing_filter(viewer_id: int | None, status=Status):
 _REBLOGGED = aliased(Status, name="reblogged_original")
 
 
-def visible_filter(viewer_id: int | None, status=Status):
-    """The full visibility rule as SQL for ``status``; reblogs also need their original."""
-    author_active = (
+def _author_active(viewer_id: int | None, status):
+    """The author of ``status`` is active, or is the viewer (who still sees their own)."""
+    active = (
         exists()
         .where(Account.id == status.account_id, Account.is_active.is_(True))
         .correlate_except(Account)
     )
+    if viewer_id is None:
+        return active
+    return or_(status.account_id == viewer_id, active)
+
+
+def visible_filter(viewer_id: int | None, status=Status):
+    """The full visibility rule as SQL for ``status``; reblogs also need their original,
+    which passes the same three tests (addressing, the author's blocks, an active author)."""
     own = addressing_filter(viewer_id, status)
     if viewer_id is not None:
         own = and_(own, ~_author_blocks(viewer_id, status.account_id))
-        author_active = or_(status.account_id == viewer_id, author_active)
     original = _REBLOGGED
     original_ok = or_(
         status.reblog_of_id.is_(None),
         exists()
         .where(original.id == status.reblog_of_id)
         .where(addressing_filter(viewer_id, original))
-        .where(true() if viewer_id is None else ~_author_blocks(viewer_id, original.account_id)),
+        .where(true() if viewer_id is None else ~_author_blocks(viewer_id, original.account_id))
+        .where(_author_active(viewer_id, original)),
     )
-    return and_(own, author_active, original_ok)
+    return and_(own, _author_active(viewer_id, status), original_ok)
 
 
 def not_blocked_filter(viewer_id: int | None, status=Status):

@@ -6,12 +6,12 @@ import re
 import secrets
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.errors import NotFound, Unprocessable
 from pyleroma.db.ids import new_id, parse_id
-from pyleroma.models import Account
+from pyleroma.models import Account, AccountTombstone
 from pyleroma.services.emoji import profile_emojis
 from pyleroma.services.secrets import hash_password
 from pyleroma.settings import Settings
@@ -22,6 +22,7 @@ NICKNAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 NICKNAME_MAX = 64
 PASSWORD_MIN = 8
 PASSWORD_MAX = 512
+RETIRED_NICKNAME = "Username belonged to a deleted account and cannot be used again"
 
 
 class AccountError(Unprocessable):
@@ -63,12 +64,23 @@ def check_password(password) -> str:
     return password
 
 
-async def check_available(session: AsyncSession, nickname: str, email: str | None) -> None:
+async def check_available(
+    session: AsyncSession, nickname: str, email: str | None, ap_id: str | None = None
+) -> None:
+    """The nickname (and email) belong to no account, and never did to a deleted one: a
+    deleted account's name and ids (``ap_id``) are never issued again (its tombstone)."""
     taken = await session.scalar(
         select(func.count()).select_from(Account).where(Account.nickname_key == nickname.lower())
     )
     if taken:
         raise AccountError("Username has already been taken")
+    retired = [AccountTombstone.nickname_key == nickname.lower()]
+    if ap_id is not None:
+        retired += [AccountTombstone.ap_id == ap_id, AccountTombstone.url == ap_id]
+    if await session.scalar(
+        select(func.count()).select_from(AccountTombstone).where(or_(*retired))
+    ):
+        raise AccountError(RETIRED_NICKNAME)
     if email is not None:
         used = await session.scalar(
             select(func.count()).select_from(Account).where(Account.email_key == email.lower())
@@ -97,13 +109,14 @@ async def create_local_account(
     nickname = check_nickname(settings, nickname)
     email = check_email(email, required=email_required)
     check_password(password)
-    await check_available(session, nickname, email)
+    ap_id = account_ap_id(settings, nickname)
+    await check_available(session, nickname, email, ap_id)
     account = Account(
         id=new_id(),
         nickname=nickname,
         nickname_key=nickname.lower(),
         local=True,
-        ap_id=account_ap_id(settings, nickname),
+        ap_id=ap_id,
         email=email,
         email_key=email.lower() if email else None,
         password_hash=hash_password(password),

@@ -50,6 +50,7 @@ from pyleroma.models import (
 )
 from pyleroma.models.relationship import FOLLOW_ACCEPTED
 from pyleroma.models.status import VISIBILITIES
+from pyleroma.policy.visibility import open_to_everyone
 from pyleroma.services import formatting
 from pyleroma.services.direct_conversations import bump_for_status, get_own_participation
 from pyleroma.services.emoji import status_emojis
@@ -470,7 +471,7 @@ async def write_status(
         .where(Account.id == author.id)
         .values(statuses_count=Account.statuses_count + 1, last_status_at=now)
     )
-    if parent is not None:
+    if parent is not None and open_to_everyone(status.visibility):
         await session.execute(
             update(Status)
             .where(Status.id == parent.id)

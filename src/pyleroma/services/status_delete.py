@@ -31,6 +31,7 @@ from pyleroma.models import (
     Status,
     StatusEdit,
 )
+from pyleroma.policy.visibility import open_to_everyone
 from pyleroma.services.media_cleanup import schedule_purge
 from pyleroma.settings import Settings
 from pyleroma.streaming.snapshots import emit_deleted
@@ -150,7 +151,8 @@ async def delete_status(
         await _decrement(session, Status.reblogs_count, status.reblog_of_id)
     else:
         await _decrement(session, Account.statuses_count, status.account_id)
-        await _decrement(session, Status.replies_count, status.in_reply_to_id)
+        if open_to_everyone(status.visibility):  # the only replies counted (posting.py)
+            await _decrement(session, Status.replies_count, status.in_reply_to_id)
         await _decrement(session, Status.quotes_count, status.quote_id)
     await session.execute(
         delete(Status).where(Status.id == status.id).execution_options(synchronize_session=False)

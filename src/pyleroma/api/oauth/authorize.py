@@ -4,8 +4,9 @@ The form posts ``authorization[...]`` fields as Pleroma's does; flat names work 
 A successful login redirects to the client's redirect URI with ``code`` and ``state`` (or
 shows the code for ``urn:ietf:wg:oauth:2.0:oob``) and sets the ``_pleroma_key`` cookie to a
 session token, so the next authorization in this browser is one click ("Authorize as @x").
-That one click is a POST carrying the cookie; the cookie is ``SameSite=Lax``, so another
-site cannot make the browser send it with a cross-site POST, and the page cannot be framed.
+That one click is a POST the cookie alone authenticates, so it must come from our origin
+and carry the form's token, bound to the session (api/csrf.py): another site can neither
+post it for the user nor frame the page. The cookie is ``SameSite=Lax`` besides.
 
 Errors about the client itself (unknown ``client_id``, unlisted ``redirect_uri``) are an
 error page and never a redirect, so the server cannot be used as an open redirector.
@@ -19,8 +20,9 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
+from pyleroma.api.csrf import FORM_TOKEN_FIELD, cross_site_reason, form_token, form_token_matches
 from pyleroma.api.deps import SESSION_COOKIE, get_session, get_settings
-from pyleroma.api.errors import ApiError, BadRequest, RateLimited, error_response
+from pyleroma.api.errors import ApiError, BadRequest, Forbidden, RateLimited, error_response
 from pyleroma.api.oauth.credentials import check_password_login, wants_json
 from pyleroma.api.oauth.pages import AuthorizeForm, authorize_page, error_page, oob_page
 from pyleroma.api.oauth.scopes import within
@@ -32,6 +34,10 @@ from pyleroma.settings import Settings
 router = APIRouter(tags=["OAuth"])
 
 INVALID_LOGIN = "Invalid Username/Password"
+STALE_FORM = (
+    "This authorization did not come from a form this server showed you (or the form is out "
+    "of date): check the request below and authorize again"
+)
 
 
 def _auth_params(params: Params) -> dict:
@@ -109,7 +115,28 @@ async def authorize_form(
     if not force_login:
         account = await oauth.find_session_account(session, request.cookies.get(SESSION_COOKIE))
     form = _form(app, data, redirect_uri, pkce, scopes)
-    return authorize_page(settings, app, form, session_account=account)
+    return authorize_page(
+        settings, app, form, session_account=account, csrf_token=_form_token(request, account)
+    )
+
+
+def _form_token(request: Request, session_account: Account | None) -> str | None:
+    """The CSRF token of this browser's session, for the form offering one-click login."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if session_account is None or not cookie:
+        return None
+    return form_token(request.app.state.secret_key, cookie)
+
+
+def _check_one_click(request: Request, settings: Settings, data: dict) -> None:
+    """The session cookie alone authenticates this POST: it must come from our own page,
+    i.e. from our origin and with the token that page carried (api/csrf.py)."""
+    reason = cross_site_reason(request, settings.base_url)
+    if reason is not None:
+        raise Forbidden(f"Cross-site request refused: {reason}")
+    cookie = request.cookies.get(SESSION_COOKIE) or ""
+    if not form_token_matches(request.app.state.secret_key, cookie, data.get(FORM_TOKEN_FIELD)):
+        raise Forbidden(STALE_FORM)
 
 
 def _redirect_with(uri: str, values: dict[str, str | None]) -> str:
@@ -141,7 +168,8 @@ async def create_authorization(
         if wants_json(request):
             return error_response(status, message)
         form = _form(app, data, redirect_uri, pkce, scopes)
-        return authorize_page(settings, app, form, cookie_account, message, status)
+        token = _form_token(request, cookie_account)
+        return authorize_page(settings, app, form, cookie_account, message, status, token)
 
     try:
         requested = oauth.requested_scopes(data.get("scope", data.get("scopes")))
@@ -153,11 +181,14 @@ async def create_authorization(
         if name or password:
             account = await check_password_login(request, session, name, password)
         elif cookie_account is not None:
+            _check_one_click(request, settings, data)
             account = cookie_account
         else:
             raise oauth.InvalidGrant()
     except RateLimited as exc:
         return _fail(request, settings, exc.message, exc.status, exc.headers)
+    except Forbidden as exc:
+        return refuse(exc.message, exc.status, requested)
     except oauth.InvalidGrant:
         return refuse(INVALID_LOGIN, 401, requested)
     new_session = cookie_account is None or cookie_account.id != account.id

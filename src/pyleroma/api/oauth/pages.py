@@ -13,6 +13,7 @@ from string import Template
 
 from starlette.responses import HTMLResponse
 
+from pyleroma.api.csrf import FORM_TOKEN_FIELD
 from pyleroma.models import Account, OAuthApp
 from pyleroma.settings import Settings
 
@@ -113,8 +114,10 @@ def authorize_page(
     session_account: Account | None = None,
     error: str | None = None,
     status: int = 200,
+    csrf_token: str | None = None,
 ) -> HTMLResponse:
-    """The login form; with a logged-in browser session it offers one-click authorization."""
+    """The login form; with a logged-in browser session it offers one-click authorization,
+    and carries ``csrf_token`` (bound to that session, api/csrf.py) for that click."""
     login_fields = _fill("login_fields.html", name=escape(form.name))
     if session_account is not None:
         login = _fill(
@@ -128,6 +131,8 @@ def authorize_page(
         f'<input type="hidden" name="authorization[{escape(key)}]" value="{escape(value)}">'
         for key, value in form.hidden_fields().items()
     )
+    if csrf_token is not None:
+        hidden += f'\n<input type="hidden" name="{FORM_TOKEN_FIELD}" value="{escape(csrf_token)}">'
     flash = f'<p class="alert" role="alert">{escape(error)}</p>' if error else ""
     content = _fill(
         "authorize.html",
