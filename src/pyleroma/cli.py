@@ -282,7 +282,11 @@ def user_new(
     admin: bool,
     moderator: bool,
 ) -> None:
-    """Create a confirmed, approved local user NICKNAME with EMAIL."""
+    """Create a confirmed, approved local user NICKNAME with EMAIL.
+
+    As the instance's owner you may take a reserved nickname (admin, root and the rest
+    of the reserved_nicknames setting), which registration through the API refuses.
+    """
     settings = state.settings()
     generated = password is None
     password = generate_password() if generated else password
@@ -295,6 +299,7 @@ def user_new(
                 nickname,
                 email,
                 password,
+                allow_reserved=True,
                 display_name=display_name,
                 is_admin=admin,
                 is_moderator=moderator,
