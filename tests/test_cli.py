@@ -281,7 +281,7 @@ def test_user_new_with_password_name_and_moderator(cli):
         (["carol", "ALICE@example.com"], "Email has already been taken"),
         (["carol", "not-an-email"], "Email has invalid format"),
         (["ca rol", "carol@example.com"], "Username has invalid format"),
-        (["admin", "carol@example.com"], "Username is reserved"),
+        (["x" * 65, "carol@example.com"], "Username is too long: 65 characters"),
         (["carol", "carol@example.com", "--password", "short"], "Password is too short"),
     ],
 )
@@ -292,6 +292,17 @@ def test_user_new_rejects_bad_input_and_stores_nothing(cli, args, message):
 
     assert err.startswith("Error: ") and message in err
     assert cli.count(Account) == 1
+
+
+def test_user_new_may_take_a_reserved_nickname_and_a_local_address(cli):
+    """The owner creates ``admin`` (reserved against strangers) at ``admin@localhost``."""
+    assert "reserved nickname" in cli.ok("user", "new", "--help")
+
+    out = cli.ok("user", "new", "admin", "admin@localhost", "--admin")
+
+    assert "Created user admin (admin)" in out
+    account = cli.account("admin")
+    assert account.is_admin and account.email == "admin@localhost"
 
 
 def test_user_list_shows_local_users_with_role_and_state(cli):

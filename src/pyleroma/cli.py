@@ -1,8 +1,12 @@
 """The ``pyleroma`` command: serve, migrate and manage local users.
 
 Every command reads the same settings as the server (``--config`` / ``PYLEROMA_CONFIG`` and
-``PYLEROMA_*`` variables). Bad input ends with ``Error: ...`` on stderr and exit status 1,
-never a traceback, and database work goes through the engine helpers the app uses.
+``PYLEROMA_*`` variables). Exit statuses follow click's convention, which the README states:
+input the command cannot act on (an unknown user, a taken nickname, a bad email, a bad
+setting) ends with ``Error: ...`` on stderr and status 1 (``CliError``); a command line
+click cannot parse (an unknown command or option, a missing argument, an option value of the
+wrong type) prints the usage and ``Error: ...`` with status 2. Never a traceback. Database
+work goes through the engine helpers the app uses.
 """
 
 from __future__ import annotations
@@ -134,7 +138,12 @@ def echo_report(settings: Settings, report: migrate.MigrationReport) -> None:
 @click.version_option(__version__, prog_name="pyleroma")
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None) -> None:
-    """pyleroma: a fediverse server speaking the Pleroma dialect of the Mastodon API."""
+    """pyleroma: a fediverse server speaking the Pleroma dialect of the Mastodon API.
+
+    Exit status: 0 when done; 1 when the command could not be done (an unknown user, a
+    taken nickname, a bad email, a bad setting: "Error: ..." on stderr); 2 for a usage
+    error (an unknown command or option, a missing argument, a malformed option value).
+    """
     ctx.obj = CliState(config_path)
 
 
@@ -283,7 +292,11 @@ def user_new(
     admin: bool,
     moderator: bool,
 ) -> None:
-    """Create a confirmed, approved local user NICKNAME with EMAIL."""
+    """Create a confirmed, approved local user NICKNAME with EMAIL.
+
+    As the instance's owner you may take a reserved nickname (admin, root and the rest
+    of the reserved_nicknames setting), which registration through the API refuses.
+    """
     settings = state.settings()
     generated = password is None
     password = generate_password() if generated else password
@@ -296,6 +309,7 @@ def user_new(
                 nickname,
                 email,
                 password,
+                allow_reserved=True,
                 display_name=display_name,
                 is_admin=admin,
                 is_moderator=moderator,

@@ -16,6 +16,7 @@ from pyleroma import VERSION_STRING
 from pyleroma.api.errors import install_error_handlers
 from pyleroma.api.ratelimit import RateLimiter
 from pyleroma.api.responses import JSONResponse
+from pyleroma.api.trailing_slash import answer_trailing_slashes
 from pyleroma.db.engine import make_engine, make_sessionmaker
 from pyleroma.jobs.runner import JobRunner
 from pyleroma.services.emoji import registry_for
@@ -157,6 +158,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 module.pleroma_router, prefix="/api/pleroma", include_in_schema=False
             )
     mount_files(app, settings)
+    # ``/api/v1/mutes/`` is answered as ``/api/v1/mutes``, not redirected (a round trip)
+    answer_trailing_slashes(app.router)
     return app
 
 

@@ -18,6 +18,11 @@ from tests.api.status_action_helpers import (
 )
 
 
+async def rows_of(db, *where) -> list[Status]:
+    async with db() as session:
+        return list((await session.execute(select(Status).where(*where))).scalars())
+
+
 async def _reblog(client, user, status_id, **body):
     return await client.post(
         f"/api/v1/statuses/{status_id}/reblog", headers=user.headers, json=body or None
@@ -70,7 +75,7 @@ async def test_reblogging_twice_returns_the_same_reblog(client, factory, db):
 
 
 async def test_reblog_visibility_can_be_chosen_and_defaults_to_the_originals(client, factory, db):
-    alice, bob = await factory.user("alice"), await factory.user("bob")
+    alice, bob, carol, dave = await users(factory, "alice", "bob", "carol", "dave")
     public = await factory.status(alice.account, "public post")
     unlisted = await factory.status(alice.account, "quiet post", visibility="unlisted")
     local = await factory.status(alice.account, "local post", visibility="local")
@@ -82,11 +87,13 @@ async def test_reblog_visibility_can_be_chosen_and_defaults_to_the_originals(cli
     default = await _reblog(client, bob, unlisted.id)
     assert default.json()["visibility"] == "unlisted"
 
-    too_wide = await _reblog(client, bob, local.id, visibility="public")
-    assert too_wide.status_code == 422
-    assert await count_rows(db, Status, Status.reblog_of_id == local.id) == 0
-    kept_local = await _reblog(client, bob, local.id)
-    assert kept_local.status_code == 200 and kept_local.json()["visibility"] == "local"
+    # asked wider than the post, the boost keeps the post's reach (never federated)
+    for user, asked in ((bob, "public"), (carol, "unlisted"), (dave, None)):
+        kept_local = await _reblog(
+            client, user, local.id, **({"visibility": asked} if asked else {})
+        )
+        assert kept_local.status_code == 200 and kept_local.json()["visibility"] == "local"
+        assert (await status_row(db, kept_local.json()["id"])).visibility == "local"
 
 
 async def test_reblog_with_a_bad_visibility_is_422(client, factory, db):
@@ -110,15 +117,35 @@ async def test_private_posts_are_boosted_only_by_their_author_and_only_privately
     assert refused.status_code == 403
     assert refused.json() == {"error": "Private statuses cannot be reblogged"}
 
-    widened = await _reblog(client, alice, private.id, visibility="public")
-    assert widened.status_code == 422
-    assert await count_rows(db, Status, Status.reblog_of_id == private.id) == 0
-
     own = await _reblog(client, alice, private.id)
     assert own.status_code == 200
     assert own.json()["visibility"] == "private"
     assert own.json()["reblog"]["reblogs_count"] == 1
     assert await notifications(db, alice.id) == []  # no notification for oneself
+
+
+@pytest.mark.parametrize("asked", ["unlisted", "public", "local", "private"])
+async def test_an_author_boosting_a_private_post_wider_keeps_the_boost_private(
+    client, factory, db, asked
+):
+    """Mastodon's rule: the boost of a followers-only post stays followers-only."""
+    alice, follower, stranger = await users(factory, "alice", "follower", "stranger")
+    await follow(db, follower.id, alice.id)
+    private = await factory.status(alice.account, "followers only", visibility="private")
+
+    boosted = await _reblog(client, alice, private.id, visibility=asked)
+
+    assert boosted.status_code == 200, boosted.text
+    assert boosted.json()["visibility"] == "private"
+    [row] = await rows_of(db, Status.reblog_of_id == private.id)
+    assert row.visibility == "private" and row.account_id == int(alice.id)
+    assert (await status_row(db, private.id)).reblogs_count == 1
+    url = f"/api/v1/statuses/{row.id}"
+    assert (await client.get(url, headers=follower.headers)).status_code == 200
+    assert (await client.get(url, headers=stranger.headers)).status_code == 404
+    assert (await client.get(url)).status_code == 404
+    timeline = await client.get(f"/api/v1/accounts/{alice.id}/statuses")
+    assert timeline.status_code == 200 and timeline.json() == []
 
 
 async def test_direct_posts_cannot_be_boosted_by_anyone(client, factory, db):

@@ -154,7 +154,9 @@ async def test_taken_nickname_and_email_are_refused(client, factory, db):
     token = await app_token(factory)
     response = await client.post("/api/v1/accounts", json=VALID, headers=bearer(token))
     assert response.status_code == 422
-    assert response.json() == {"error": "Username has already been taken"}
+    assert response.json() == {
+        "error": "Username has already been taken: Lain exists, and case does not count"
+    }
     response = await client.post(
         "/api/v1/accounts",
         json={**VALID, "username": "fresh", "email": "LAIN@example.org"},

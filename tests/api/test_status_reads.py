@@ -214,3 +214,46 @@ async def test_reblogged_by_hides_reblogs_the_viewer_may_not_see(client, factory
     assert (await client.get(url, headers=BAD_TOKEN)).status_code == 401
     assert (await client.get("/api/v1/statuses/77/reblogged_by")).status_code == 404
     assert (await client.get(f"{url}?limit=abc")).status_code == 422
+
+
+async def test_reblogged_by_a_private_post_lists_its_private_boost_only_to_its_audience(
+    client, factory, db
+):
+    """Pleroma's rule: a private boost is seen by the booster, the booster's followers and
+    the boosted post's author, not by others who may see the post (here: carol, mentioned)."""
+    bob, alice, carol, stranger = [
+        await factory.user(n) for n in ("bob", "alice", "carol", "stranger")
+    ]
+    await follow(db, alice.account, bob.account)
+    post = await factory.status(bob.account, "@carol for followers", visibility="private")
+    boosted = await client.post(
+        f"/api/v1/statuses/{post.id}/reblog", json={"visibility": "unlisted"}, headers=bob.headers
+    )
+    assert boosted.status_code == 200 and boosted.json()["visibility"] == "private"
+    url = f"/api/v1/statuses/{post.id}/reblogged_by"
+
+    assert ids(await client.get(url, headers=bob.headers)) == [bob.id]
+    assert ids(await client.get(url, headers=alice.headers)) == [bob.id]
+    seen_by_carol = await client.get(url, headers=carol.headers)
+    assert seen_by_carol.status_code == 200 and seen_by_carol.json() == []
+    assert (await client.get(url, headers=stranger.headers)).status_code == 404
+    assert (await client.get(url)).status_code == 404
+
+
+async def test_reblogged_by_shows_private_boosts_to_the_boosted_posts_author(client, factory, db):
+    erin, dave, frank, fan, stranger = [
+        await factory.user(n) for n in ("erin", "dave", "frank", "fan", "stranger")
+    ]
+    await follow(db, fan.account, dave.account)
+    post = await factory.status(erin.account, "boost me")
+    await reblog(db, dave.account, post, visibility="private")
+    await reblog(db, frank.account, post)
+    url = f"/api/v1/statuses/{post.id}/reblogged_by"
+
+    # erin was notified of dave's boost; Pleroma addresses it to her as well
+    assert ids(await client.get(url, headers=erin.headers)) == [frank.id, dave.id]
+    assert ids(await client.get(url, headers=fan.headers)) == [frank.id, dave.id]
+    assert ids(await client.get(url, headers=stranger.headers)) == [frank.id]
+    assert ids(await client.get(url)) == [frank.id]
+    await block(db, erin.account, dave.account)
+    assert ids(await client.get(url, headers=erin.headers)) == [frank.id]

@@ -51,10 +51,10 @@ async def test_show_tag_case_insensitive_anonymous_and_viewer(client, factory):
 async def test_show_errors(client, factory):
     user = await factory.user("alice")
     await factory.status(user.account, "#cats")
-    response = await client.get("/api/v1/tags/unheardof")
-    assert response.status_code == 404
-    assert response.json() == {"error": "Hashtag not found"}
-    assert (await client.get("/api/v1/tags/12345")).status_code == 404  # not a tag name
+    for bad in ("12345", "foo-bar", "x" * 256):  # no post could carry these
+        response = await client.get(f"/api/v1/tags/{bad}")
+        assert response.status_code == 422, bad
+        assert response.json()["error"].startswith("Invalid hashtag name: use letters")
     writer = await factory.token(user.account, ["write"])
     response = await client.get("/api/v1/tags/cats", headers={"Authorization": f"Bearer {writer}"})
     assert response.status_code == 403
@@ -106,8 +106,6 @@ async def test_follow_unfollow_errors(client, factory, db):
         response = await client.post(f"/api/v1/tags/{bad}/follow", headers=alice.headers)
         assert response.status_code == 422, bad
         assert "error" in response.json()
-    response = await client.post("/api/v1/tags/neverused/unfollow", headers=alice.headers)
-    assert response.status_code == 404
     async with db() as session:
         assert await session.scalar(select(func.count()).select_from(Hashtag)) == 0
     # a narrower write:follows token is enough
@@ -117,6 +115,30 @@ async def test_follow_unfollow_errors(client, factory, db):
     )
     assert response.status_code == 200
     assert await _tag_follows(db, alice.id) == ["cats"]
+
+
+async def test_a_tag_nobody_used_yet_is_shown_and_unfollowed_without_storing_it(
+    client, factory, db
+):
+    """Clients look a tag up and unfollow it before following it (Mastodon answers it)."""
+    alice = await factory.user("alice")
+    expected = {
+        "name": "neverused",
+        "url": "http://pyleroma.test/tag/neverused",
+        "history": [],
+        "following": False,
+    }
+    for response in (
+        await client.get("/api/v1/tags/NeverUsed"),
+        await client.get("/api/v1/tags/neverused", headers=alice.headers),
+        await client.post("/api/v1/tags/NeverUsed/unfollow", headers=alice.headers),
+    ):
+        assert response.status_code == 200, response.text
+        assert response.json() == expected
+    async with db() as session:
+        assert await session.scalar(select(func.count()).select_from(Hashtag)) == 0
+    assert (await _follow_tag(client, alice, "NeverUsed"))["following"] is True
+    assert await _tag_follows(db, alice.id) == ["neverused"]
 
 
 # --- GET /api/v1/followed_tags ----------------------------------------------------------------

@@ -139,6 +139,11 @@ class ActiveFilters:
     def __bool__(self) -> bool:
         return bool(self.filters)
 
+    @property
+    def hides(self) -> bool:
+        """Whether a ``hide`` filter is in force, so a page may lose items to it."""
+        return any(item.action == "hide" for item in self.filters)
+
     @classmethod
     def none(cls, context: str = "public") -> ActiveFilters:
         """No filters (an anonymous viewer): ``apply_filters`` only adds ``filtered: []``."""

@@ -7,9 +7,11 @@ second boost, even a concurrent one, return the first instead of counting twice.
 
 Who may boost what (Pleroma's rule, answered like Mastodon):
 - public, unlisted and local posts: anyone who can see them;
-- private (followers-only) posts: only their author, and only as a private reblog, so the
-  boost never reaches further than the post;
+- private (followers-only) posts: only their author;
 - direct posts: nobody.
+A boost never reaches further than its post: asked for a wider visibility than the post has
+(a followers-only post boosted as ``unlisted``, a local-only one as ``public``), it keeps
+the post's own, as Mastodon's ReblogService does, rather than failing the client's request.
 Pleroma answers a refused boost with a 404 even though the viewer can see the post; we say
 403 with the reason, as Mastodon does, which tells the client the truth.
 """
@@ -58,11 +60,9 @@ def check_reblog_visibility(actor: Account, original: Status, requested: str | N
     if original.visibility == "private":
         if original.account_id != actor.id:
             raise Forbidden("Private statuses cannot be reblogged")
-        if requested not in (None, "private"):
-            raise Unprocessable("A private status can only be reblogged privately")
-        return "private"
+        return "private"  # whatever was asked: the boost stays followers-only
     if original.visibility == "local" and requested in ("public", "unlisted"):
-        raise Unprocessable("A local-only status can only be reblogged as local or private")
+        return "local"  # never federated, like the post
     return requested or original.visibility
 
 

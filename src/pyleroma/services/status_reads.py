@@ -7,7 +7,7 @@ is blocked by (Pleroma hides blocked ones; Mastodon both directions) and deactiv
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -80,17 +80,18 @@ async def reblogged_by(
     session: AsyncSession, viewer: Account | None, status: Status, page: Page
 ) -> list[tuple[Account, int]]:
     """(account, reblog id) for a page of those whose reblog of ``status`` the viewer may
-    see (a followers-only reblog is not shown to strangers)."""
+    see, by Pleroma's rule: a followers-only reblog is shown to the booster, the booster's
+    followers and the boosted post's author (whom Pleroma addresses it to, and who was
+    notified of it), never to anyone else, even one who may see the post itself."""
     viewer_id = viewer.id if viewer is not None else None
     booster = aliased(Account)
+    shown = visible_filter(viewer_id)
+    if viewer_id is not None and viewer_id == status.account_id:
+        shown = or_(shown, and_(Status.visibility == "private", booster.is_active.is_(True)))
     stmt = (
         select(booster, Status.id)
         .join(booster, booster.id == Status.account_id)
-        .where(
-            Status.reblog_of_id == status.id,
-            visible_filter(viewer_id),
-            not_blocked_filter(viewer_id),
-        )
+        .where(Status.reblog_of_id == status.id, shown, not_blocked_filter(viewer_id))
     )
     rows = (await session.execute(paginate(stmt, Status.id, page))).all()
     return [(account, reblog_id) for account, reblog_id in in_display_order(rows, page)]

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pyleroma.api.errors import NotFound, Unprocessable
+from pyleroma.api.errors import Unprocessable
 from pyleroma.api.pagination import Page, in_display_order, paginate
 from pyleroma.db.ids import new_id
 from pyleroma.models import Account, Hashtag, TagFollow
@@ -37,27 +37,25 @@ def check_name(name: str) -> str:
     """A followable tag name, stored form; 422 otherwise (it could never match a post)."""
     normalized = normalize_name(name)
     if normalized is None:
-        raise Unprocessable("Invalid hashtag name")
+        raise Unprocessable(
+            "Invalid hashtag name: use letters, digits and _ (at least one letter or _), "
+            f"at most {MAX_NAME_LENGTH} characters"
+        )
     return normalized
 
 
-async def find_hashtag(session: AsyncSession, name: str) -> Hashtag | None:
-    normalized = normalize_name(name)
-    if normalized is None:
-        return None
-    return await session.scalar(select(Hashtag).where(Hashtag.name == normalized))
-
-
-async def get_hashtag(session: AsyncSession, name: str) -> Hashtag:
-    """The hashtag by name, any case; 404 when no post or follow ever used it (Akkoma)."""
-    hashtag = await find_hashtag(session, name)
-    if hashtag is None:
-        raise NotFound("Hashtag not found")
-    return hashtag
+async def show_hashtag(session: AsyncSession, name: str) -> Hashtag:
+    """The hashtag by name, any case. A valid name no post or follow has used yet is
+    answered as a tag (not stored: ``id`` is None) that nobody follows, as Mastodon does,
+    since clients look a tag up, or unfollow it, before following it. 422 for a name no
+    post could carry."""
+    normalized = check_name(name)
+    found = await session.scalar(select(Hashtag).where(Hashtag.name == normalized))
+    return found if found is not None else Hashtag(name=normalized)
 
 
 async def is_following(session: AsyncSession, viewer: Account | None, hashtag: Hashtag) -> bool:
-    if viewer is None:
+    if viewer is None or hashtag.id is None:
         return False
     found = await session.scalar(
         select(TagFollow.id).where(
@@ -90,17 +88,19 @@ async def follow_tag(session: AsyncSession, account: Account, name: str) -> Hash
 
 
 async def unfollow_tag(session: AsyncSession, account: Account, name: str) -> Hashtag:
-    """Stop following a tag; not following it is fine, an unknown tag is 404. Commits.
+    """Stop following a tag; not following it, or a tag nobody used yet, is fine (422 for
+    an invalid name). Commits.
 
     Posts the tag already brought stay in the home until they are trimmed (Mastodon
     removes them; not done here)."""
-    hashtag = await get_hashtag(session, check_name(name))
-    await session.execute(
-        delete(TagFollow).where(
-            TagFollow.account_id == account.id, TagFollow.hashtag_id == hashtag.id
+    hashtag = await show_hashtag(session, name)
+    if hashtag.id is not None:
+        await session.execute(
+            delete(TagFollow).where(
+                TagFollow.account_id == account.id, TagFollow.hashtag_id == hashtag.id
+            )
         )
-    )
-    await session.commit()
+        await session.commit()
     return hashtag
 
 

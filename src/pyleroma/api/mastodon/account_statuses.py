@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user
 from pyleroma.api.mastodon.timelines import read_options, statuses_page
-from pyleroma.api.pagination import read_page
+from pyleroma.api.pagination import Page, read_page
 from pyleroma.api.params import Params, get_params
+from pyleroma.models import Status
 from pyleroma.services import timelines
 from pyleroma.services.account_directory import show_account
 from pyleroma.settings import Settings
@@ -38,9 +39,12 @@ async def account_statuses(
     options = read_options(params)
     pinned = params.bool("pinned", False)
     tagged = params.str("tagged") or None
-    statuses = await timelines.account_statuses(
-        session, settings, viewer, account, page, options, pinned=pinned, tagged=tagged
-    )
+
+    async def fetch(batch: Page) -> list[Status]:
+        return await timelines.account_statuses(
+            session, settings, viewer, account, batch, options, pinned=pinned, tagged=tagged
+        )
+
     return await statuses_page(
-        request, session, settings, statuses, page, viewer, links=not pinned, context="account"
+        request, session, settings, fetch, page, viewer, links=not pinned, context="account"
     )

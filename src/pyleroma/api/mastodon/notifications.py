@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
 from pyleroma.api.errors import NotFound, Unprocessable
+from pyleroma.api.full_pages import fill_page
 from pyleroma.api.mastodon.render_notifications import notification_to_api, notifications_to_api
-from pyleroma.api.pagination import link_header, read_page
+from pyleroma.api.pagination import Page, link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
 from pyleroma.db.ids import parse_id
@@ -57,12 +58,22 @@ async def index(
         account_id=await notifications.resolve_account_filter(session, params.str("account_id")),
         with_muted=params.bool("with_muted", False),
     )
-    rows = await notifications.list_notifications(session, auth.user, filters, page)
-    data = await notifications_to_api(session, settings, rows, auth.user)
     active = await load_active_filters(session, auth.user.id, "notifications")
-    data = filter_notifications(data, active)
-    headers = link_header(request, [n.id for n, _ in rows], page)
-    return json_response(data, headers=headers)
+
+    async def fetch(batch: Page) -> list:
+        return await notifications.list_notifications(session, auth.user, filters, batch)
+
+    async def present(rows: list) -> list[dict]:
+        data = await notifications_to_api(session, settings, rows, auth.user)
+        return filter_notifications(data, active)
+
+    # hide filters may leave notifications out: read on until the page is full
+    filled = await fill_page(page, fetch, present, _notification_key, read_on=active.hides)
+    return json_response(filled.items, headers=link_header(request, filled.keys, page))
+
+
+def _notification_key(row: tuple) -> int:
+    return row[0].id
 
 
 @router.post("/api/v1/notifications/clear")

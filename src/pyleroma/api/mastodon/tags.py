@@ -45,8 +45,9 @@ async def show(
     session: AsyncSession = Depends(get_session),
     settings: Settings = Depends(get_settings),
 ):
-    """The tag in any case; 404 when no post or follow ever used it."""
-    hashtag = await tag_service.get_hashtag(session, name)
+    """The tag in any case, also one nobody used yet (``following: false``, as Mastodon);
+    422 for a name no post could carry."""
+    hashtag = await tag_service.show_hashtag(session, name)
     viewer = auth.account if auth else None
     return tag_to_api(settings, hashtag, await tag_service.is_following(session, viewer, hashtag))
 
@@ -70,7 +71,7 @@ async def unfollow(
     session: AsyncSession = Depends(get_session),
     settings: Settings = Depends(get_settings),
 ):
-    """Idempotent for a known tag; 404 for an unknown one."""
+    """Idempotent, also for a tag nobody used yet; 422 for an invalid name."""
     hashtag = await tag_service.unfollow_tag(session, auth.user, name)
     return tag_to_api(settings, hashtag, False)
 

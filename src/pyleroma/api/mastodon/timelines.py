@@ -12,13 +12,14 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
+from pyleroma.api.full_pages import Fetch, fill_page
 from pyleroma.api.mastodon.render_statuses import statuses_to_api
 from pyleroma.api.pagination import Page, link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
 from pyleroma.models import Account, Status
 from pyleroma.services import home_timeline, timelines
-from pyleroma.services.filters import filter_statuses
+from pyleroma.services.filters import apply_filters, load_active_filters
 from pyleroma.services.timelines import TimelineOptions, check_options
 from pyleroma.settings import Settings
 
@@ -46,24 +47,38 @@ async def statuses_page(
     request: Request,
     session: AsyncSession,
     settings: Settings,
-    statuses: list[Status],
+    fetch: Fetch,
     page: Page,
     viewer: Account | None,
     *,
     links: bool = True,
     context: str | None = None,
 ):
-    """Render a page of statuses with its Link header.
+    """Read a page of statuses through ``fetch`` (a read function given the page) and
+    render it with its Link header.
 
-    With a filter ``context``, the viewer's filters for it apply (services/filters.py): a
-    page may come out shorter than asked, but its Link header is still made from the
-    unfiltered page so clients keep paging past a page that was entirely hidden.
+    With a filter ``context``, the viewer's filters for it apply (services/filters.py). When
+    ``hide`` filters leave statuses out, the page is read on until it is full
+    (api/full_pages.py), and its Link header points past every status examined, so clients
+    keep paging past runs of hidden posts.
     """
-    data = await statuses_to_api(session, settings, statuses, viewer)
+    active = None
     if context is not None and viewer is not None:
-        data = await filter_statuses(session, viewer.id, context, data)
-    headers = link_header(request, [s.id for s in statuses], page) if links else None
-    return json_response(data, headers=headers)
+        active = await load_active_filters(session, viewer.id, context)
+
+    async def present(statuses: list[Status]) -> list[dict]:
+        data = await statuses_to_api(session, settings, statuses, viewer)
+        return apply_filters(data, active) if active is not None else data
+
+    filled = await fill_page(
+        page, fetch, present, _status_key, read_on=links and active is not None and active.hides
+    )
+    headers = link_header(request, filled.keys, page) if links else None
+    return json_response(filled.items, headers=headers)
+
+
+def _status_key(status: Status) -> int:
+    return status.id
 
 
 @router.get("/api/v1/timelines/home")
@@ -77,10 +92,11 @@ async def home(
     """Posts and boosts by followed accounts, the viewer's own, and posts addressed to it."""
     page = read_page(params)
     options = read_options(params)
-    statuses = await home_timeline.home_timeline(session, settings, auth.user, page, options)
-    return await statuses_page(
-        request, session, settings, statuses, page, auth.user, context="home"
-    )
+
+    async def fetch(batch: Page) -> list[Status]:
+        return await home_timeline.home_timeline(session, settings, auth.user, batch, options)
+
+    return await statuses_page(request, session, settings, fetch, page, auth.user, context="home")
 
 
 @router.get("/api/v1/timelines/public")
@@ -95,8 +111,11 @@ async def public(
     viewer = auth.account if auth else None
     page = read_page(params)
     options = read_options(params)
-    statuses = await timelines.public_timeline(session, settings, viewer, page, options)
-    return await statuses_page(request, session, settings, statuses, page, viewer, context="public")
+
+    async def fetch(batch: Page) -> list[Status]:
+        return await timelines.public_timeline(session, settings, viewer, batch, options)
+
+    return await statuses_page(request, session, settings, fetch, page, viewer, context="public")
 
 
 @router.get("/api/v1/timelines/tag/{hashtag}")
@@ -112,18 +131,21 @@ async def hashtag(
     viewer = auth.account if auth else None
     page = read_page(params)
     options = read_options(params)
-    statuses = await timelines.tag_timeline(
-        session,
-        settings,
-        viewer,
-        hashtag,
-        page,
-        options,
-        any_tags=params.str_list("any"),
-        all_tags=params.str_list("all"),
-        none_tags=params.str_list("none"),
-    )
-    return await statuses_page(request, session, settings, statuses, page, viewer, context="public")
+
+    async def fetch(batch: Page) -> list[Status]:
+        return await timelines.tag_timeline(
+            session,
+            settings,
+            viewer,
+            hashtag,
+            batch,
+            options,
+            any_tags=params.str_list("any"),
+            all_tags=params.str_list("all"),
+            none_tags=params.str_list("none"),
+        )
+
+    return await statuses_page(request, session, settings, fetch, page, viewer, context="public")
 
 
 @router.get("/api/v1/timelines/direct")
@@ -137,8 +159,11 @@ async def direct(
     """Direct posts the viewer sent or received (Pleroma; clients prefer conversations)."""
     page = read_page(params)
     options = read_options(params)
-    statuses = await timelines.direct_timeline(session, auth.user, page, options)
-    return await statuses_page(request, session, settings, statuses, page, auth.user)
+
+    async def fetch(batch: Page) -> list[Status]:
+        return await timelines.direct_timeline(session, auth.user, batch, options)
+
+    return await statuses_page(request, session, settings, fetch, page, auth.user)
 
 
 @router.get("/api/v1/timelines/list/{list_id}")
@@ -153,7 +178,8 @@ async def list_timeline(
     """Posts and boosts by the list's members; another account's list is a 404."""
     page = read_page(params)
     options = read_options(params)
-    statuses = await timelines.list_timeline(session, settings, auth.user, list_id, page, options)
-    return await statuses_page(
-        request, session, settings, statuses, page, auth.user, context="home"
-    )
+
+    async def fetch(batch: Page) -> list[Status]:
+        return await timelines.list_timeline(session, settings, auth.user, list_id, batch, options)
+
+    return await statuses_page(request, session, settings, fetch, page, auth.user, context="home")
