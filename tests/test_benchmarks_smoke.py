@@ -446,3 +446,44 @@ def test_cohort_roles_and_follow_graph_are_derived_from_the_seed():
         assert len(followees) == len(set(followees)) == TINY["follows"]
         assert i not in followees and not set(followees) & set(layout.quiet)
         assert followees == Layout(params).followees(i)
+
+
+async def test_the_floor_answers_exactly_the_captured_bytes():
+    """benchmarks.compare's floor must serve pyleroma's own bodies, byte for byte, or the
+    ratio it prints compares different work."""
+    import httpx
+
+    from benchmarks.floor import create_floor_app
+
+    body = b'[{"id":"1","content":"caf\xc3\xa9"}]'
+    transport = httpx.ASGITransport(app=create_floor_app({"home": body}))
+    async with httpx.AsyncClient(transport=transport, base_url="http://floor") as client:
+        answered = await client.get("/floor/home")
+        missing = await client.get("/floor/nothing")
+    assert answered.status_code == 200 and answered.content == body
+    assert answered.headers["content-type"] == "application/json"
+    assert missing.status_code == 404
+
+
+def test_compare_endpoints_cover_the_issue_list():
+    from benchmarks.compare import endpoints
+
+    manifest = {
+        "users": {"regular": [{"id": "7", "nickname": "user1", "token": "t1"}]},
+        "hashtag": "bench0",
+        "context_status_id": "42",
+        "search": {"rare_word": "aardvark"},
+    }
+    found = {e.key: e.path for e in endpoints(manifest)}
+    assert found == {
+        "home": "/api/v1/timelines/home",
+        "public_local": "/api/v1/timelines/public?local=true",
+        "public": "/api/v1/timelines/public",
+        "hashtag": "/api/v1/timelines/tag/bench0",
+        "status": "/api/v1/statuses/42",
+        "context": "/api/v1/statuses/42/context",
+        "notifications": "/api/v1/notifications",
+        "verify_credentials": "/api/v1/accounts/verify_credentials",
+        "account_statuses": "/api/v1/accounts/7/statuses",
+        "search": "/api/v2/search?q=aardvark",
+    }
