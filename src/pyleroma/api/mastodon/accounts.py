@@ -16,6 +16,7 @@ from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_u
 from pyleroma.api.errors import Forbidden, Unprocessable
 from pyleroma.api.mastodon.render_accounts import account_to_api, accounts_to_api
 from pyleroma.api.oauth.render import token_to_api
+from pyleroma.api.pagination import read_offset
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.ratelimit import RateLimiter
 from pyleroma.api.responses import json_response
@@ -122,7 +123,7 @@ async def search_accounts(
     if query is None:
         raise Unprocessable("q: can't be blank")
     limit = params.int("limit", search.MAX_LIMIT, min=1, max=search.MAX_LIMIT, clamp=True)
-    offset = params.int("offset", 0, min=0)
+    offset = read_offset(params)
     params.bool("resolve")  # no remote lookups yet; the flag is only validated
     following = params.bool("following", False)
     viewer = auth.account if auth else None

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
 from pyleroma.api.mastodon.render_accounts import accounts_to_api
 from pyleroma.api.mastodon.render_statuses import statuses_to_api, tag_url
+from pyleroma.api.pagination import read_offset
 from pyleroma.api.params import Params, get_params
 from pyleroma.services import discovery_lists
 from pyleroma.services.account_directory import check_anonymous_access
@@ -26,8 +27,9 @@ router = APIRouter(tags=["Discovery lists"])
 
 
 def _offset_limit(params: Params, default: int, maximum: int) -> tuple[int, int]:
-    """``offset`` (422 when negative) and ``limit`` (clamped to 1..maximum, as Pleroma)."""
-    offset = params.int("offset", 0, min=0)
+    """``offset`` (422 when negative or past the cap) and ``limit`` (clamped to 1..maximum,
+    as Pleroma)."""
+    offset = read_offset(params)
     limit = params.int("limit", default, min=1, max=maximum, clamp=True)
     return offset, limit
 

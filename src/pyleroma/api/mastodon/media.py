@@ -18,6 +18,7 @@ from pyleroma.api.deps import AuthContext, get_session, get_settings, require_us
 from pyleroma.api.errors import BadRequest, TooLarge
 from pyleroma.api.mastodon.render_statuses import media_to_api
 from pyleroma.api.params import Params, fold_pairs, get_params
+from pyleroma.db.ids import is_ascii_digits
 from pyleroma.services import media as media_service
 from pyleroma.settings import Settings
 
@@ -54,7 +55,7 @@ async def media_params(
         return
     limit = body_limit(settings)
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if is_ascii_digits(declared) and int(declared) > limit:
         raise TooLarge("File is too large")
 
     async def capped_stream():
