@@ -156,7 +156,8 @@ def require_user(*scopes: str):
         _check_scopes(context, scopes)
         return context
 
-    dependency.required_scopes = scopes  # read by the OpenAPI description
+    dependency.required_scopes = scopes  # read by the OpenAPI document (api/openapi)
+    dependency.auth_kind = "user"
     return dependency
 
 
@@ -172,6 +173,8 @@ def optional_user(*scopes: str):
         _check_scopes(context, scopes)
         return context
 
+    dependency.required_scopes = scopes
+    dependency.auth_kind = "optional"
     return dependency
 
 
@@ -187,6 +190,8 @@ def require_app(*scopes: str):
         _check_scopes(context, scopes)
         return context
 
+    dependency.required_scopes = scopes
+    dependency.auth_kind = "app"
     return dependency
 
 

@@ -17,6 +17,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
 from pyleroma.api.errors import BadRequest, TooLarge
 from pyleroma.api.mastodon.render_statuses import media_to_api
+from pyleroma.api.openapi import STR, api_doc, nullable, param, ref
 from pyleroma.api.params import Params, fold_pairs, get_params
 from pyleroma.db.ids import is_ascii_digits
 from pyleroma.services import media as media_service
@@ -91,7 +92,21 @@ async def _upload(params: Params, auth: AuthContext, session, settings) -> dict:
     return media_to_api(settings, media)
 
 
-@router.post("/api/v1/media")
+UPLOAD = {"type": "string", "format": "binary"}
+MEDIA_FIELDS = [
+    param("description", nullable(STR), "The alt text"),
+    param("focus", STR, 'The focal point "x,y", each from -1.0 to 1.0'),
+    param("thumbnail", UPLOAD, "A preview image (for video and audio)"),
+]
+UPLOAD_DOC = api_doc(
+    body=[param("file", UPLOAD, required=True), *MEDIA_FIELDS],
+    uploads=True,
+    response=ref("MediaAttachment"),
+    errors=(413, 415, 422),
+)
+
+
+@router.post("/api/v1/media", **UPLOAD_DOC)
 async def upload_media(
     auth: AuthContext = Depends(require_user("write:media")),
     params: Params = Depends(media_params),
@@ -102,7 +117,7 @@ async def upload_media(
     return await _upload(params, auth, session, settings)
 
 
-@router.post("/api/v2/media")
+@router.post("/api/v2/media", **UPLOAD_DOC)
 async def upload_media_v2(
     auth: AuthContext = Depends(require_user("write:media")),
     params: Params = Depends(media_params),
@@ -113,7 +128,7 @@ async def upload_media_v2(
     return await _upload(params, auth, session, settings)
 
 
-@router.get("/api/v1/media/{media_id}")
+@router.get("/api/v1/media/{media_id}", **api_doc(response=ref("MediaAttachment"), errors=(404,)))
 async def get_media(
     media_id: str,
     auth: AuthContext = Depends(require_user("read:media", "write:media")),
@@ -125,7 +140,10 @@ async def get_media(
     return media_to_api(settings, media)
 
 
-@router.put("/api/v1/media/{media_id}")
+@router.put(
+    "/api/v1/media/{media_id}",
+    **api_doc(body=MEDIA_FIELDS, uploads=True, response=ref("MediaAttachment"), errors=(404, 422)),
+)
 async def update_media(
     media_id: str,
     auth: AuthContext = Depends(require_user("write:media")),

@@ -1,0 +1,343 @@
+"""The data the OpenAPI fuzz test (test_openapi_fuzz.py) runs against, and its real ids.
+
+One instance is seeded through the API itself: alice (the viewer, locked, with every scope)
+with posts, a poll, media, a list, filters, a scheduled post, a conversation, a push
+subscription, notifications and a pending follow request; bob and carol whom she knows;
+dave, whom the destructive account actions (block, mute, unfollow...) are aimed at; and an
+admin. ``World.ids_for`` gives, for a path parameter, the real ids a case may use, and
+``World.disposable`` the ones destructive operations (DELETE) may spend, so that deleting
+or revoking something never spoils the cases that come after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import select
+
+from pyleroma.db.base import Base
+from pyleroma.db.ids import new_id
+from pyleroma.main import create_app
+from pyleroma.models import Announcement, InstanceRule, OAuthToken
+from tests.conftest import BASE_URL, _empty_pg, make_test_settings
+from tests.factories import Factory, User
+from tests.media_samples import png_bytes
+
+ALL_SCOPES = ["read", "write", "follow", "push", "admin"]
+SPARE = 8  # of each kind of thing the DELETE operations may destroy
+
+
+@dataclass
+class World:
+    app: object
+    alice: User
+    app_token: str  # a client_credentials token (registration)
+    pools: dict[str, list[str]] = field(default_factory=dict)
+    spare: dict[str, list[str]] = field(default_factory=dict)
+    # Set by the test: the Params names asked (params_recorder) and the case counter.
+    asked: list[str] = field(default_factory=list)
+    turns: Iterator[int] = field(default_factory=itertools.count)
+
+    def ids_for(self, path: str, name: str, method: str) -> list[str]:
+        """Real values for the path parameter ``name`` of ``method path``."""
+        key = _pool_key(path, name)
+        if method == "DELETE" or key in ("token", "target"):
+            return self.spare.get(key, [])
+        return self.pools.get(key, [])
+
+
+def _pool_key(path: str, name: str) -> str:
+    if name == "token_id":
+        return "token"
+    if name in ("account_id", "ident") and any(
+        path.endswith(action)
+        for action in ("/block", "/mute", "/unfollow", "/remove_from_followers", "/unblock")
+    ):
+        return "target"  # relationship changes aimed at dave only
+    if name == "filter_id":
+        return "filter_v1" if path.startswith("/api/v1/") else "filter_v2"
+    if name == "name":
+        return "reaction" if "/reactions/" in path else "tag"
+    return {"ident": "account_id", "hashtag": "tag"}.get(name, name)
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _subscription() -> dict:
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    point = key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return {
+        "subscription": {
+            "endpoint": "https://push.example/wpush/fuzz",
+            "keys": {"p256dh": _b64url(point), "auth": _b64url(os.urandom(16))},
+        },
+        "data": {"alerts": {"mention": True}},
+    }
+
+
+class _Api:
+    """Requests as one user, failing loudly: the seed must be what the test expects."""
+
+    def __init__(self, http: httpx.AsyncClient):
+        self.http = http
+
+    async def __call__(self, user: User, method: str, path: str, **kwargs) -> dict | list:
+        response = await self.http.request(method, path, headers=user.headers, **kwargs)
+        assert response.status_code == 200, (method, path, response.text)
+        return response.json()
+
+
+async def _seed(app) -> World:
+    factory = Factory(app)
+    alice = await factory.user("alice", scopes=ALL_SCOPES, locked=True, is_admin=True)
+    bob = await factory.user("bob")
+    carol = await factory.user("carol")
+    dave = await factory.user("dave")
+    client_app = await factory.oauth_app()
+    app_token = await factory.token(None, ["read", "write", "follow", "push"], client_app)
+    spare_tokens = [await factory.token(alice.account, ALL_SCOPES) for _ in range(SPARE)]
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+        api = _Api(http)
+        post = "POST"
+        await api(alice, post, f"/api/v1/accounts/{bob.id}/follow")
+        await api(bob, post, f"/api/v1/accounts/{alice.id}/follow")
+        await api(carol, post, f"/api/v1/accounts/{alice.id}/follow")  # a pending request
+        await api(alice, post, f"/api/v1/follow_requests/{bob.id}/authorize")
+        await api(alice, post, f"/api/v1/accounts/{dave.id}/follow")
+
+        media = await api(
+            alice,
+            post,
+            "/api/v1/media",
+            files={"file": ("a.png", png_bytes(), "image/png")},
+            data={"description": "a picture"},
+        )
+        attached = await api(
+            alice, post, "/api/v1/media", files={"file": ("b.png", png_bytes(), "image/png")}
+        )
+        mine = await api(
+            alice,
+            post,
+            "/api/v1/statuses",
+            json={"status": "hello #cats @bob", "media_ids": [attached["id"]]},
+        )
+        reply = await api(
+            bob,
+            post,
+            "/api/v1/statuses",
+            json={"status": "@alice hi", "in_reply_to_id": mine["id"]},
+        )
+        poll = await api(
+            bob,
+            post,
+            "/api/v1/statuses",
+            json={"status": "vote", "poll": {"options": ["a", "b"], "expires_in": 86400}},
+        )
+        own_poll = await api(
+            alice,
+            post,
+            "/api/v1/statuses",
+            json={"status": "mine", "poll": {"options": ["x", "y"], "expires_in": 86400}},
+        )
+        direct = await api(
+            alice, post, "/api/v1/statuses", json={"status": "@bob psst", "visibility": "direct"}
+        )
+        private = await api(
+            alice, post, "/api/v1/statuses", json={"status": "friends", "visibility": "private"}
+        )
+        for action in ("favourite", "bookmark", "reblog"):
+            await api(alice, post, f"/api/v1/statuses/{reply['id']}/{action}")
+        await api(bob, post, f"/api/v1/statuses/{mine['id']}/favourite")
+        await api(alice, post, f"/api/v1/statuses/{mine['id']}/pin")
+        scheduled = await api(
+            alice,
+            post,
+            "/api/v1/statuses",
+            json={"status": "later", "scheduled_at": "2099-01-01T00:00:00.000Z"},
+        )
+        a_list = await api(alice, post, "/api/v1/lists", json={"title": "friends"})
+        await api(
+            alice, post, f"/api/v1/lists/{a_list['id']}/accounts", json={"account_ids": [bob.id]}
+        )
+        v1_filter = await api(
+            alice, post, "/api/v1/filters", json={"phrase": "spoiler", "context": ["home"]}
+        )
+        v2_filter = await api(
+            alice,
+            post,
+            "/api/v2/filters",
+            json={
+                "title": "words",
+                "context": ["home", "public"],
+                "keywords_attributes": [{"keyword": "politics"}],
+            },
+        )
+        filter_status = await api(
+            alice,
+            post,
+            f"/api/v2/filters/{v2_filter['id']}/statuses",
+            json={"status_id": poll["id"]},
+        )
+        await api(alice, post, "/api/v1/tags/cats/follow")
+        await api(alice, post, "/api/v1/push/subscription", json=_subscription())
+        await api(alice, post, "/api/v1/markers", json={"home": {"last_read_id": mine["id"]}})
+        notifications = await api(alice, "GET", "/api/v1/notifications")
+        conversations = await api(alice, "GET", "/api/v1/conversations")
+
+        spare_statuses, spare_scheduled, spare_lists = [], [], []
+        spare_v1, spare_v2, spare_keywords, spare_filter_statuses = [], [], [], []
+        for n in range(SPARE):
+            spare_statuses.append(
+                (await api(alice, post, "/api/v1/statuses", json={"status": f"spare {n}"}))["id"]
+            )
+            spare_scheduled.append(
+                (
+                    await api(
+                        alice,
+                        post,
+                        "/api/v1/statuses",
+                        json={"status": f"later {n}", "scheduled_at": "2099-01-01T00:00:00Z"},
+                    )
+                )["id"]
+            )
+            spare_lists.append(
+                (await api(alice, post, "/api/v1/lists", json={"title": f"spare {n}"}))["id"]
+            )
+            spare_v1.append(
+                (
+                    await api(
+                        alice,
+                        post,
+                        "/api/v1/filters",
+                        json={"phrase": f"spare{n}", "context": ["home"]},
+                    )
+                )["id"]
+            )
+            spare_filter = await api(
+                alice,
+                post,
+                "/api/v2/filters",
+                json={
+                    "title": f"spare {n}",
+                    "context": ["home"],
+                    "keywords_attributes": [{"keyword": f"kw{n}"}, {"keyword": f"other{n}"}],
+                },
+            )
+            spare_v2.append(spare_filter["id"])
+            spare_keywords.append(spare_filter["keywords"][0]["id"])
+            spare_filter_statuses.append(
+                (
+                    await api(
+                        alice,
+                        post,
+                        f"/api/v2/filters/{spare_filter['id']}/statuses",
+                        json={"status_id": mine["id"]},
+                    )
+                )["id"]
+            )
+
+    async with app.state.sessionmaker() as session:
+        announcement = Announcement(id=new_id(), content="<p>Welcome</p>")
+        session.add_all([announcement, InstanceRule(id=new_id(), text="Be kind", hint="")])
+        token_ids = [
+            str(token.id)
+            for token in await session.scalars(
+                select(OAuthToken).where(OAuthToken.account_id == alice.account.id)
+            )
+        ]
+        await session.commit()
+    own_token = await _token_id(app, alice.token)
+    spare_token_ids = [t for t in token_ids if t != own_token]
+    assert len(spare_token_ids) >= len(spare_tokens)
+
+    accounts = [bob.id, carol.id, alice.id, "bob"]
+    return World(
+        app=app,
+        alice=alice,
+        app_token=app_token,
+        pools={
+            "account_id": accounts,
+            "status_id": [mine["id"], reply["id"], poll["id"], direct["id"], private["id"]],
+            "poll_id": [poll["poll"]["id"], own_poll["poll"]["id"]],
+            "media_id": [media["id"], attached["id"]],
+            "scheduled_id": [scheduled["id"]],
+            "list_id": [a_list["id"]],
+            "filter_v1": [v1_filter["id"]],
+            "filter_v2": [v2_filter["id"]],
+            "keyword_id": [v2_filter["keywords"][0]["id"]],
+            "filter_status_id": [filter_status["id"]],
+            "notification_id": [n["id"] for n in notifications],
+            "participation_id": [c["id"] for c in conversations],
+            "announcement_id": [str(announcement.id)],
+            "tag": ["cats", "Cats"],
+            "reaction": ["👍", "blobcat"],
+            "version": ["2.0", "2.1"],
+        },
+        spare={
+            "token": spare_token_ids,
+            "target": [dave.id],
+            "status_id": spare_statuses,
+            "scheduled_id": spare_scheduled,
+            "list_id": spare_lists,
+            "filter_v1": spare_v1,
+            "filter_v2": spare_v2,
+            "keyword_id": spare_keywords,
+            "filter_status_id": spare_filter_statuses,
+            "participation_id": [c["id"] for c in conversations],
+            "notification_id": [n["id"] for n in notifications],
+            "account_id": [dave.id],
+            "announcement_id": [str(announcement.id)],
+            "reaction": ["👍"],
+        },
+    )
+
+
+async def _token_id(app, secret: str) -> str:
+    from pyleroma.services.secrets import digest
+
+    async with app.state.sessionmaker() as session:
+        token = await session.scalar(
+            select(OAuthToken).where(OAuthToken.token_digest == digest(secret))
+        )
+        return str(token.id)
+
+
+def build_world(data_dir, pg_url: str | None) -> World:
+    """A fresh instance (its own SQLite file, or the worker's emptied PostgreSQL database)
+    seeded in a throw-away event loop; its pool is emptied afterwards, so the requests of
+    the test (served on schemathesis' own loop) open connections of their own."""
+    overrides = {
+        # The fuzzer logs in and registers far more often than a person could.
+        "login_rate_limit": 1_000_000,
+        "registration_rate_limit": 1_000_000,
+        # Background jobs would run beside the cases; none is needed to answer them.
+        "jobs_in_process": False,
+    }
+    settings = make_test_settings(data_dir, pg_url or "", **overrides)
+    app = create_app(settings)
+
+    async def prepare() -> World:
+        if pg_url:
+            await _empty_pg(pg_url)
+        else:
+            async with app.state.engine.begin() as conn:
+                await conn.run_sync(Base.metadata.create_all)
+        world = await _seed(app)
+        await app.state.engine.dispose()
+        return world
+
+    return asyncio.run(prepare())
