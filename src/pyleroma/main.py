@@ -15,6 +15,7 @@ import pyleroma.models  # noqa: F401  (registers every table on the metadata)
 from pyleroma import VERSION_STRING
 from pyleroma.api.errors import install_error_handlers
 from pyleroma.api.openapi.document import install as install_openapi
+from pyleroma.api.path_guard import NulPathGuard
 from pyleroma.api.ratelimit import RateLimiter
 from pyleroma.api.responses import JSONResponse
 from pyleroma.db.engine import make_engine, make_sessionmaker
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
         max_age=86400,
     )
+    app.add_middleware(NulPathGuard)
     for name in ROUTER_MODULES:
         module = import_module(name)
         if hasattr(module, "router"):

@@ -1,12 +1,13 @@
 """The data the OpenAPI fuzz test (test_openapi_fuzz.py) runs against, and its real ids.
 
-One instance is seeded through the API itself: alice (the viewer, locked, with every scope)
-with posts, a poll, media, a list, filters, a scheduled post, a conversation, a push
-subscription, notifications and a pending follow request; bob and carol whom she knows;
-dave, whom the destructive account actions (block, mute, unfollow...) are aimed at; and an
-admin. ``World.ids_for`` gives, for a path parameter, the real ids a case may use, and
-``World.disposable`` the ones destructive operations (DELETE) may spend, so that deleting
-or revoking something never spoils the cases that come after.
+One instance is seeded through the API itself: alice (the viewer: an admin, locked, with
+every scope) with posts, polls, media, a list, filters, a scheduled post, conversations, a
+push subscription, notifications and pending follow requests (carol's and erin's); bob,
+whom she follows and who follows her; dave, at whom destructive account actions (block,
+mute, unfollow...) are aimed. ``World.ids_for`` gives the real values a case may put in a
+parameter; destructive operations (DELETE, dismiss, block...) spend spare ones, and
+operations that wipe a whole collection or a token's state run as dave or with a spare
+token of alice's (``World.token_for``), so that no case spoils the ones after it.
 """
 
 from __future__ import annotations
@@ -35,42 +36,81 @@ ALL_SCOPES = ["read", "write", "follow", "push", "admin"]
 SPARE = 8  # of each kind of thing the DELETE operations may destroy
 
 
+# Operations that destroy what they are given: they spend spare ids (path and body).
+DESTRUCTIVE_SUFFIXES = ("/dismiss", "/block", "/mute", "/unfollow", "/remove_from_followers")
+# Operations that wipe the viewer's whole collection run as dave, so alice keeps hers.
+AS_DAVE = {"POST /api/v1/notifications/clear"}
+# ... and those that end the token's own state run with a spare token of alice's.
+AS_SPARE_TOKEN = {"DELETE /api/v1/push/subscription"}
+
+
 @dataclass
 class World:
     app: object
     alice: User
     app_token: str  # a client_credentials token (registration)
+    dave_token: str
+    push_token: str  # another token of alice's, with its own push subscription
     pools: dict[str, list[str]] = field(default_factory=dict)
     spare: dict[str, list[str]] = field(default_factory=dict)
     # Set by the test: the Params names asked (params_recorder) and the case counter.
     asked: list[str] = field(default_factory=list)
     turns: Iterator[int] = field(default_factory=itertools.count)
 
-    def ids_for(self, path: str, name: str, method: str) -> list[str]:
-        """Real values for the path parameter ``name`` of ``method path``."""
+    def destructive(self, method: str, path: str) -> bool:
+        return method == "DELETE" or path.endswith(DESTRUCTIVE_SUFFIXES)
+
+    def ids_for(self, path: str, name: str, method: str, *, in_path: bool = True) -> list[str]:
+        """Real values for the parameter ``name`` of ``method path``. Spare ones are
+        spent from the front by path parameters, from the back by body fields."""
         key = _pool_key(path, name)
-        if method == "DELETE" or key in ("token", "target"):
-            return self.spare.get(key, [])
+        if self.destructive(method, path) and key in self.spare:
+            return self.spare[key] if in_path else self.spare[key][::-1]
         return self.pools.get(key, [])
+
+    def token_for(self, method: str, path: str, app_only: bool) -> str:
+        label = f"{method} {path}"
+        if label in AS_DAVE:
+            return self.dave_token
+        if label in AS_SPARE_TOKEN:
+            return self.push_token
+        return self.app_token if app_only else self.alice.token
 
 
 def _pool_key(path: str, name: str) -> str:
     if name == "token_id":
         return "token"
-    if name in ("account_id", "ident") and any(
-        path.endswith(action)
-        for action in ("/block", "/mute", "/unfollow", "/remove_from_followers", "/unblock")
-    ):
-        return "target"  # relationship changes aimed at dave only
+    if path.startswith("/api/v1/follow_requests/"):
+        return "requester:" + path.rsplit("/", 1)[-1]  # carol to authorize, erin to reject
     if name == "filter_id":
         return "filter_v1" if path.startswith("/api/v1/") else "filter_v2"
     if name == "name":
         return "reaction" if "/reactions/" in path else "tag"
-    return {"ident": "account_id", "hashtag": "tag"}.get(name, name)
+    if name == "id":
+        if "/notifications" in path:
+            return "notification_id"
+        return "status_id" if path == "/api/v1/statuses" else "account_id"
+    return {
+        "ident": "account_id",
+        "hashtag": "tag",
+        "in_reply_to_id": "status_id",
+        "quote_id": "status_id",
+        "max_id": "status_id",
+        "status_ids": "status_id",
+        "media_ids": "media_id",
+        "account_ids": "account_id",
+        "recipients": "account_id",
+        "uri": "acct",
+    }.get(name, name)
 
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _direct(recipient: User, n: int) -> dict:
+    """A direct post starting a conversation of its own."""
+    return {"status": f"@{recipient.nickname} secret {n}", "visibility": "direct"}
 
 
 def _subscription() -> dict:
@@ -105,9 +145,12 @@ async def _seed(app) -> World:
     bob = await factory.user("bob")
     carol = await factory.user("carol")
     dave = await factory.user("dave")
+    erin = await factory.user("erin")
     client_app = await factory.oauth_app()
     app_token = await factory.token(None, ["read", "write", "follow", "push"], client_app)
-    spare_tokens = [await factory.token(alice.account, ALL_SCOPES) for _ in range(SPARE)]
+    push = User(alice.account, await factory.token(alice.account, ALL_SCOPES))
+    for _ in range(SPARE):
+        await factory.token(alice.account, ALL_SCOPES)
 
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
@@ -115,7 +158,8 @@ async def _seed(app) -> World:
         post = "POST"
         await api(alice, post, f"/api/v1/accounts/{bob.id}/follow")
         await api(bob, post, f"/api/v1/accounts/{alice.id}/follow")
-        await api(carol, post, f"/api/v1/accounts/{alice.id}/follow")  # a pending request
+        await api(carol, post, f"/api/v1/accounts/{alice.id}/follow")  # pending requests
+        await api(erin, post, f"/api/v1/accounts/{alice.id}/follow")
         await api(alice, post, f"/api/v1/follow_requests/{bob.id}/authorize")
         await api(alice, post, f"/api/v1/accounts/{dave.id}/follow")
 
@@ -194,61 +238,48 @@ async def _seed(app) -> World:
         )
         await api(alice, post, "/api/v1/tags/cats/follow")
         await api(alice, post, "/api/v1/push/subscription", json=_subscription())
+        await api(push, post, "/api/v1/push/subscription", json=_subscription())
         await api(alice, post, "/api/v1/markers", json={"home": {"last_read_id": mine["id"]}})
         notifications = await api(alice, "GET", "/api/v1/notifications")
         conversations = await api(alice, "GET", "/api/v1/conversations")
 
-        spare_statuses, spare_scheduled, spare_lists = [], [], []
-        spare_v1, spare_v2, spare_keywords, spare_filter_statuses = [], [], [], []
+        spare: dict[str, list[str]] = {}
+
+        async def keep(key: str, method: str, path: str, **kwargs) -> dict:
+            data = await api(alice, method, path, **kwargs)
+            spare.setdefault(key, []).append(data["id"])
+            return data
+
         for n in range(SPARE):
-            spare_statuses.append(
-                (await api(alice, post, "/api/v1/statuses", json={"status": f"spare {n}"}))["id"]
-            )
-            spare_scheduled.append(
-                (
-                    await api(
-                        alice,
-                        post,
-                        "/api/v1/statuses",
-                        json={"status": f"later {n}", "scheduled_at": "2099-01-01T00:00:00Z"},
-                    )
-                )["id"]
-            )
-            spare_lists.append(
-                (await api(alice, post, "/api/v1/lists", json={"title": f"spare {n}"}))["id"]
-            )
-            spare_v1.append(
-                (
-                    await api(
-                        alice,
-                        post,
-                        "/api/v1/filters",
-                        json={"phrase": f"spare{n}", "context": ["home"]},
-                    )
-                )["id"]
-            )
-            spare_filter = await api(
-                alice,
+            status = await keep("status_id", post, "/api/v1/statuses", json={"status": f"#{n}"})
+            await api(bob, post, f"/api/v1/statuses/{status['id']}/favourite")
+            await api(alice, post, "/api/v1/statuses", json=_direct(carol, n))
+            later = {"status": f"later {n}", "scheduled_at": "2099-01-01T00:00:00Z"}
+            await keep("scheduled_id", post, "/api/v1/statuses", json=later)
+            await keep("list_id", post, "/api/v1/lists", json={"title": f"spare {n}"})
+            v1 = {"phrase": f"spare{n}", "context": ["home"]}
+            await keep("filter_v1", post, "/api/v1/filters", json=v1)
+            v2 = {
+                "title": f"spare {n}",
+                "context": ["home"],
+                "keywords_attributes": [{"keyword": f"kw{n}"}, {"keyword": f"other{n}"}],
+            }
+            created = await keep("filter_v2", post, "/api/v2/filters", json=v2)
+            spare.setdefault("keyword_id", []).append(created["keywords"][0]["id"])
+            await keep(
+                "filter_status_id",
                 post,
-                "/api/v2/filters",
-                json={
-                    "title": f"spare {n}",
-                    "context": ["home"],
-                    "keywords_attributes": [{"keyword": f"kw{n}"}, {"keyword": f"other{n}"}],
-                },
+                f"/api/v2/filters/{created['id']}/statuses",
+                json={"status_id": mine["id"]},
             )
-            spare_v2.append(spare_filter["id"])
-            spare_keywords.append(spare_filter["keywords"][0]["id"])
-            spare_filter_statuses.append(
-                (
-                    await api(
-                        alice,
-                        post,
-                        f"/api/v2/filters/{spare_filter['id']}/statuses",
-                        json={"status_id": mine["id"]},
-                    )
-                )["id"]
-            )
+        kept = {n["id"] for n in notifications}
+        spare["notification_id"] = [
+            n["id"] for n in await api(alice, "GET", "/api/v1/notifications") if n["id"] not in kept
+        ]
+        kept = {c["id"] for c in conversations}
+        spare["participation_id"] = [
+            c["id"] for c in await api(alice, "GET", "/api/v1/conversations") if c["id"] not in kept
+        ]
 
     async with app.state.sessionmaker() as session:
         announcement = Announcement(id=new_id(), content="<p>Welcome</p>")
@@ -260,17 +291,25 @@ async def _seed(app) -> World:
             )
         ]
         await session.commit()
-    own_token = await _token_id(app, alice.token)
-    spare_token_ids = [t for t in token_ids if t != own_token]
-    assert len(spare_token_ids) >= len(spare_tokens)
+    kept_tokens = {await _token_id(app, alice.token), await _token_id(app, push.token)}
+    spare["token"] = [t for t in token_ids if t not in kept_tokens]
+    assert len(spare["token"]) == SPARE
 
-    accounts = [bob.id, carol.id, alice.id, "bob"]
     return World(
         app=app,
         alice=alice,
         app_token=app_token,
+        dave_token=dave.token,
+        push_token=push.token,
         pools={
-            "account_id": accounts,
+            "account_id": [bob.id, carol.id, alice.id, "bob"],
+            "requester:authorize": [carol.id],
+            "requester:reject": [erin.id],
+            "acct": ["bob", f"alice@{app.state.settings.domain}", "carol"],
+            "resource": [f"acct:alice@{app.state.settings.domain}", alice.account.ap_id],
+            "client_id": [client_app.client_id],
+            "client_secret": [client_app.client_secret],
+            "domain": ["spam.example", "xn--bcher-kva.example"],
             "status_id": [mine["id"], reply["id"], poll["id"], direct["id"], private["id"]],
             "poll_id": [poll["poll"]["id"], own_poll["poll"]["id"]],
             "media_id": [media["id"], attached["id"]],
@@ -288,17 +327,7 @@ async def _seed(app) -> World:
             "version": ["2.0", "2.1"],
         },
         spare={
-            "token": spare_token_ids,
-            "target": [dave.id],
-            "status_id": spare_statuses,
-            "scheduled_id": spare_scheduled,
-            "list_id": spare_lists,
-            "filter_v1": spare_v1,
-            "filter_v2": spare_v2,
-            "keyword_id": spare_keywords,
-            "filter_status_id": spare_filter_statuses,
-            "participation_id": [c["id"] for c in conversations],
-            "notification_id": [n["id"] for n in notifications],
+            **spare,
             "account_id": [dave.id],
             "announcement_id": [str(announcement.id)],
             "reaction": ["👍"],

@@ -211,3 +211,36 @@ async def test_the_document_loads_in_schemathesis(client):
     operations = list(schema.get_all_operations())
     assert len(operations) == sum(1 for _ in _operations(document))
     assert all(result.ok() for result in operations)
+
+
+async def test_the_drift_guard_sees_what_a_route_reads(client, factory):
+    """params_recorder (used by the fuzz test on every case) records the names a handler
+    asks of Params, nested ones as outer.inner, and flags those the operation lacks."""
+    from tests.api import params_recorder
+
+    alice = await factory.user("alice")
+    document = (await client.get("/api/openapi")).json()
+    schemas = document["components"]["schemas"]
+    with params_recorder.recording() as asked:
+        await client.get("/api/v1/timelines/home?max_id=1", headers=alice.headers)
+        home = params_recorder.take(asked)
+        await client.patch(
+            "/api/v1/accounts/update_credentials",
+            json={"source": {"privacy": "unlisted"}},
+            headers=alice.headers,
+        )
+        update = params_recorder.take(asked)
+    assert {"max_id", "limit", "offset", "exclude_visibilities", "with_muted"} <= set(home)
+    assert (
+        params_recorder.undeclared(
+            document["paths"]["/api/v1/timelines/home"]["get"], home, schemas
+        )
+        == []
+    )
+    assert "source.privacy" in update
+    operation = document["paths"]["/api/v1/accounts/update_credentials"]["patch"]
+    assert params_recorder.undeclared(operation, update, schemas) == []
+    assert params_recorder.undeclared(operation, ["bogus", "source.bogus"], schemas) == [
+        "bogus",
+        "source.bogus",
+    ]

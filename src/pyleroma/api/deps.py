@@ -68,7 +68,7 @@ def _basic(request: Request) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise Unauthorized("Invalid credentials") from exc
     name, sep, password = decoded.partition(":")
-    if not sep:
+    if not sep or "\x00" in decoded:  # no account has a NUL (PostgreSQL can't compare one)
         raise Unauthorized("Invalid credentials")
     return name, password
 

@@ -94,8 +94,31 @@ def fold_pairs(pairs) -> dict:
     return result
 
 
+def check_no_nul(params: dict) -> None:
+    """422 naming the parameter when a text anywhere in ``params`` holds a NUL character.
+
+    PostgreSQL can neither store nor compare text with U+0000, and no client has a reason to
+    send one; refusing it here keeps every later lookup and write safe. Iterative, so a
+    deeply nested JSON body cannot exhaust the stack.
+    """
+    pending: list[tuple[str, Any]] = [("", params)]
+    while pending:
+        name, value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise Unprocessable(f"{name}: must not contain NUL characters")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and "\x00" in key:
+                    raise Unprocessable("Parameter names must not contain NUL characters")
+                pending.append((f"{name}[{key}]" if name else str(key), item))
+        elif isinstance(value, list):
+            pending.extend((f"{name}[]", item) for item in value)
+
+
 async def read_params(request: Request) -> dict:
     params = fold_pairs(request.query_params.multi_items())
+    check_no_nul(params)
     if request.method in ("GET", "HEAD"):
         return params
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -110,13 +133,17 @@ async def read_params(request: Request) -> dict:
                 raise BadRequest("Malformed JSON body") from exc
             if not isinstance(data, dict):
                 raise Unprocessable("The JSON body must be an object")
+            if b"\\u0000" in body:  # JSON can only carry a NUL escaped
+                check_no_nul(data)
             params.update(data)
     elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
             form = await request.form()
         except Exception as exc:  # python-multipart raises several types on bad bodies
             raise BadRequest("Malformed form body") from exc
-        params.update(fold_pairs(form.multi_items()))
+        fields = fold_pairs(form.multi_items())
+        check_no_nul(fields)
+        params.update(fields)
     return params
 
 

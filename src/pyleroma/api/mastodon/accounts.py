@@ -80,6 +80,12 @@ def _registration_limiter(request: Request) -> RateLimiter:
             param("bio", STR),
             param("locale", STR, "Accepted for Mastodon compatibility"),
         ],
+        example={
+            "username": "newcomer",
+            "password": "a long passphrase",
+            "email": "newcomer@example.com",
+            "agreement": True,
+        },
         response={"anyOf": [ref("Token"), ref("RegistrationPending")]},
         errors=(403, 422, 429),
     ),

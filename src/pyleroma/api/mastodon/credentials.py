@@ -75,6 +75,12 @@ UPLOAD = {"type": "string", "format": "binary"}
             param("pleroma_background_image", UPLOAD, "An image; an empty value removes it"),
         ],
         uploads=True,
+        example={
+            "display_name": "Alice",
+            "note": "Hello, I am Alice",
+            "source": {"privacy": "unlisted", "sensitive": False},
+            "fields_attributes": [{"name": "Pronouns", "value": "she/her"}],
+        },
         response=ref("CredentialAccount"),
         errors=(413, 415, 422),
     ),

@@ -32,7 +32,7 @@ WRITE = require_user("write:filters")
 CONTEXT = arr(enum(*FILTER_CONTEXTS))
 EXPIRES_IN = param("expires_in", nullable(INT), "Seconds from now; null or empty: never")
 V1_FIELDS = [
-    param("phrase", STR),
+    param("phrase", {"type": "string", "minLength": 1}),
     param("context", CONTEXT),
     param("irreversible", BOOL, "Hide matching statuses instead of warning"),
     param("whole_word", BOOL),
@@ -88,6 +88,7 @@ async def v1_index(auth: AuthContext = Depends(READ), session: AsyncSession = De
     "/api/v1/filters",
     **api_doc(
         body=[V1_FIELDS[0].with_(required=True), V1_FIELDS[1].with_(required=True), *V1_FIELDS[2:]],
+        example={"phrase": "spoiler", "context": ["home", "public"], "whole_word": True},
         response=ref("FilterV1"),
         errors=(422,),
     ),
@@ -315,6 +316,13 @@ async def index(auth: AuthContext = Depends(READ), session: AsyncSession = Depen
     "/api/v2/filters",
     **api_doc(
         body=[V2_FIELDS[0].with_(required=True), V2_FIELDS[1].with_(required=True), *V2_FIELDS[2:]],
+        example={
+            "title": "Spoilers",
+            "context": ["home", "public"],
+            "filter_action": "warn",
+            "expires_in": 86400,
+            "keywords_attributes": [{"keyword": "spoiler", "whole_word": True}],
+        },
         response=ref("Filter"),
         errors=(422,),
     ),

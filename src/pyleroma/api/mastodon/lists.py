@@ -47,6 +47,7 @@ async def index(auth: AuthContext = Depends(READ), session: AsyncSession = Depen
     "/api/v1/lists",
     **api_doc(
         body=[LIST_FIELDS[0].with_(required=True), *LIST_FIELDS[1:]],
+        example={"title": "Friends", "replies_policy": "list", "exclusive": False},
         response=ref("List"),
         errors=(422,),
     ),

@@ -60,6 +60,7 @@ async def index(
             param("home", obj({"last_read_id": STR}), "home[last_read_id]"),
             param("notifications", obj({"last_read_id": STR}), "notifications[last_read_id]"),
         ],
+        example={"home": {"last_read_id": "1"}, "notifications": {"last_read_id": "1"}},
         response=ref("Markers"),
         errors=(422,),
     ),

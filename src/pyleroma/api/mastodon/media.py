@@ -18,7 +18,7 @@ from pyleroma.api.deps import AuthContext, get_session, get_settings, require_us
 from pyleroma.api.errors import BadRequest, TooLarge
 from pyleroma.api.mastodon.render_statuses import media_to_api
 from pyleroma.api.openapi import STR, api_doc, nullable, param, ref
-from pyleroma.api.params import Params, fold_pairs, get_params
+from pyleroma.api.params import Params, check_no_nul, fold_pairs, get_params
 from pyleroma.db.ids import is_ascii_digits
 from pyleroma.services import media as media_service
 from pyleroma.settings import Settings
@@ -77,6 +77,7 @@ async def media_params(
     try:
         data = fold_pairs(request.query_params.multi_items())
         data.update(fold_pairs(form.multi_items()))
+        check_no_nul(data)
         params = Params(data)
         request.state.params = params
         yield params

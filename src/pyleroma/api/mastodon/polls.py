@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, optional_user, require_user
 from pyleroma.api.mastodon.render_statuses import poll_to_api
-from pyleroma.api.openapi import INT, api_doc, arr, param, ref
+from pyleroma.api.openapi import api_doc, arr, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.services import poll_votes
 from pyleroma.services.emoji import poll_emojis
@@ -35,7 +35,15 @@ async def show_poll(
 @router.post(
     "/api/v1/polls/{poll_id}/votes",
     **api_doc(
-        body=[param("choices", arr(INT), "Option indexes", required=True)],
+        body=[
+            param(
+                "choices",
+                arr({"type": "integer", "minimum": 0}, minItems=1),
+                "Option indexes",
+                required=True,
+            )
+        ],
+        example={"choices": [0]},
         response=ref("Poll"),
         errors=(404, 422),
     ),

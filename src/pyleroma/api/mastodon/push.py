@@ -69,6 +69,17 @@ DATA = param(
             ),
             DATA,
         ],
+        example={
+            "subscription": {
+                "endpoint": "https://push.example/wpush/v2/abc",
+                "keys": {
+                    "p256dh": "BEJIr_eQsqOkri9vcsSW7FO2vvsXeQvZUPF5_wx3DwfAuRfAbJf4G3_"
+                    "Ukb1XoRKmKLvy6fM_3sD8fJ6jdI_ElIc",
+                    "auth": "C5nJvOvwV9k3y3BVD_lB1A",
+                },
+            },
+            "data": {"alerts": {"mention": True, "follow": True}, "policy": "all"},
+        },
         response=ref("PushSubscription"),
         errors=(422,),
     ),

@@ -48,6 +48,7 @@ def report_to_api(settings: Settings, report: Report, target: Account, viewer: A
             param("forward", BOOL, "Forward to the account's instance"),
             param("category", enum(*REPORT_CATEGORIES)),
         ],
+        example={"account_id": "1", "comment": "Spam links", "category": "spam"},
         response=ref("Report"),
         errors=(404, 422),
     ),

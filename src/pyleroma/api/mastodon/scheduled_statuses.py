@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
 from pyleroma.api.mastodon.render_statuses import media_to_api
-from pyleroma.api.openapi import STR, api_doc, arr, param, ref
+from pyleroma.api.openapi import DATETIME, api_doc, arr, param, ref
 from pyleroma.api.openapi.parameters import PAGE
 from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
@@ -97,7 +97,15 @@ async def show_scheduled_status(
 @router.put(
     "/api/v1/scheduled_statuses/{scheduled_id}",
     **api_doc(
-        body=[param("scheduled_at", STR, "ISO 8601, at least 5 minutes ahead", required=True)],
+        body=[
+            param(
+                "scheduled_at",
+                DATETIME,
+                "ISO 8601, at least 5 minutes ahead",
+                required=True,
+                example="2099-06-01T12:00:00.000Z",
+            )
+        ],
         response=ref("ScheduledStatus"),
         errors=(404, 422),
     ),

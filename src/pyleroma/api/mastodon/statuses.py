@@ -105,6 +105,12 @@ STATUS_FIELDS = [
             param("scheduled_at", STR, "When to post (ISO 8601, at least 5 minutes ahead)"),
             param("preview", BOOL, "Render without posting"),
         ],
+        example={
+            "status": "Hello, world! #introductions",
+            "visibility": "unlisted",
+            "language": "en",
+            "poll": {"options": ["yes", "no"], "expires_in": 86400},
+        },
         headers=[param("Idempotency-Key", STR, "The same key gives the same post")],
         response={"anyOf": [ref("Status"), ref("ScheduledStatus")]},
         errors=(404, 422),

@@ -37,6 +37,12 @@ router = APIRouter(tags=["Applications"])
             param("scope", STR, "Alias of scopes"),
             param("website", nullable(STR)),
         ],
+        example={
+            "client_name": "My app",
+            "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+            "scopes": "read write follow push",
+            "website": "https://app.example",
+        },
         response=ref("Application"),
     ),
 )

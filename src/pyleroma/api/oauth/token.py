@@ -46,6 +46,7 @@ GRANT_TYPES = ("authorization_code", "password", "client_credentials", "refresh_
             param("scope", STR, "Space-separated scopes"),
             param("scopes", STR, "Alias of scope"),
         ],
+        example={"grant_type": "client_credentials", "client_id": "…", "client_secret": "…"},
         response=ref("Token"),
         errors=(400, 403, 429),
     ),

@@ -36,13 +36,28 @@ class Param:
     schema: Schema
     description: str = ""
     required: bool = False
+    # A typical value: documents the parameter, and fuzzers start from it.
+    example: Any = None
 
     def with_(self, **changes: Any) -> Param:
         return Param(**{**self.__dict__, **changes})
 
+    @property
+    def full_schema(self) -> Schema:
+        if self.example is None:
+            return self.schema
+        return {**self.schema, "examples": [self.example]}
 
-def param(name: str, schema: Schema, description: str = "", *, required: bool = False) -> Param:
-    return Param(name, schema, description, required)
+
+def param(
+    name: str,
+    schema: Schema,
+    description: str = "",
+    *,
+    required: bool = False,
+    example: Any = None,
+) -> Param:
+    return Param(name, schema, description, required, example)
 
 
 def _is_array(schema: Schema) -> bool:
@@ -58,7 +73,7 @@ def _is_file(schema: Schema) -> bool:
 
 def _parameter(item: Param, where: str = "query") -> dict:
     name = f"{item.name}[]" if where == "query" and _is_array(item.schema) else item.name
-    data: dict[str, Any] = {"name": name, "in": where, "schema": item.schema}
+    data: dict[str, Any] = {"name": name, "in": where, "schema": item.full_schema}
     if item.required:
         data["required"] = True
     if item.description:
@@ -75,7 +90,7 @@ def _parameter(item: Param, where: str = "query") -> dict:
 def _object(fields: list[Param], *, form: bool) -> Schema:
     properties = {}
     for item in fields:
-        schema = dict(item.schema)
+        schema = dict(item.full_schema)
         if item.description:
             schema["description"] = item.description
         name = f"{item.name}[]" if form and _is_array(item.schema) else item.name
@@ -89,12 +104,14 @@ def _object(fields: list[Param], *, form: bool) -> Schema:
     return schema
 
 
-def _request_body(fields: list[Param], uploads: bool) -> dict:
+def _request_body(fields: list[Param], uploads: bool, example: dict | None) -> dict:
     plain = [f for f in fields if not _is_file(f.schema)]
-    content = {
+    content: dict[str, Any] = {
         JSON: {"schema": _object(plain, form=False)},
         FORM: {"schema": _object(plain, form=True)},
     }
+    if example is not None:
+        content[JSON]["example"] = example
     if uploads:
         content[MULTIPART] = {"schema": _object(fields, form=True)}
     return {"required": any(f.required for f in fields), "content": content}
@@ -117,6 +134,7 @@ def api_doc(
     *,
     query: Iterable[Param] = (),
     body: Iterable[Param] = (),
+    example: dict | None = None,
     headers: Iterable[Param] = (),
     uploads: bool = False,
     path: Iterable[Param] = (),
@@ -130,8 +148,9 @@ def api_doc(
     """The route decorator's keyword arguments declaring its operation.
 
     ``response`` is the schema of the ``status`` answer (``Empty`` when None, for the
-    routes answering ``{}``); ``paged`` adds the Link header; ``errors`` lists the 4xx
-    worth naming (all share the Error body); ``responses`` adds or replaces answers.
+    routes answering ``{}``); ``example`` is a typical JSON body; ``paged`` adds the Link
+    header; ``errors`` lists the 4xx worth naming (all share the Error body);
+    ``responses`` adds or replaces answers.
     """
     body = list(body)
     answer: dict[str, Any] = {"description": http.HTTPStatus(status).phrase}
@@ -151,5 +170,5 @@ def api_doc(
         "responses": declared_responses,
     }
     if body:
-        declared["requestBody"] = _request_body(body, uploads)
+        declared["requestBody"] = _request_body(body, uploads, example)
     return {"openapi_extra": {DECLARED: declared}}
