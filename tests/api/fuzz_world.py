@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import itertools
 import os
 from collections.abc import Iterator
@@ -53,9 +54,12 @@ class World:
     push_token: str  # another token of alice's, with its own push subscription
     pools: dict[str, list[str]] = field(default_factory=dict)
     spare: dict[str, list[str]] = field(default_factory=dict)
-    # Set by the test: the Params names asked (params_recorder) and the case counter.
+    # Set by the test: the Params names asked (params_recorder); cases sent per operation
+    # (each operation's turns do not depend on which others ran before it on this worker).
     asked: list[str] = field(default_factory=list)
-    turns: Iterator[int] = field(default_factory=itertools.count)
+    turns: dict[str, Iterator[int]] = field(
+        default_factory=lambda: collections.defaultdict(itertools.count)
+    )
 
     def destructive(self, method: str, path: str) -> bool:
         return method == "DELETE" or path.endswith(DESTRUCTIVE_SUFFIXES)
@@ -139,6 +143,43 @@ class _Api:
         return response.json()
 
 
+async def _variety(api: _Api, alice: User, bob: User, carol: User, mine, poll, media) -> None:
+    """Shapes the answers must match with their optional parts present: an edited post, a
+    quote, a boost of alice's post, a voted and a hidden-totals poll, a post her filter
+    matches, a timed mute, an endorsement, profile fields and an avatar, a focal point."""
+    post = "POST"
+    await api(alice, "PUT", f"/api/v1/statuses/{mine['id']}", json={"status": "hello again #cats"})
+    await api(alice, post, "/api/v1/statuses", json={"status": "look", "quote_id": poll["id"]})
+    await api(bob, post, f"/api/v1/statuses/{mine['id']}/reblog")
+    voted = await api(
+        bob,
+        post,
+        "/api/v1/statuses",
+        json={
+            "status": "pick",
+            "poll": {"options": ["a", "b", "c"], "expires_in": 600, "multiple": True},
+        },
+    )
+    await api(alice, post, f"/api/v1/polls/{voted['poll']['id']}/votes", json={"choices": [0, 2]})
+    hidden = {"options": ["x", "y"], "expires_in": 600, "hide_totals": True}
+    await api(bob, post, "/api/v1/statuses", json={"status": "secret ballot", "poll": hidden})
+    await api(bob, post, "/api/v1/statuses", json={"status": "a spoiler for you"})
+    await api(alice, post, f"/api/v1/accounts/{carol.id}/mute", json={"duration": 3600})
+    await api(alice, post, f"/api/v1/accounts/{bob.id}/pin")
+    await api(
+        alice,
+        "PATCH",
+        "/api/v1/accounts/update_credentials",
+        data={
+            "note": "Hi, I am #alice",
+            "fields_attributes[0][name]": "Site",
+            "fields_attributes[0][value]": "https://alice.example",
+        },
+        files={"avatar": ("me.png", png_bytes(), "image/png")},
+    )
+    await api(alice, "PUT", f"/api/v1/media/{media['id']}", json={"focus": "0.5,-0.25"})
+
+
 async def _seed(app) -> World:
     factory = Factory(app)
     alice = await factory.user("alice", scopes=ALL_SCOPES, locked=True, is_admin=True)
@@ -151,6 +192,11 @@ async def _seed(app) -> World:
     push = User(alice.account, await factory.token(alice.account, ALL_SCOPES))
     for _ in range(SPARE):
         await factory.token(alice.account, ALL_SCOPES)
+
+    announcement = Announcement(id=new_id(), content="<p>Welcome</p>")
+    async with app.state.sessionmaker() as session:
+        session.add_all([announcement, InstanceRule(id=new_id(), text="Be kind", hint="")])
+        await session.commit()
 
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
@@ -207,6 +253,8 @@ async def _seed(app) -> World:
             await api(alice, post, f"/api/v1/statuses/{reply['id']}/{action}")
         await api(bob, post, f"/api/v1/statuses/{mine['id']}/favourite")
         await api(alice, post, f"/api/v1/statuses/{mine['id']}/pin")
+        await _variety(api, alice, bob, carol, mine, poll, media)
+        await api(bob, "PUT", f"/api/v1/announcements/{announcement.id}/reactions/👍")
         scheduled = await api(
             alice,
             post,
@@ -282,8 +330,6 @@ async def _seed(app) -> World:
         ]
 
     async with app.state.sessionmaker() as session:
-        announcement = Announcement(id=new_id(), content="<p>Welcome</p>")
-        session.add_all([announcement, InstanceRule(id=new_id(), text="Be kind", hint="")])
         token_ids = [
             str(token.id)
             for token in await session.scalars(

@@ -121,6 +121,7 @@ async def test_every_operation_declares_its_answers(client):
     document = (await client.get("/api/openapi")).json()
     for label, operation in _operations(document):
         responses = operation["responses"]
+        assert "4XX" in responses, f"{label}: no api_doc(...) in its route decorator"
         assert responses["4XX"]["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/Error"
         }, label
