@@ -88,6 +88,8 @@ def _pool_key(path: str, name: str) -> str:
         return "requester:" + path.rsplit("/", 1)[-1]  # carol to authorize, erin to reject
     if name == "filter_id":
         return "filter_v1" if path.startswith("/api/v1/") else "filter_v2"
+    if path == "/oauth/authorize" and name in ("name", "password"):
+        return f"login:{name}"  # alice's nickname and password
     if name == "name":
         return "reaction" if "/reactions/" in path else "tag"
     if name == "id":
@@ -356,6 +358,8 @@ async def _seed(app) -> World:
             "client_id": [client_app.client_id],
             "client_secret": [client_app.client_secret],
             "domain": ["spam.example", "xn--bcher-kva.example"],
+            "login:name": [alice.nickname],
+            "login:password": [alice.password],
             "status_id": [mine["id"], reply["id"], poll["id"], direct["id"], private["id"]],
             "poll_id": [poll["poll"]["id"], own_poll["poll"]["id"]],
             "media_id": [media["id"], attached["id"]],

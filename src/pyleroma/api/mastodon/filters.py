@@ -247,6 +247,7 @@ async def keyword_index(
     "/api/v2/filters/{filter_id}/keywords",
     **api_doc(
         body=[param("keyword", STR, required=True), param("whole_word", BOOL)],
+        example={"keyword": "spoiler", "whole_word": True},
         response=ref("FilterKeyword"),
         errors=(404, 422),
     ),
