@@ -14,6 +14,8 @@ from starlette.middleware.cors import CORSMiddleware
 import pyleroma.models  # noqa: F401  (registers every table on the metadata)
 from pyleroma import VERSION_STRING
 from pyleroma.api.errors import install_error_handlers
+from pyleroma.api.openapi.document import install as install_openapi
+from pyleroma.api.path_guard import NulPathGuard
 from pyleroma.api.ratelimit import RateLimiter
 from pyleroma.api.responses import JSONResponse
 from pyleroma.api.trailing_slash import answer_trailing_slashes
@@ -130,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.emoji = registry_for(settings)
     app.state.emoji.reload()
     install_error_handlers(app)
+    install_openapi(app)
     # Web clients (Elk, Pleroma-FE on another origin, Soapbox) call the API from the browser.
     # Bearer tokens are not sent by browsers on their own, so allowing every origin without
     # credentials is safe; the cookie session is never honoured cross-origin (SameSite=Lax).
@@ -148,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
         max_age=86400,
     )
+    app.add_middleware(NulPathGuard)
     for name in ROUTER_MODULES:
         module = import_module(name)
         if hasattr(module, "router"):

@@ -70,7 +70,7 @@ def _basic(request: Request) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise Unauthorized("Invalid credentials") from exc
     name, sep, password = decoded.partition(":")
-    if not sep:
+    if not sep or "\x00" in decoded:  # no account has a NUL (PostgreSQL can't compare one)
         raise Unauthorized("Invalid credentials")
     return name, password
 
@@ -161,7 +161,8 @@ def require_user(*scopes: str):
         _check_scopes(context, scopes)
         return context
 
-    dependency.required_scopes = scopes  # read by the OpenAPI description
+    dependency.required_scopes = scopes  # read by the OpenAPI document (api/openapi)
+    dependency.auth_kind = "user"
     return dependency
 
 
@@ -177,6 +178,8 @@ def optional_user(*scopes: str):
         _check_scopes(context, scopes)
         return context
 
+    dependency.required_scopes = scopes
+    dependency.auth_kind = "optional"
     return dependency
 
 
@@ -192,6 +195,8 @@ def require_app(*scopes: str):
         _check_scopes(context, scopes)
         return context
 
+    dependency.required_scopes = scopes
+    dependency.auth_kind = "app"
     return dependency
 
 

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from pyleroma.api.deps import get_session, get_settings
 from pyleroma.api.errors import NotFound
+from pyleroma.api.openapi import STR, api_doc, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import JSONResponse
 from pyleroma.services import instance as instance_service
@@ -30,12 +31,20 @@ def _require_federating(settings: Settings) -> None:
         raise NotFound("Not found")
 
 
-@router.get("/.well-known/nodeinfo", summary="Links to the nodeinfo documents")
+@router.get(
+    "/.well-known/nodeinfo",
+    summary="Links to the nodeinfo documents",
+    **api_doc(response=ref("NodeinfoLinks")),
+)
 async def nodeinfo_links(settings: Settings = Depends(get_settings)):
     return instance_service.nodeinfo_links(settings)
 
 
-@router.get("/nodeinfo/{version}.json", summary="Nodeinfo 2.0 or 2.1")
+@router.get(
+    "/nodeinfo/{version}.json",
+    summary="Nodeinfo 2.0 or 2.1",
+    **api_doc(path=[param("version", STR, "2.0 or 2.1")], response=ref("Nodeinfo"), errors=(404,)),
+)
 async def nodeinfo(
     version: str,
     session: AsyncSession = Depends(get_session),
@@ -50,7 +59,28 @@ async def nodeinfo(
     )
 
 
-@router.get("/.well-known/webfinger", summary="WebFinger (JRD, or XRD on request)")
+@router.get(
+    "/.well-known/webfinger",
+    summary="WebFinger (JRD, or XRD on request)",
+    **api_doc(
+        query=[
+            param("resource", STR, "acct:nick@domain or an actor URL", required=True),
+            param("format", STR, "xml for XRD"),
+        ],
+        response=ref("WebFingerJRD"),
+        media_type=webfinger.JRD_TYPE,
+        responses={
+            200: {
+                "description": "The account's links",
+                "content": {
+                    webfinger.JRD_TYPE: {"schema": ref("WebFingerJRD")},
+                    webfinger.XRD_TYPE: {"schema": STR},
+                },
+            }
+        },
+        errors=(400, 404),
+    ),
+)
 async def webfinger_lookup(
     request: Request,
     params: Params = Depends(get_params),
@@ -65,7 +95,11 @@ async def webfinger_lookup(
     return JSONResponse(webfinger.to_jrd(settings, account), media_type=webfinger.JRD_TYPE)
 
 
-@router.get("/.well-known/host-meta", summary="host-meta (XRD with the WebFinger template)")
+@router.get(
+    "/.well-known/host-meta",
+    summary="host-meta (XRD with the WebFinger template)",
+    **api_doc(response=STR, media_type=webfinger.XRD_TYPE, errors=(404,)),
+)
 async def host_meta(settings: Settings = Depends(get_settings)):
     _require_federating(settings)
     return Response(webfinger.host_meta(settings), media_type=webfinger.XRD_TYPE)

@@ -21,6 +21,9 @@ from pyleroma.db.ids import parse_id
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
+# Past this an ``offset`` is a 422: no list is that long, and ``offset + limit`` must still fit
+# the 64-bit integers SQLite and PostgreSQL compute with.
+MAX_OFFSET = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,11 @@ def _bound(params: Params, name: str) -> int | None:
     return value
 
 
+def read_offset(params: Params) -> int:
+    """``offset``: 0 to ``MAX_OFFSET`` (422 outside), for every route that takes one."""
+    return params.int("offset", 0, min=0, max=MAX_OFFSET)
+
+
 def read_page(
     params: Params, default_limit: int = DEFAULT_LIMIT, max_limit: int = MAX_LIMIT
 ) -> Page:
@@ -52,7 +60,7 @@ def read_page(
         since_id=_bound(params, "since_id"),
         min_id=_bound(params, "min_id"),
         limit=limit,
-        offset=params.int("offset", 0, min=0),
+        offset=read_offset(params),
     )
 
 

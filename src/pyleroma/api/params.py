@@ -22,6 +22,11 @@ _KEY_PART = re.compile(r"\[([^\[\]]*)\]")
 TRUE_WORDS = frozenset({"true", "1", "on", "yes", "t"})
 FALSE_WORDS = frozenset({"false", "0", "off", "no", "f", ""})
 MAX_JSON_BODY = 2_000_000
+INT64_MIN = -(1 << 63)
+INT64_MAX = (1 << 63) - 1
+# Longer numbers are refused unread (a 64-bit one has 19 digits; a clamped one may be longer).
+MAX_INT_DIGITS = 100
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def _split_key(key: str) -> list[str]:
@@ -89,8 +94,31 @@ def fold_pairs(pairs) -> dict:
     return result
 
 
+def check_no_nul(params: dict) -> None:
+    """422 naming the parameter when a text anywhere in ``params`` holds a NUL character.
+
+    PostgreSQL can neither store nor compare text with U+0000, and no client has a reason to
+    send one; refusing it here keeps every later lookup and write safe. Iterative, so a
+    deeply nested JSON body cannot exhaust the stack.
+    """
+    pending: list[tuple[str, Any]] = [("", params)]
+    while pending:
+        name, value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise Unprocessable(f"{name}: must not contain NUL characters")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and "\x00" in key:
+                    raise Unprocessable("Parameter names must not contain NUL characters")
+                pending.append((f"{name}[{key}]" if name else str(key), item))
+        elif isinstance(value, list):
+            pending.extend((f"{name}[]", item) for item in value)
+
+
 async def read_params(request: Request) -> dict:
     params = fold_pairs(request.query_params.multi_items())
+    check_no_nul(params)
     if request.method in ("GET", "HEAD"):
         return params
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -105,13 +133,17 @@ async def read_params(request: Request) -> dict:
                 raise BadRequest("Malformed JSON body") from exc
             if not isinstance(data, dict):
                 raise Unprocessable("The JSON body must be an object")
+            if b"\\u0000" in body:  # JSON can only carry a NUL escaped
+                check_no_nul(data)
             params.update(data)
     elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
             form = await request.form()
         except Exception as exc:  # python-multipart raises several types on bad bodies
             raise BadRequest("Malformed form body") from exc
-        params.update(fold_pairs(form.multi_items()))
+        fields = fold_pairs(form.multi_items())
+        check_no_nul(fields)
+        params.update(fields)
     return params
 
 
@@ -162,15 +194,18 @@ class Params:
         max: int | None = None,
         clamp: bool = False,
     ):
+        """An integer: a JSON number with no fraction or ASCII digits with an optional sign.
+
+        With ``clamp`` a value outside ``min``..``max`` is moved to the nearest bound, however
+        large; otherwise it is a 422. Whatever the bounds, the result fits a signed 64-bit
+        column (a 422 past it), so no integer from a client can overflow the database.
+        """
         value = self.data.get(name, _MISSING)
         if value is _MISSING or value is None or value == "":
             return default
-        if isinstance(value, bool):
+        number = parse_int(value)
+        if number is None:
             raise Unprocessable(f"{name}: must be an integer")
-        try:
-            number = int(value)
-        except (TypeError, ValueError) as exc:
-            raise Unprocessable(f"{name}: must be an integer") from exc
         if min is not None and number < min:
             if not clamp:
                 raise Unprocessable(f"{name}: must be at least {min}")
@@ -179,6 +214,8 @@ class Params:
             if not clamp:
                 raise Unprocessable(f"{name}: must be at most {max}")
             number = max
+        if not INT64_MIN <= number <= INT64_MAX:
+            raise Unprocessable(f"{name}: must be between {INT64_MIN} and {INT64_MAX}")
         return number
 
     def list(self, name: str) -> list:
@@ -222,6 +259,22 @@ class Params:
 
     def sub(self, name: str) -> Params:
         return Params(self.dict(name))
+
+
+def parse_int(value: Any) -> int | None:
+    """An integer from a client value, or None: ``int()`` alone would take ``"١٢"``,
+    ``" 1_0 "`` and ``12.7``, and fail with a ValueError on 5,000 digits."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) <= MAX_INT_DIGITS and _INTEGER.fullmatch(text):
+            return int(text)
+    return None
 
 
 def parse_bool(value: Any, name: str = "value") -> bool:

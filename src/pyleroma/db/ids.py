@@ -46,11 +46,23 @@ def id_to_ms(ident: int) -> int:
     return (ident >> SEQUENCE_BITS) + EPOCH_MS
 
 
+def is_ascii_digits(value: str) -> bool:
+    """A non-empty string of the digits 0-9 only.
+
+    ``str.isdigit()`` alone also accepts ``²``, ``①`` or ``١``, which ``int()`` then refuses
+    or reads as a number: client input is checked with this instead.
+    """
+    return value.isascii() and value.isdigit()
+
+
 def parse_id(value) -> int | None:
-    """Parse a client-supplied id; None when it is not a valid id (callers answer 404/422)."""
+    """Parse a client-supplied id; None when it is not a valid id (callers answer 404/422).
+
+    An id is a non-negative 64-bit integer, or a string of ASCII digits for one.
+    """
     if isinstance(value, int) and not isinstance(value, bool):
         return value if 0 <= value < (1 << 63) else None
-    if isinstance(value, str) and value.isdigit() and len(value) <= 19:
+    if isinstance(value, str) and is_ascii_digits(value) and len(value) <= 19:
         number = int(value)
         return number if number < (1 << 63) else None
     return None

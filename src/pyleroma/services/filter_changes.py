@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.api.errors import NotFound, Unprocessable
 from pyleroma.api.params import parse_bool
 from pyleroma.db.base import utcnow
-from pyleroma.db.ids import new_id, parse_id
+from pyleroma.db.ids import is_ascii_digits, new_id, parse_id
 from pyleroma.models import Account, Filter, FilterKeyword, FilterStatus
 from pyleroma.models.filter import FILTER_ACTIONS, FILTER_CONTEXTS
 from pyleroma.services.filter_reads import (
@@ -114,7 +114,7 @@ def check_expires_in(raw) -> dt.datetime | None:
         return None
     if isinstance(raw, bool):
         raise Unprocessable("expires_in: must be a positive number of seconds")
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and is_ascii_digits(raw.strip()):
         raw = int(raw.strip())
     if not isinstance(raw, int) or raw <= 0:
         raise Unprocessable("expires_in: must be a positive number of seconds")

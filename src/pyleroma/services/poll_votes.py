@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.errors import NotFound, Unprocessable
+from pyleroma.api.params import parse_int
 from pyleroma.db.base import utcnow
 from pyleroma.db.ids import new_id, parse_id
 from pyleroma.models import Account, Poll, PollVote, Status
@@ -58,12 +59,9 @@ def parse_choices(raw: list) -> list[int]:
     """Choice indexes from ``choices[]`` (strings or integers), de-duplicated, in order."""
     choices: list[int] = []
     for item in raw:
-        if isinstance(item, bool):
+        index = parse_int(item)
+        if index is None:
             raise Unprocessable("choices: must be a list of option indexes")
-        try:
-            index = int(item)
-        except (TypeError, ValueError) as exc:
-            raise Unprocessable("choices: must be a list of option indexes") from exc
         if index not in choices:
             choices.append(index)
     if not choices:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.errors import Unprocessable
 from pyleroma.api.params import Params, parse_bool
-from pyleroma.db.ids import new_id
+from pyleroma.db.ids import is_ascii_digits, new_id
 from pyleroma.jobs.queue import enqueue
 from pyleroma.models import Poll, Status
 from pyleroma.settings import Settings
@@ -48,7 +48,7 @@ def _expires_in(value) -> int:
         raise Unprocessable("Invalid poll")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and is_ascii_digits(value.strip().removeprefix("-")):
         return int(value.strip())
     raise Unprocessable("Invalid poll")
 

@@ -32,6 +32,7 @@ from pywebpush import WebPusher
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pyleroma.db.ids import is_ascii_digits
 from pyleroma.federation.net_guard import check_url, guarded_session
 from pyleroma.models import (
     Account,
@@ -206,7 +207,7 @@ def parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if is_ascii_digits(value):
         return float(value)
     try:
         moment = email.utils.parsedate_to_datetime(value)

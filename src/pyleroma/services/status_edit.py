@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.errors import Unprocessable
 from pyleroma.db.base import utcnow
-from pyleroma.db.ids import new_id
+from pyleroma.db.ids import new_id, parse_id
 from pyleroma.jobs.queue import enqueue
 from pyleroma.models import (
     Account,
@@ -116,10 +116,9 @@ def _media_updates(settings: Settings, attributes: list[dict]) -> dict[int, dict
     for item in attributes:
         if not isinstance(item, dict):
             raise Unprocessable("media_attributes: must be a list of objects")
-        try:
-            media_id = int(item.get("id"))
-        except (TypeError, ValueError) as exc:
-            raise Unprocessable("media_attributes: id is missing or invalid") from exc
+        media_id = parse_id(item.get("id"))
+        if media_id is None:
+            raise Unprocessable("media_attributes: id is missing or invalid")
         change: dict = {}
         if "description" in item:
             change["description"] = check_description(settings, item["description"])

@@ -28,6 +28,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from pyleroma.api.deps import token_context
 from pyleroma.api.errors import ApiError, error_response
+from pyleroma.api.openapi import api_doc
 from pyleroma.settings import Settings
 from pyleroma.streaming.connections import Connection
 from pyleroma.streaming.topics import StreamError, Viewer, resolve
@@ -52,7 +53,12 @@ router = APIRouter(tags=["Streaming"])
 HEALTH_PATH = "/api/v1/streaming/health"
 
 
-@router.get(HEALTH_PATH, summary="Streaming API health check", response_class=PlainTextResponse)
+@router.get(
+    HEALTH_PATH,
+    summary="Streaming API health check",
+    response_class=PlainTextResponse,
+    **api_doc(response={"const": "OK"}, media_type="text/plain"),
+)
 async def health() -> PlainTextResponse:
     """``OK``, as Mastodon's streaming server answers load balancers."""
     return PlainTextResponse("OK")

@@ -11,6 +11,7 @@ import asyncio
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from pyleroma.api.openapi import api_doc
 from pyleroma.services.source_archive import source_archive
 from pyleroma.urls import SOURCE_ARCHIVE_PATH
 
@@ -21,7 +22,7 @@ router = APIRouter(tags=["discovery"])
     SOURCE_ARCHIVE_PATH,
     summary="The source code of this server (tar.gz)",
     response_class=Response,
-    responses={200: {"content": {"application/gzip": {}}}},
+    **api_doc(response={"type": "string", "format": "binary"}, media_type="application/gzip"),
 )
 async def source_code():
     # The first call reads the package from disk: do it off the event loop.

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user
 from pyleroma.api.mastodon.timelines import read_options, statuses_page
+from pyleroma.api.openapi import BOOL, STR, api_doc, arr, param, ref
+from pyleroma.api.openapi.parameters import PAGE, TIMELINE_OPTIONS
 from pyleroma.api.pagination import Page, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.models import Status
@@ -24,7 +26,20 @@ from pyleroma.settings import Settings
 router = APIRouter(tags=["Accounts"])
 
 
-@router.get("/api/v1/accounts/{account_id}/statuses")
+@router.get(
+    "/api/v1/accounts/{account_id}/statuses",
+    **api_doc(
+        query=[
+            *PAGE,
+            *TIMELINE_OPTIONS,
+            param("pinned", BOOL, "Only the pinned posts"),
+            param("tagged", STR, "Only posts with this hashtag"),
+        ],
+        response=arr(ref("Status")),
+        paged=True,
+        errors=(401, 404),
+    ),
+)
 async def account_statuses(
     request: Request,
     account_id: str,

@@ -16,6 +16,9 @@ from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_u
 from pyleroma.api.errors import Forbidden, Unprocessable
 from pyleroma.api.mastodon.render_accounts import account_to_api, accounts_to_api
 from pyleroma.api.oauth.render import token_to_api
+from pyleroma.api.openapi import BOOL, STR, api_doc, arr, param, ref
+from pyleroma.api.openapi.parameters import LIMIT, OFFSET, WITH_RELATIONSHIPS
+from pyleroma.api.pagination import read_offset
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.ratelimit import RateLimiter
 from pyleroma.api.responses import json_response
@@ -62,7 +65,31 @@ def _registration_limiter(request: Request) -> RateLimiter:
     return limiter
 
 
-@router.post("/api/v1/accounts")
+@router.post(
+    "/api/v1/accounts",
+    **api_doc(
+        body=[
+            param("username", STR, required=True),
+            param("password", STR, required=True),
+            param("email", STR),
+            param("agreement", BOOL, "Agrees to the terms", required=True),
+            param("reason", STR, "Why they want to join (approval mode)"),
+            param("token", STR, "An invite token (invite mode)"),
+            param("fullname", STR, "The display name"),
+            param("display_name", STR, "Alias of fullname"),
+            param("bio", STR),
+            param("locale", STR, "Accepted for Mastodon compatibility"),
+        ],
+        example={
+            "username": "newcomer",
+            "password": "a long passphrase",
+            "email": "newcomer@example.com",
+            "agreement": True,
+        },
+        response={"anyOf": [ref("Token"), ref("RegistrationPending")]},
+        errors=(403, 422, 429),
+    ),
+)
 async def register_account(
     request: Request,
     params: Params = Depends(get_params),
@@ -93,7 +120,14 @@ async def register_account(
     return json_response(token_to_api(done.issued), headers=NO_STORE)
 
 
-@router.get("/api/v1/accounts/lookup")
+@router.get(
+    "/api/v1/accounts/lookup",
+    **api_doc(
+        query=[param("acct", STR, "nick, nick@this.domain or nick@remote", required=True)],
+        response=ref("Account"),
+        errors=(404,),
+    ),
+)
 async def lookup_account(
     params: Params = Depends(get_params),
     auth: AuthContext | None = Depends(optional_user("read:accounts")),
@@ -109,7 +143,19 @@ async def lookup_account(
     return account_to_api(settings, account, viewer)
 
 
-@router.get("/api/v1/accounts/search")
+@router.get(
+    "/api/v1/accounts/search",
+    **api_doc(
+        query=[
+            param("q", STR, required=True),
+            LIMIT,
+            OFFSET,
+            param("resolve", BOOL, "Accepted; no remote lookups yet"),
+            param("following", BOOL, "Only accounts the viewer follows"),
+        ],
+        response=arr(ref("Account")),
+    ),
+)
 async def search_accounts(
     params: Params = Depends(get_params),
     auth: AuthContext | None = Depends(optional_user("read:accounts", "read:search")),
@@ -122,7 +168,7 @@ async def search_accounts(
     if query is None:
         raise Unprocessable("q: can't be blank")
     limit = params.int("limit", search.MAX_LIMIT, min=1, max=search.MAX_LIMIT, clamp=True)
-    offset = params.int("offset", 0, min=0)
+    offset = read_offset(params)
     params.bool("resolve")  # no remote lookups yet; the flag is only validated
     following = params.bool("following", False)
     viewer = auth.account if auth else None
@@ -132,7 +178,15 @@ async def search_accounts(
     return await accounts_to_api(session, settings, found, viewer)
 
 
-@router.get("/api/v1/accounts/{ident:account_ident}")
+@router.get(
+    "/api/v1/accounts/{ident:account_ident}",
+    **api_doc(
+        path=[param("ident", STR, "An account id, or a nickname (nick or nick@domain)")],
+        query=[WITH_RELATIONSHIPS],
+        response=ref("Account"),
+        errors=(401, 404),
+    ),
+)
 async def show_account(
     ident: str,
     params: Params = Depends(get_params),

@@ -11,12 +11,14 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, require_user
+from pyleroma.api.openapi import STR, api_doc, arr, param, ref
 from pyleroma.services import announcements
 
 router = APIRouter(tags=["Announcements"])
+REACTION = param("name", STR, "A unicode emoji or a custom emoji shortcode")
 
 
-@router.get("/api/v1/announcements")
+@router.get("/api/v1/announcements", **api_doc(response=arr(ref("Announcement"))))
 async def list_announcements(
     auth: AuthContext = Depends(require_user()),
     session: AsyncSession = Depends(get_session),
@@ -26,7 +28,7 @@ async def list_announcements(
     return await announcements.announcements_to_api(session, visible, auth.user)
 
 
-@router.post("/api/v1/announcements/{announcement_id}/dismiss")
+@router.post("/api/v1/announcements/{announcement_id}/dismiss", **api_doc(errors=(404,)))
 async def dismiss_announcement(
     announcement_id: str,
     auth: AuthContext = Depends(require_user("write:accounts")),
@@ -36,7 +38,10 @@ async def dismiss_announcement(
     return {}
 
 
-@router.put("/api/v1/announcements/{announcement_id}/reactions/{name}")
+@router.put(
+    "/api/v1/announcements/{announcement_id}/reactions/{name}",
+    **api_doc(path=[REACTION], errors=(404, 422)),
+)
 async def add_reaction(
     announcement_id: str,
     name: str,
@@ -47,7 +52,10 @@ async def add_reaction(
     return {}
 
 
-@router.delete("/api/v1/announcements/{announcement_id}/reactions/{name}")
+@router.delete(
+    "/api/v1/announcements/{announcement_id}/reactions/{name}",
+    **api_doc(path=[REACTION], errors=(404, 422)),
+)
 async def remove_reaction(
     announcement_id: str,
     name: str,

@@ -15,6 +15,8 @@ from pyleroma.api.deps import AuthContext, get_session, get_settings, require_us
 from pyleroma.api.errors import Unprocessable
 from pyleroma.api.mastodon.render_conversations import conversation_to_api, conversations_to_api
 from pyleroma.api.mastodon.render_statuses import statuses_to_api
+from pyleroma.api.openapi import STR, api_doc, arr, param, ref
+from pyleroma.api.openapi.parameters import PAGE
 from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
@@ -28,7 +30,14 @@ READ = "read:statuses"
 WRITE = "write:conversations"
 
 
-@router.get("/api/v1/conversations")
+@router.get(
+    "/api/v1/conversations",
+    **api_doc(
+        query=[*PAGE, param("recipients", arr(STR), "Only with these accounts")],
+        response=arr(ref("Conversation")),
+        paged=True,
+    ),
+)
 async def index(
     request: Request,
     auth: AuthContext = Depends(require_user(READ)),
@@ -47,7 +56,10 @@ async def index(
     return json_response(data, headers=headers)
 
 
-@router.post("/api/v1/conversations/{participation_id}/read")
+@router.post(
+    "/api/v1/conversations/{participation_id}/read",
+    **api_doc(response=ref("Conversation"), errors=(404,)),
+)
 async def mark_read(
     participation_id: str,
     auth: AuthContext = Depends(require_user(WRITE)),
@@ -60,7 +72,7 @@ async def mark_read(
     return await conversation_to_api(session, settings, participation, auth.user)
 
 
-@router.delete("/api/v1/conversations/{participation_id}")
+@router.delete("/api/v1/conversations/{participation_id}", **api_doc(errors=(404,)))
 async def delete(
     participation_id: str,
     auth: AuthContext = Depends(require_user(WRITE)),
@@ -72,7 +84,9 @@ async def delete(
     return {}
 
 
-@pleroma_router.post("/conversations/read")
+@pleroma_router.post(
+    "/conversations/read", **api_doc(response=arr(ref("Conversation")), paged=True)
+)
 async def mark_all_read(
     request: Request,
     auth: AuthContext = Depends(require_user(WRITE)),
@@ -87,7 +101,9 @@ async def mark_all_read(
     return json_response(data, headers=headers)
 
 
-@pleroma_router.get("/conversations/{participation_id}")
+@pleroma_router.get(
+    "/conversations/{participation_id}", **api_doc(response=ref("Conversation"), errors=(404,))
+)
 async def show(
     participation_id: str,
     auth: AuthContext = Depends(require_user(READ)),
@@ -99,7 +115,10 @@ async def show(
     return await conversation_to_api(session, settings, participation, auth.user)
 
 
-@pleroma_router.get("/conversations/{participation_id}/statuses")
+@pleroma_router.get(
+    "/conversations/{participation_id}/statuses",
+    **api_doc(query=PAGE, response=arr(ref("Status")), paged=True, errors=(404,)),
+)
 async def statuses(
     request: Request,
     participation_id: str,
@@ -116,7 +135,14 @@ async def statuses(
     return json_response(data, headers=link_header(request, [s.id for s in rows], page))
 
 
-@pleroma_router.patch("/conversations/{participation_id}")
+@pleroma_router.patch(
+    "/conversations/{participation_id}",
+    **api_doc(
+        body=[param("recipients", arr(STR), "Account ids", required=True)],
+        response=ref("Conversation"),
+        errors=(404, 422),
+    ),
+)
 async def update(
     participation_id: str,
     auth: AuthContext = Depends(require_user(WRITE)),

@@ -14,6 +14,7 @@ from starlette.responses import FileResponse
 
 from pyleroma.api.errors import NotFound
 from pyleroma.api.mastodon.render_emojis import custom_emoji_to_api, pleroma_emoji_index
+from pyleroma.api.openapi import api_doc, arr, ref
 from pyleroma.services.emoji import EmojiRegistry
 
 router = APIRouter(tags=["Custom emoji"])
@@ -31,13 +32,13 @@ def _registry(request: Request) -> EmojiRegistry:
     return request.app.state.emoji
 
 
-@router.get("/api/v1/custom_emojis")
+@router.get("/api/v1/custom_emojis", **api_doc(response=arr(ref("CustomEmoji"))))
 async def custom_emojis(request: Request):
     registry = _registry(request)
     return [custom_emoji_to_api(registry, emoji) for emoji in registry.all()]
 
 
-@pleroma_router.get("/emoji")
+@pleroma_router.get("/emoji", **api_doc(response=ref("PleromaEmojiIndex")))
 async def pleroma_emoji(request: Request):
     return pleroma_emoji_index(_registry(request))
 

@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
 from pyleroma.api.mastodon.render_accounts import accounts_to_api
 from pyleroma.api.mastodon.render_statuses import statuses_to_api, tag_url
+from pyleroma.api.openapi import ANY_OBJECT, BOOL, api_doc, arr, enum, param, ref
+from pyleroma.api.openapi.parameters import IDS, LIMIT, OFFSET_LIMIT
+from pyleroma.api.pagination import read_offset
 from pyleroma.api.params import Params, get_params
 from pyleroma.services import discovery_lists
 from pyleroma.services.account_directory import check_anonymous_access
@@ -26,8 +29,9 @@ router = APIRouter(tags=["Discovery lists"])
 
 
 def _offset_limit(params: Params, default: int, maximum: int) -> tuple[int, int]:
-    """``offset`` (422 when negative) and ``limit`` (clamped to 1..maximum, as Pleroma)."""
-    offset = params.int("offset", 0, min=0)
+    """``offset`` (422 when negative or past the cap) and ``limit`` (clamped to 1..maximum,
+    as Pleroma)."""
+    offset = read_offset(params)
     limit = params.int("limit", default, min=1, max=maximum, clamp=True)
     return offset, limit
 
@@ -52,7 +56,17 @@ def tag_to_api(settings: Settings, tag: TrendingTag) -> dict:
     return data
 
 
-@router.get("/api/v1/directory")
+@router.get(
+    "/api/v1/directory",
+    **api_doc(
+        query=[
+            *OFFSET_LIMIT,
+            param("order", enum(*discovery_lists.DIRECTORY_ORDERS)),
+            param("local", BOOL, "Only accounts of this instance"),
+        ],
+        response=arr(ref("Account")),
+    ),
+)
 async def directory(
     auth: AuthContext | None = Depends(optional_user()),
     params: Params = Depends(get_params),
@@ -74,7 +88,7 @@ async def directory(
     return await accounts_to_api(session, settings, accounts, viewer)
 
 
-@router.get("/api/v1/suggestions")
+@router.get("/api/v1/suggestions", **api_doc(query=[LIMIT], response=arr(ref("Account"))))
 async def suggestions_v1(
     auth: AuthContext = Depends(require_user("read:accounts")),
     params: Params = Depends(get_params),
@@ -86,7 +100,7 @@ async def suggestions_v1(
     return await accounts_to_api(session, settings, [a for _, a in found], auth.user)
 
 
-@router.get("/api/v2/suggestions")
+@router.get("/api/v2/suggestions", **api_doc(query=[LIMIT], response=arr(ref("Suggestion"))))
 async def suggestions_v2(
     auth: AuthContext = Depends(require_user("read:accounts")),
     params: Params = Depends(get_params),
@@ -102,7 +116,7 @@ async def suggestions_v2(
     ]
 
 
-@router.delete("/api/v1/suggestions/{account_id}")
+@router.delete("/api/v1/suggestions/{account_id}", **api_doc(errors=(404,)))
 async def dismiss_suggestion(
     account_id: str,
     auth: AuthContext = Depends(require_user("write:accounts")),
@@ -112,7 +126,10 @@ async def dismiss_suggestion(
     return {}
 
 
-@router.get("/api/v1/accounts/familiar_followers")
+@router.get(
+    "/api/v1/accounts/familiar_followers",
+    **api_doc(query=[param("id", IDS)], response=arr(ref("FamiliarFollowers"))),
+)
 async def familiar_followers(
     auth: AuthContext = Depends(require_user("read:follows")),
     params: Params = Depends(get_params),
@@ -135,7 +152,7 @@ async def _trending_tags(auth, params, session, settings):
     return [tag_to_api(settings, tag) for tag in tags]
 
 
-@router.get("/api/v1/trends")
+@router.get("/api/v1/trends", **api_doc(query=OFFSET_LIMIT, response=arr(ref("Tag"))))
 async def trends(
     auth: AuthContext | None = Depends(optional_user()),
     params: Params = Depends(get_params),
@@ -145,7 +162,7 @@ async def trends(
     return await _trending_tags(auth, params, session, settings)
 
 
-@router.get("/api/v1/trends/tags")
+@router.get("/api/v1/trends/tags", **api_doc(query=OFFSET_LIMIT, response=arr(ref("Tag"))))
 async def trends_tags(
     auth: AuthContext | None = Depends(optional_user()),
     params: Params = Depends(get_params),
@@ -155,7 +172,7 @@ async def trends_tags(
     return await _trending_tags(auth, params, session, settings)
 
 
-@router.get("/api/v1/trends/statuses")
+@router.get("/api/v1/trends/statuses", **api_doc(query=OFFSET_LIMIT, response=arr(ref("Status"))))
 async def trends_statuses(
     auth: AuthContext | None = Depends(optional_user()),
     params: Params = Depends(get_params),
@@ -168,7 +185,7 @@ async def trends_statuses(
     return await statuses_to_api(session, settings, statuses, viewer)
 
 
-@router.get("/api/v1/trends/links")
+@router.get("/api/v1/trends/links", **api_doc(query=OFFSET_LIMIT, response=arr(ANY_OBJECT)))
 async def trends_links(params: Params = Depends(get_params)):
     """No link previews are fetched yet, so no link trends (validated like the others)."""
     _offset_limit(params, 10, 20)

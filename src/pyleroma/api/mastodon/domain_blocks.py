@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
+from pyleroma.api.openapi import STR, api_doc, arr, param
+from pyleroma.api.openapi.parameters import PAGE
 from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
@@ -19,9 +21,10 @@ from pyleroma.settings import Settings
 router = APIRouter(tags=["Domain blocks"])
 
 WRITE_SCOPES = ("follow", "write:blocks")
+DOMAIN = param("domain", STR, "A remote domain", required=True)
 
 
-@router.get("/api/v1/domain_blocks")
+@router.get("/api/v1/domain_blocks", **api_doc(query=PAGE, response=arr(STR), paged=True))
 async def domain_blocks(
     request: Request,
     auth: AuthContext = Depends(require_user("follow", "read:blocks")),
@@ -36,7 +39,7 @@ async def domain_blocks(
     )
 
 
-@router.post("/api/v1/domain_blocks")
+@router.post("/api/v1/domain_blocks", **api_doc(body=[DOMAIN], errors=(422,)))
 async def block_domain(
     auth: AuthContext = Depends(require_user(*WRITE_SCOPES)),
     params: Params = Depends(get_params),
@@ -48,7 +51,7 @@ async def block_domain(
     return {}
 
 
-@router.delete("/api/v1/domain_blocks")
+@router.delete("/api/v1/domain_blocks", **api_doc(body=[DOMAIN], errors=(422,)))
 async def unblock_domain(
     auth: AuthContext = Depends(require_user(*WRITE_SCOPES)),
     params: Params = Depends(get_params),

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
 from pyleroma.api.errors import Forbidden, NotFound
 from pyleroma.api.mastodon.render_statuses import statuses_to_api
+from pyleroma.api.openapi import api_doc, arr, ref
+from pyleroma.api.openapi.parameters import PAGE
 from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
@@ -25,7 +27,7 @@ router = APIRouter(tags=["Favourites and bookmarks"])
 pleroma_router = APIRouter(tags=["Favourites and bookmarks"])
 
 
-@router.get("/api/v1/favourites")
+@router.get("/api/v1/favourites", **api_doc(query=PAGE, response=arr(ref("Status")), paged=True))
 async def list_favourites(
     request: Request,
     auth: AuthContext = Depends(require_user("read:favourites")),
@@ -40,7 +42,7 @@ async def list_favourites(
     return json_response(data, headers=link_header(request, [k for k, _ in rows], page))
 
 
-@router.get("/api/v1/bookmarks")
+@router.get("/api/v1/bookmarks", **api_doc(query=PAGE, response=arr(ref("Status")), paged=True))
 async def list_bookmarks(
     request: Request,
     auth: AuthContext = Depends(require_user("read:bookmarks")),
@@ -55,7 +57,10 @@ async def list_bookmarks(
     return json_response(data, headers=link_header(request, [k for k, _ in rows], page))
 
 
-@pleroma_router.get("/accounts/{ident}/favourites")
+@pleroma_router.get(
+    "/accounts/{ident}/favourites",
+    **api_doc(query=PAGE, response=arr(ref("Status")), paged=True, errors=(403, 404)),
+)
 async def account_favourites(
     ident: str,
     request: Request,

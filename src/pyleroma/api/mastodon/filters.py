@@ -12,7 +12,9 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
+from pyleroma.api.openapi import BOOL, INT, STR, api_doc, arr, enum, nullable, obj, param, ref
 from pyleroma.api.params import Params, get_params
+from pyleroma.models.filter import FILTER_ACTIONS, FILTER_CONTEXTS
 from pyleroma.services import filter_changes, filter_reads
 from pyleroma.services.filter_changes import KEEP
 from pyleroma.services.filters import (
@@ -27,6 +29,36 @@ router = APIRouter(tags=["Filters"])
 
 READ = require_user("read:filters")
 WRITE = require_user("write:filters")
+CONTEXT = arr(enum(*FILTER_CONTEXTS))
+EXPIRES_IN = param("expires_in", nullable(INT), "Seconds from now; null or empty: never")
+V1_FIELDS = [
+    param("phrase", {"type": "string", "minLength": 1}),
+    param("context", CONTEXT),
+    param("irreversible", BOOL, "Hide matching statuses instead of warning"),
+    param("whole_word", BOOL),
+    EXPIRES_IN,
+]
+KEYWORDS_ATTRIBUTES = param(
+    "keywords_attributes",
+    arr(
+        obj(
+            optional={
+                "id": STR,
+                "keyword": STR,
+                "whole_word": BOOL,
+                "_destroy": BOOL,
+            }
+        )
+    ),
+    "Keywords to add (no id), change (id) or remove (id and _destroy)",
+)
+V2_FIELDS = [
+    param("title", STR),
+    param("context", CONTEXT),
+    param("filter_action", enum(*FILTER_ACTIONS)),
+    EXPIRES_IN,
+    KEYWORDS_ATTRIBUTES,
+]
 
 
 def _given(params: Params, name: str):
@@ -46,13 +78,21 @@ def _rules_to_api(rules: filter_reads.FilterRules) -> dict:
 # v1
 
 
-@router.get("/api/v1/filters")
+@router.get("/api/v1/filters", **api_doc(response=arr(ref("FilterV1"))))
 async def v1_index(auth: AuthContext = Depends(READ), session: AsyncSession = Depends(get_session)):
     rows = await filter_reads.list_v1_filters(session, auth.user)
     return [v1_filter_to_api(item, keyword) for item, keyword in rows]
 
 
-@router.post("/api/v1/filters")
+@router.post(
+    "/api/v1/filters",
+    **api_doc(
+        body=[V1_FIELDS[0].with_(required=True), V1_FIELDS[1].with_(required=True), *V1_FIELDS[2:]],
+        example={"phrase": "spoiler", "context": ["home", "public"], "whole_word": True},
+        response=ref("FilterV1"),
+        errors=(422,),
+    ),
+)
 async def v1_create(
     auth: AuthContext = Depends(WRITE),
     params: Params = Depends(get_params),
@@ -72,7 +112,7 @@ async def v1_create(
     return v1_filter_to_api(item, keyword)
 
 
-@router.get("/api/v1/filters/{filter_id}")
+@router.get("/api/v1/filters/{filter_id}", **api_doc(response=ref("FilterV1"), errors=(404,)))
 async def v1_show(
     filter_id: str,
     auth: AuthContext = Depends(READ),
@@ -82,7 +122,10 @@ async def v1_show(
     return v1_filter_to_api(item, keyword)
 
 
-@router.put("/api/v1/filters/{filter_id}")
+@router.put(
+    "/api/v1/filters/{filter_id}",
+    **api_doc(body=V1_FIELDS, response=ref("FilterV1"), errors=(404, 422)),
+)
 async def v1_update(
     filter_id: str,
     auth: AuthContext = Depends(WRITE),
@@ -103,7 +146,7 @@ async def v1_update(
     return v1_filter_to_api(item, keyword)
 
 
-@router.delete("/api/v1/filters/{filter_id}")
+@router.delete("/api/v1/filters/{filter_id}", **api_doc(errors=(404,)))
 async def v1_delete(
     filter_id: str,
     auth: AuthContext = Depends(WRITE),
@@ -117,7 +160,9 @@ async def v1_delete(
 # v2 keywords and statuses (before /api/v2/filters/{id} so their paths are never ids)
 
 
-@router.get("/api/v2/filters/keywords/{keyword_id}")
+@router.get(
+    "/api/v2/filters/keywords/{keyword_id}", **api_doc(response=ref("FilterKeyword"), errors=(404,))
+)
 async def keyword_show(
     keyword_id: str,
     auth: AuthContext = Depends(READ),
@@ -127,7 +172,14 @@ async def keyword_show(
     return keyword_to_api(keyword)
 
 
-@router.put("/api/v2/filters/keywords/{keyword_id}")
+@router.put(
+    "/api/v2/filters/keywords/{keyword_id}",
+    **api_doc(
+        body=[param("keyword", STR), param("whole_word", BOOL)],
+        response=ref("FilterKeyword"),
+        errors=(404, 422),
+    ),
+)
 async def keyword_update(
     keyword_id: str,
     auth: AuthContext = Depends(WRITE),
@@ -144,7 +196,7 @@ async def keyword_update(
     return keyword_to_api(keyword)
 
 
-@router.delete("/api/v2/filters/keywords/{keyword_id}")
+@router.delete("/api/v2/filters/keywords/{keyword_id}", **api_doc(errors=(404,)))
 async def keyword_delete(
     keyword_id: str,
     auth: AuthContext = Depends(WRITE),
@@ -154,7 +206,10 @@ async def keyword_delete(
     return {}
 
 
-@router.get("/api/v2/filters/statuses/{filter_status_id}")
+@router.get(
+    "/api/v2/filters/statuses/{filter_status_id}",
+    **api_doc(response=ref("FilterStatus"), errors=(404,)),
+)
 async def status_show(
     filter_status_id: str,
     auth: AuthContext = Depends(READ),
@@ -164,7 +219,7 @@ async def status_show(
     return filter_status_to_api(row)
 
 
-@router.delete("/api/v2/filters/statuses/{filter_status_id}")
+@router.delete("/api/v2/filters/statuses/{filter_status_id}", **api_doc(errors=(404,)))
 async def status_delete(
     filter_status_id: str,
     auth: AuthContext = Depends(WRITE),
@@ -174,7 +229,10 @@ async def status_delete(
     return {}
 
 
-@router.get("/api/v2/filters/{filter_id}/keywords")
+@router.get(
+    "/api/v2/filters/{filter_id}/keywords",
+    **api_doc(response=arr(ref("FilterKeyword")), errors=(404,)),
+)
 async def keyword_index(
     filter_id: str,
     auth: AuthContext = Depends(READ),
@@ -185,7 +243,15 @@ async def keyword_index(
     ]
 
 
-@router.post("/api/v2/filters/{filter_id}/keywords")
+@router.post(
+    "/api/v2/filters/{filter_id}/keywords",
+    **api_doc(
+        body=[param("keyword", STR, required=True), param("whole_word", BOOL)],
+        example={"keyword": "spoiler", "whole_word": True},
+        response=ref("FilterKeyword"),
+        errors=(404, 422),
+    ),
+)
 async def keyword_create(
     filter_id: str,
     auth: AuthContext = Depends(WRITE),
@@ -204,7 +270,10 @@ async def keyword_create(
     return keyword_to_api(keyword)
 
 
-@router.get("/api/v2/filters/{filter_id}/statuses")
+@router.get(
+    "/api/v2/filters/{filter_id}/statuses",
+    **api_doc(response=arr(ref("FilterStatus")), errors=(404,)),
+)
 async def status_index(
     filter_id: str,
     auth: AuthContext = Depends(READ),
@@ -214,7 +283,14 @@ async def status_index(
     return [filter_status_to_api(row) for row in rows]
 
 
-@router.post("/api/v2/filters/{filter_id}/statuses")
+@router.post(
+    "/api/v2/filters/{filter_id}/statuses",
+    **api_doc(
+        body=[param("status_id", STR, required=True)],
+        response=ref("FilterStatus"),
+        errors=(404, 422),
+    ),
+)
 async def status_create(
     filter_id: str,
     auth: AuthContext = Depends(WRITE),
@@ -232,12 +308,26 @@ async def status_create(
 # v2 filters
 
 
-@router.get("/api/v2/filters")
+@router.get("/api/v2/filters", **api_doc(response=arr(ref("Filter"))))
 async def index(auth: AuthContext = Depends(READ), session: AsyncSession = Depends(get_session)):
     return [_rules_to_api(rules) for rules in await filter_reads.list_filters(session, auth.user)]
 
 
-@router.post("/api/v2/filters")
+@router.post(
+    "/api/v2/filters",
+    **api_doc(
+        body=[V2_FIELDS[0].with_(required=True), V2_FIELDS[1].with_(required=True), *V2_FIELDS[2:]],
+        example={
+            "title": "Spoilers",
+            "context": ["home", "public"],
+            "filter_action": "warn",
+            "expires_in": 86400,
+            "keywords_attributes": [{"keyword": "spoiler", "whole_word": True}],
+        },
+        response=ref("Filter"),
+        errors=(422,),
+    ),
+)
 async def create(
     auth: AuthContext = Depends(WRITE),
     params: Params = Depends(get_params),
@@ -257,7 +347,7 @@ async def create(
     return _rules_to_api(rules)
 
 
-@router.get("/api/v2/filters/{filter_id}")
+@router.get("/api/v2/filters/{filter_id}", **api_doc(response=ref("Filter"), errors=(404,)))
 async def show(
     filter_id: str,
     auth: AuthContext = Depends(READ),
@@ -266,7 +356,10 @@ async def show(
     return _rules_to_api(await filter_reads.get_filter_rules(session, auth.user, filter_id))
 
 
-@router.put("/api/v2/filters/{filter_id}")
+@router.put(
+    "/api/v2/filters/{filter_id}",
+    **api_doc(body=V2_FIELDS, response=ref("Filter"), errors=(404, 422)),
+)
 async def update(
     filter_id: str,
     auth: AuthContext = Depends(WRITE),
@@ -290,7 +383,7 @@ async def update(
     return _rules_to_api(rules)
 
 
-@router.delete("/api/v2/filters/{filter_id}")
+@router.delete("/api/v2/filters/{filter_id}", **api_doc(errors=(404,)))
 async def delete(
     filter_id: str,
     auth: AuthContext = Depends(WRITE),

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
 from pyleroma.api.mastodon.relationships import relationship_to_api
 from pyleroma.api.mastodon.render_accounts import accounts_to_api
+from pyleroma.api.openapi import api_doc, arr, ref
+from pyleroma.api.openapi.parameters import PAGE
 from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
@@ -21,7 +23,9 @@ from pyleroma.settings import Settings
 router = APIRouter(tags=["Follow requests"])
 
 
-@router.get("/api/v1/follow_requests")
+@router.get(
+    "/api/v1/follow_requests", **api_doc(query=PAGE, response=arr(ref("Account")), paged=True)
+)
 async def follow_requests(
     request: Request,
     auth: AuthContext = Depends(require_user("follow", "read:follows")),
@@ -36,7 +40,10 @@ async def follow_requests(
     return json_response(data, headers=link_header(request, [row[1] for row in rows], page))
 
 
-@router.post("/api/v1/follow_requests/{account_id}/authorize")
+@router.post(
+    "/api/v1/follow_requests/{account_id}/authorize",
+    **api_doc(response=ref("Relationship"), errors=(404,)),
+)
 async def authorize(
     account_id: str,
     auth: AuthContext = Depends(require_user("follow", "write:follows")),
@@ -47,7 +54,10 @@ async def authorize(
     return await relationship_to_api(session, auth.user, requester)
 
 
-@router.post("/api/v1/follow_requests/{account_id}/reject")
+@router.post(
+    "/api/v1/follow_requests/{account_id}/reject",
+    **api_doc(response=ref("Relationship"), errors=(404,)),
+)
 async def reject(
     account_id: str,
     auth: AuthContext = Depends(require_user("follow", "write:follows")),

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
 from pyleroma.api.errors import NotFound
 from pyleroma.api.mastodon.render_accounts import accounts_to_api
+from pyleroma.api.openapi import BOOL, STR, api_doc, arr, enum, param, ref
+from pyleroma.api.openapi.parameters import PAGE
 from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
@@ -28,14 +30,28 @@ READ = require_user("read:lists")
 WRITE = require_user("write:lists")
 MEMBERS_PAGE = 40
 MEMBERS_PAGE_MAX = 80
+LIST_FIELDS = [
+    param("title", STR),
+    param("replies_policy", enum(*lists.REPLIES_POLICIES)),
+    param("exclusive", BOOL, "Its members' posts leave the home timeline"),
+]
+ACCOUNT_IDS = param("account_ids", arr(STR), "Account ids", required=True)
 
 
-@router.get("/api/v1/lists")
+@router.get("/api/v1/lists", **api_doc(response=arr(ref("List"))))
 async def index(auth: AuthContext = Depends(READ), session: AsyncSession = Depends(get_session)):
     return [list_to_api(item) for item in await lists.lists_of(session, auth.user)]
 
 
-@router.post("/api/v1/lists")
+@router.post(
+    "/api/v1/lists",
+    **api_doc(
+        body=[LIST_FIELDS[0].with_(required=True), *LIST_FIELDS[1:]],
+        example={"title": "Friends", "replies_policy": "list", "exclusive": False},
+        response=ref("List"),
+        errors=(422,),
+    ),
+)
 async def create(
     auth: AuthContext = Depends(WRITE),
     params: Params = Depends(get_params),
@@ -51,7 +67,7 @@ async def create(
     return list_to_api(created)
 
 
-@router.get("/api/v1/lists/{list_id}")
+@router.get("/api/v1/lists/{list_id}", **api_doc(response=ref("List"), errors=(404,)))
 async def show(
     list_id: str,
     auth: AuthContext = Depends(READ),
@@ -60,7 +76,10 @@ async def show(
     return list_to_api(await get_own_list(session, auth.user, list_id))
 
 
-@router.put("/api/v1/lists/{list_id}")
+@router.put(
+    "/api/v1/lists/{list_id}",
+    **api_doc(body=LIST_FIELDS, response=ref("List"), errors=(404, 422)),
+)
 async def update(
     list_id: str,
     auth: AuthContext = Depends(WRITE),
@@ -79,7 +98,7 @@ async def update(
     return list_to_api(updated)
 
 
-@router.delete("/api/v1/lists/{list_id}")
+@router.delete("/api/v1/lists/{list_id}", **api_doc(errors=(404,)))
 async def delete(
     list_id: str,
     auth: AuthContext = Depends(WRITE),
@@ -89,7 +108,10 @@ async def delete(
     return {}
 
 
-@router.get("/api/v1/lists/{list_id}/accounts")
+@router.get(
+    "/api/v1/lists/{list_id}/accounts",
+    **api_doc(query=PAGE, response=arr(ref("Account")), paged=True, errors=(404,)),
+)
 async def members(
     request: Request,
     list_id: str,
@@ -105,7 +127,7 @@ async def members(
     return json_response(data, headers=link_header(request, [a.id for a in found], page))
 
 
-@router.post("/api/v1/lists/{list_id}/accounts")
+@router.post("/api/v1/lists/{list_id}/accounts", **api_doc(body=[ACCOUNT_IDS], errors=(404, 422)))
 async def add_members(
     list_id: str,
     auth: AuthContext = Depends(WRITE),
@@ -116,7 +138,14 @@ async def add_members(
     return {}
 
 
-@router.delete("/api/v1/lists/{list_id}/accounts")
+@router.delete(
+    "/api/v1/lists/{list_id}/accounts",
+    **api_doc(
+        query=[ACCOUNT_IDS.with_(required=False)],
+        body=[ACCOUNT_IDS.with_(required=False)],
+        errors=(404, 422),
+    ),
+)
 async def remove_members(
     list_id: str,
     auth: AuthContext = Depends(WRITE),
@@ -128,7 +157,10 @@ async def remove_members(
     return {}
 
 
-@router.get("/api/v1/accounts/{account_id}/lists")
+@router.get(
+    "/api/v1/accounts/{account_id}/lists",
+    **api_doc(response=arr(ref("List")), errors=(404,)),
+)
 async def lists_with_account(
     account_id: str,
     auth: AuthContext = Depends(READ),

@@ -10,8 +10,10 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, require_user
+from pyleroma.api.openapi import STR, api_doc, arr, enum, obj, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.models import Account, Marker
+from pyleroma.models.marker import MARKER_TIMELINES
 from pyleroma.services import markers as marker_service
 from pyleroma.urls import masto_datetime
 
@@ -35,7 +37,11 @@ async def markers_to_api(session: AsyncSession, account: Account, markers: list[
     }
 
 
-@router.get("/api/v1/markers", summary="Saved timeline positions")
+@router.get(
+    "/api/v1/markers",
+    summary="Saved timeline positions",
+    **api_doc(query=[param("timeline", arr(enum(*MARKER_TIMELINES)))], response=ref("Markers")),
+)
 async def index(
     auth: AuthContext = Depends(READ),
     params: Params = Depends(get_params),
@@ -46,7 +52,19 @@ async def index(
     return await markers_to_api(session, auth.user, found)
 
 
-@router.post("/api/v1/markers", summary="Save timeline positions")
+@router.post(
+    "/api/v1/markers",
+    summary="Save timeline positions",
+    **api_doc(
+        body=[
+            param("home", obj({"last_read_id": STR}), "home[last_read_id]"),
+            param("notifications", obj({"last_read_id": STR}), "notifications[last_read_id]"),
+        ],
+        example={"home": {"last_read_id": "1"}, "notifications": {"last_read_id": "1"}},
+        response=ref("Markers"),
+        errors=(422,),
+    ),
+)
 async def upsert(
     auth: AuthContext = Depends(WRITE),
     params: Params = Depends(get_params),

@@ -17,7 +17,9 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
 from pyleroma.api.errors import BadRequest, TooLarge
 from pyleroma.api.mastodon.render_statuses import media_to_api
-from pyleroma.api.params import Params, fold_pairs, get_params
+from pyleroma.api.openapi import STR, api_doc, nullable, param, ref
+from pyleroma.api.params import Params, check_no_nul, fold_pairs, get_params
+from pyleroma.db.ids import is_ascii_digits
 from pyleroma.services import media as media_service
 from pyleroma.settings import Settings
 
@@ -54,7 +56,7 @@ async def media_params(
         return
     limit = body_limit(settings)
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if is_ascii_digits(declared) and int(declared) > limit:
         raise TooLarge("File is too large")
 
     async def capped_stream():
@@ -75,6 +77,7 @@ async def media_params(
     try:
         data = fold_pairs(request.query_params.multi_items())
         data.update(fold_pairs(form.multi_items()))
+        check_no_nul(data)
         params = Params(data)
         request.state.params = params
         yield params
@@ -90,7 +93,21 @@ async def _upload(params: Params, auth: AuthContext, session, settings) -> dict:
     return media_to_api(settings, media)
 
 
-@router.post("/api/v1/media")
+UPLOAD = {"type": "string", "format": "binary"}
+MEDIA_FIELDS = [
+    param("description", nullable(STR), "The alt text"),
+    param("focus", STR, 'The focal point "x,y", each from -1.0 to 1.0'),
+    param("thumbnail", UPLOAD, "A preview image (for video and audio)"),
+]
+UPLOAD_DOC = api_doc(
+    body=[param("file", UPLOAD, required=True), *MEDIA_FIELDS],
+    uploads=True,
+    response=ref("MediaAttachment"),
+    errors=(413, 415, 422),
+)
+
+
+@router.post("/api/v1/media", **UPLOAD_DOC)
 async def upload_media(
     auth: AuthContext = Depends(require_user("write:media")),
     params: Params = Depends(media_params),
@@ -101,7 +118,7 @@ async def upload_media(
     return await _upload(params, auth, session, settings)
 
 
-@router.post("/api/v2/media")
+@router.post("/api/v2/media", **UPLOAD_DOC)
 async def upload_media_v2(
     auth: AuthContext = Depends(require_user("write:media")),
     params: Params = Depends(media_params),
@@ -112,7 +129,7 @@ async def upload_media_v2(
     return await _upload(params, auth, session, settings)
 
 
-@router.get("/api/v1/media/{media_id}")
+@router.get("/api/v1/media/{media_id}", **api_doc(response=ref("MediaAttachment"), errors=(404,)))
 async def get_media(
     media_id: str,
     auth: AuthContext = Depends(require_user("read:media", "write:media")),
@@ -124,7 +141,10 @@ async def get_media(
     return media_to_api(settings, media)
 
 
-@router.put("/api/v1/media/{media_id}")
+@router.put(
+    "/api/v1/media/{media_id}",
+    **api_doc(body=MEDIA_FIELDS, uploads=True, response=ref("MediaAttachment"), errors=(404, 422)),
+)
 async def update_media(
     media_id: str,
     auth: AuthContext = Depends(require_user("write:media")),

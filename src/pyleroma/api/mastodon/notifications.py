@@ -14,6 +14,8 @@ from pyleroma.api.deps import AuthContext, get_session, get_settings, require_us
 from pyleroma.api.errors import NotFound, Unprocessable
 from pyleroma.api.full_pages import fill_page
 from pyleroma.api.mastodon.render_notifications import notification_to_api, notifications_to_api
+from pyleroma.api.openapi import STR, api_doc, arr, param, ref
+from pyleroma.api.openapi.parameters import ID_PARAM, IDS, PAGE, WITH_MUTED
 from pyleroma.api.pagination import Page, link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
@@ -40,7 +42,25 @@ def _ids(params: Params, name: str) -> list[int]:
     return ids
 
 
-@router.get("/api/v1/notifications")
+TYPES = arr(STR)
+
+
+@router.get(
+    "/api/v1/notifications",
+    **api_doc(
+        query=[
+            *PAGE,
+            param("types", TYPES, "Only these types (unknown ones match nothing)"),
+            param("include_types", TYPES, "Pleroma's name for types"),
+            param("exclude_types", TYPES),
+            param("exclude_visibilities", arr(STR), "Not about statuses of these visibilities"),
+            param("account_id", STR, "Only from this account"),
+            WITH_MUTED,
+        ],
+        response=arr(ref("Notification")),
+        paged=True,
+    ),
+)
 async def index(
     request: Request,
     auth: AuthContext = Depends(READ),
@@ -76,7 +96,7 @@ def _notification_key(row: tuple) -> int:
     return row[0].id
 
 
-@router.post("/api/v1/notifications/clear")
+@router.post("/api/v1/notifications/clear", **api_doc())
 async def clear(
     auth: AuthContext = Depends(WRITE),
     session: AsyncSession = Depends(get_session),
@@ -85,7 +105,10 @@ async def clear(
     return {}
 
 
-@router.post("/api/v1/notifications/dismiss")
+@router.post(
+    "/api/v1/notifications/dismiss",
+    **api_doc(body=[param("id", STR, required=True)], errors=(404, 422)),
+)
 async def dismiss_by_param(
     auth: AuthContext = Depends(WRITE),
     params: Params = Depends(get_params),
@@ -99,7 +122,14 @@ async def dismiss_by_param(
     return {}
 
 
-@router.delete("/api/v1/notifications/destroy_multiple")
+@router.delete(
+    "/api/v1/notifications/destroy_multiple",
+    **api_doc(
+        query=[param("ids", IDS, "Notification ids")],
+        body=[param("ids", IDS, "Notification ids")],
+        errors=(422,),
+    ),
+)
 async def destroy_multiple(
     auth: AuthContext = Depends(WRITE),
     params: Params = Depends(get_params),
@@ -112,7 +142,10 @@ async def destroy_multiple(
     return {}
 
 
-@router.get("/api/v1/notifications/{notification_id}")
+@router.get(
+    "/api/v1/notifications/{notification_id}",
+    **api_doc(response=ref("Notification"), errors=(404,)),
+)
 async def show(
     notification_id: str,
     auth: AuthContext = Depends(READ),
@@ -126,7 +159,7 @@ async def show(
     return data
 
 
-@router.post("/api/v1/notifications/{notification_id}/dismiss")
+@router.post("/api/v1/notifications/{notification_id}/dismiss", **api_doc(errors=(404,)))
 async def dismiss(
     notification_id: str,
     auth: AuthContext = Depends(WRITE),
@@ -136,7 +169,17 @@ async def dismiss(
     return {}
 
 
-@pleroma_router.post("/notifications/read")
+@pleroma_router.post(
+    "/notifications/read",
+    **api_doc(
+        body=[
+            param("id", ID_PARAM, "One notification"),
+            param("max_id", ID_PARAM, "Every notification up to this one"),
+        ],
+        response={"anyOf": [ref("Notification"), arr(ref("Notification"))]},
+        errors=(404, 422),
+    ),
+)
 async def mark_as_read(
     auth: AuthContext = Depends(WRITE),
     params: Params = Depends(get_params),

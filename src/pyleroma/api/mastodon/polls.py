@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, optional_user, require_user
 from pyleroma.api.mastodon.render_statuses import poll_to_api
+from pyleroma.api.openapi import api_doc, arr, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.services import poll_votes
 from pyleroma.services.emoji import poll_emojis
@@ -19,7 +20,7 @@ from pyleroma.services.emoji import poll_emojis
 router = APIRouter(tags=["Polls"])
 
 
-@router.get("/api/v1/polls/{poll_id}")
+@router.get("/api/v1/polls/{poll_id}", **api_doc(response=ref("Poll"), errors=(404,)))
 async def show_poll(
     poll_id: str,
     auth: AuthContext | None = Depends(optional_user("read:statuses")),
@@ -31,7 +32,22 @@ async def show_poll(
     return poll_to_api(poll, viewer, votes, await poll_emojis(session, poll))
 
 
-@router.post("/api/v1/polls/{poll_id}/votes")
+@router.post(
+    "/api/v1/polls/{poll_id}/votes",
+    **api_doc(
+        body=[
+            param(
+                "choices",
+                arr({"type": "integer", "minimum": 0}, minItems=1),
+                "Option indexes",
+                required=True,
+            )
+        ],
+        example={"choices": [0]},
+        response=ref("Poll"),
+        errors=(404, 422),
+    ),
+)
 async def vote_in_poll(
     poll_id: str,
     auth: AuthContext = Depends(require_user("write:statuses")),

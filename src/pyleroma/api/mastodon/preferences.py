@@ -10,11 +10,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from pyleroma.api.deps import AuthContext, require_user
+from pyleroma.api.openapi import api_doc, ref
 
 router = APIRouter(tags=["Accounts"])
 
 
-@router.get("/api/v1/preferences", summary="The user's preferences")
+@router.get(
+    "/api/v1/preferences",
+    summary="The user's preferences",
+    **api_doc(response=ref("Preferences")),
+)
 async def preferences(auth: AuthContext = Depends(require_user("read:accounts"))):
     account = auth.user
     return {

@@ -11,8 +11,10 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
+from pyleroma.api.openapi import BOOL, STR, api_doc, enum, obj, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.models import PushSubscription
+from pyleroma.models.push_subscription import PUSH_POLICIES
 from pyleroma.services import push_subscriptions as service
 from pyleroma.services import vapid
 from pyleroma.settings import Settings
@@ -39,7 +41,49 @@ async def subscription_to_api(
     }
 
 
-@router.post(URL, summary="Subscribe to web push (replaces the token's subscription)")
+DATA = param(
+    "data",
+    obj(
+        optional={
+            "alerts": obj(optional={name: BOOL for name in service.ALERT_TYPES}),
+            "policy": enum(*PUSH_POLICIES),
+        }
+    ),
+    "Which notifications are pushed",
+)
+
+
+@router.post(
+    URL,
+    summary="Subscribe to web push (replaces the token's subscription)",
+    **api_doc(
+        body=[
+            param(
+                "subscription",
+                obj(
+                    {"endpoint": STR, "keys": obj({"p256dh": STR, "auth": STR})},
+                    optional={"standard": BOOL},
+                ),
+                "The browser's PushSubscription",
+                required=True,
+            ),
+            DATA,
+        ],
+        example={
+            "subscription": {
+                "endpoint": "https://push.example/wpush/v2/abc",
+                "keys": {
+                    "p256dh": "BEJIr_eQsqOkri9vcsSW7FO2vvsXeQvZUPF5_wx3DwfAuRfAbJf4G3_"
+                    "Ukb1XoRKmKLvy6fM_3sD8fJ6jdI_ElIc",
+                    "auth": "C5nJvOvwV9k3y3BVD_lB1A",
+                },
+            },
+            "data": {"alerts": {"mention": True, "follow": True}, "policy": "all"},
+        },
+        response=ref("PushSubscription"),
+        errors=(422,),
+    ),
+)
 async def create(
     auth: AuthContext = Depends(PUSH),
     params: Params = Depends(get_params),
@@ -52,7 +96,11 @@ async def create(
     return await subscription_to_api(session, settings, subscription)
 
 
-@router.get(URL, summary="The token's web push subscription")
+@router.get(
+    URL,
+    summary="The token's web push subscription",
+    **api_doc(response=ref("PushSubscription"), errors=(404,)),
+)
 async def show(
     auth: AuthContext = Depends(PUSH),
     session: AsyncSession = Depends(get_session),
@@ -62,7 +110,11 @@ async def show(
     return await subscription_to_api(session, settings, subscription)
 
 
-@router.put(URL, summary="Change which notifications are pushed")
+@router.put(
+    URL,
+    summary="Change which notifications are pushed",
+    **api_doc(body=[DATA], response=ref("PushSubscription"), errors=(404, 422)),
+)
 async def update(
     auth: AuthContext = Depends(PUSH),
     params: Params = Depends(get_params),
@@ -74,7 +126,7 @@ async def update(
     return await subscription_to_api(session, settings, subscription)
 
 
-@router.delete(URL, summary="Remove the token's web push subscription")
+@router.delete(URL, summary="Remove the token's web push subscription", **api_doc(errors=(404,)))
 async def delete(auth: AuthContext = Depends(PUSH), session: AsyncSession = Depends(get_session)):
     await service.unsubscribe(session, auth.token)
     return {}

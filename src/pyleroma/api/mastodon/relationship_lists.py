@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
 from pyleroma.api.errors import NotFound, Unauthorized
 from pyleroma.api.mastodon.render_accounts import accounts_to_api
+from pyleroma.api.openapi import api_doc, arr, ref
+from pyleroma.api.openapi.parameters import PAGE, WITH_RELATIONSHIPS
 from pyleroma.api.pagination import Page, link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
@@ -78,7 +80,12 @@ async def _network_list(
     return json_response(data, headers=headers)
 
 
-@router.get("/api/v1/accounts/{account_id}/followers")
+@router.get(
+    "/api/v1/accounts/{account_id}/followers",
+    **api_doc(
+        query=[*PAGE, WITH_RELATIONSHIPS], response=arr(ref("Account")), paged=True, errors=(404,)
+    ),
+)
 async def followers(
     request: Request,
     account_id: str,
@@ -91,7 +98,12 @@ async def followers(
     return await _network_list(request, account_id, auth, params, session, settings, followers=True)
 
 
-@router.get("/api/v1/accounts/{account_id}/following")
+@router.get(
+    "/api/v1/accounts/{account_id}/following",
+    **api_doc(
+        query=[*PAGE, WITH_RELATIONSHIPS], response=arr(ref("Account")), paged=True, errors=(404,)
+    ),
+)
 async def following(
     request: Request,
     account_id: str,
@@ -106,7 +118,10 @@ async def following(
     )
 
 
-@router.get("/api/v1/blocks")
+@router.get(
+    "/api/v1/blocks",
+    **api_doc(query=[*PAGE, WITH_RELATIONSHIPS], response=arr(ref("Account")), paged=True),
+)
 async def blocks_list(
     request: Request,
     auth: AuthContext = Depends(require_user("follow", "read:blocks")),
@@ -120,7 +135,10 @@ async def blocks_list(
     return json_response(data, headers=headers)
 
 
-@router.get("/api/v1/mutes")
+@router.get(
+    "/api/v1/mutes",
+    **api_doc(query=[*PAGE, WITH_RELATIONSHIPS], response=arr(ref("MutedAccount")), paged=True),
+)
 async def mutes_list(
     request: Request,
     auth: AuthContext = Depends(require_user("follow", "read:mutes")),
@@ -137,7 +155,10 @@ async def mutes_list(
     return json_response(data, headers=headers)
 
 
-@router.get("/api/v1/endorsements")
+@router.get(
+    "/api/v1/endorsements",
+    **api_doc(query=[*PAGE, WITH_RELATIONSHIPS], response=arr(ref("Account")), paged=True),
+)
 async def own_endorsements(
     request: Request,
     auth: AuthContext = Depends(require_user("read:accounts")),
@@ -168,7 +189,12 @@ async def _account_endorsements(
     return json_response(data, headers=headers)
 
 
-@router.get("/api/v1/accounts/{account_id}/endorsements")
+@router.get(
+    "/api/v1/accounts/{account_id}/endorsements",
+    **api_doc(
+        query=[*PAGE, WITH_RELATIONSHIPS], response=arr(ref("Account")), paged=True, errors=(404,)
+    ),
+)
 async def account_endorsements(
     request: Request,
     account_id: str,
@@ -181,7 +207,12 @@ async def account_endorsements(
     return await _account_endorsements(request, account_id, auth, params, session, settings)
 
 
-@pleroma_router.get("/accounts/{account_id}/endorsements")
+@pleroma_router.get(
+    "/accounts/{account_id}/endorsements",
+    **api_doc(
+        query=[*PAGE, WITH_RELATIONSHIPS], response=arr(ref("Account")), paged=True, errors=(404,)
+    ),
+)
 async def pleroma_account_endorsements(
     request: Request,
     account_id: str,

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
 from pyleroma.api.errors import NotFound, Unprocessable
+from pyleroma.api.openapi import BOOL, STR, api_doc, arr, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.db.ids import parse_id
 from pyleroma.models import Account
@@ -25,6 +26,9 @@ from pyleroma.settings import Settings
 router = APIRouter(tags=["Account actions"])
 
 MAX_RELATIONSHIP_IDS = 1000
+# Unknown or malformed ids are skipped, so any strings are accepted.
+IDS_LOOSE = arr(STR)
+MUTE_SECONDS = {"type": "integer", "minimum": 0, "maximum": blocks.MAX_MUTE_SECONDS}
 
 FOLLOW_SCOPES = ("follow", "write:follows")
 BLOCK_SCOPES = ("follow", "write:blocks")
@@ -37,7 +41,10 @@ async def relationship_to_api(session: AsyncSession, viewer: Account, target: Ac
     return (await load_relationships(session, viewer.id, [target]))[target.id]
 
 
-@router.get("/api/v1/accounts/relationships")
+@router.get(
+    "/api/v1/accounts/relationships",
+    **api_doc(query=[param("id", IDS_LOOSE)], response=arr(ref("Relationship"))),
+)
 async def relationships(
     auth: AuthContext = Depends(require_user("read:follows")),
     params: Params = Depends(get_params),
@@ -79,7 +86,16 @@ async def _follow_and_render(
     return await relationship_to_api(session, viewer, target)
 
 
-@router.post("/api/v1/accounts/{account_id}/follow")
+FOLLOW_FIELDS = [
+    param("reblogs", BOOL, "Show their boosts in home (default true)"),
+    param("notify", BOOL, "Notify of their posts"),
+]
+
+
+@router.post(
+    "/api/v1/accounts/{account_id}/follow",
+    **api_doc(body=FOLLOW_FIELDS, response=ref("Relationship"), errors=(404,)),
+)
 async def follow(
     account_id: str,
     auth: AuthContext = Depends(require_user(*FOLLOW_SCOPES)),
@@ -91,7 +107,14 @@ async def follow(
     return await _follow_and_render(session, auth.user, target, params)
 
 
-@router.post("/api/v1/follows")
+@router.post(
+    "/api/v1/follows",
+    **api_doc(
+        body=[param("uri", STR, "nick or nick@domain", required=True), *FOLLOW_FIELDS],
+        response=ref("Relationship"),
+        errors=(404,),
+    ),
+)
 async def follow_by_uri(
     auth: AuthContext = Depends(require_user(*FOLLOW_SCOPES)),
     params: Params = Depends(get_params),
@@ -107,7 +130,9 @@ async def follow_by_uri(
     return await _follow_and_render(session, auth.user, target, params)
 
 
-@router.post("/api/v1/accounts/{account_id}/unfollow")
+@router.post(
+    "/api/v1/accounts/{account_id}/unfollow", **api_doc(response=ref("Relationship"), errors=(404,))
+)
 async def unfollow(
     account_id: str,
     auth: AuthContext = Depends(require_user(*FOLLOW_SCOPES)),
@@ -119,7 +144,10 @@ async def unfollow(
     return await relationship_to_api(session, auth.user, target)
 
 
-@router.post("/api/v1/accounts/{account_id}/remove_from_followers")
+@router.post(
+    "/api/v1/accounts/{account_id}/remove_from_followers",
+    **api_doc(response=ref("Relationship"), errors=(404,)),
+)
 async def remove_from_followers(
     account_id: str,
     auth: AuthContext = Depends(require_user(*FOLLOW_SCOPES)),
@@ -131,7 +159,9 @@ async def remove_from_followers(
     return await relationship_to_api(session, auth.user, target)
 
 
-@router.post("/api/v1/accounts/{account_id}/block")
+@router.post(
+    "/api/v1/accounts/{account_id}/block", **api_doc(response=ref("Relationship"), errors=(404,))
+)
 async def block(
     account_id: str,
     auth: AuthContext = Depends(require_user(*BLOCK_SCOPES)),
@@ -142,7 +172,9 @@ async def block(
     return await relationship_to_api(session, auth.user, target)
 
 
-@router.post("/api/v1/accounts/{account_id}/unblock")
+@router.post(
+    "/api/v1/accounts/{account_id}/unblock", **api_doc(response=ref("Relationship"), errors=(404,))
+)
 async def unblock(
     account_id: str,
     auth: AuthContext = Depends(require_user(*BLOCK_SCOPES)),
@@ -153,7 +185,18 @@ async def unblock(
     return await relationship_to_api(session, auth.user, target)
 
 
-@router.post("/api/v1/accounts/{account_id}/mute")
+@router.post(
+    "/api/v1/accounts/{account_id}/mute",
+    **api_doc(
+        body=[
+            param("notifications", BOOL, "Mute their notifications too (default true)"),
+            param("duration", MUTE_SECONDS, "Seconds; 0 is for ever"),
+            param("expires_in", MUTE_SECONDS, "Pleroma's name for duration"),
+        ],
+        response=ref("Relationship"),
+        errors=(404,),
+    ),
+)
 async def mute(
     account_id: str,
     auth: AuthContext = Depends(require_user(*MUTE_SCOPES)),
@@ -175,7 +218,9 @@ async def mute(
     return await relationship_to_api(session, auth.user, target)
 
 
-@router.post("/api/v1/accounts/{account_id}/unmute")
+@router.post(
+    "/api/v1/accounts/{account_id}/unmute", **api_doc(response=ref("Relationship"), errors=(404,))
+)
 async def unmute(
     account_id: str,
     auth: AuthContext = Depends(require_user(*MUTE_SCOPES)),
@@ -186,7 +231,14 @@ async def unmute(
     return await relationship_to_api(session, auth.user, target)
 
 
-@router.post("/api/v1/accounts/{account_id}/note")
+@router.post(
+    "/api/v1/accounts/{account_id}/note",
+    **api_doc(
+        body=[param("comment", STR, "The private note; empty removes it")],
+        response=ref("Relationship"),
+        errors=(404,),
+    ),
+)
 async def note(
     account_id: str,
     auth: AuthContext = Depends(require_user("write:accounts")),
@@ -199,7 +251,9 @@ async def note(
     return await relationship_to_api(session, auth.user, target)
 
 
-@router.post("/api/v1/accounts/{account_id}/pin")
+@router.post(
+    "/api/v1/accounts/{account_id}/pin", **api_doc(response=ref("Relationship"), errors=(404,))
+)
 async def pin(
     account_id: str,
     auth: AuthContext = Depends(require_user(*ENDORSE_SCOPES)),
@@ -212,7 +266,9 @@ async def pin(
     return await relationship_to_api(session, auth.user, target)
 
 
-@router.post("/api/v1/accounts/{account_id}/unpin")
+@router.post(
+    "/api/v1/accounts/{account_id}/unpin", **api_doc(response=ref("Relationship"), errors=(404,))
+)
 async def unpin(
     account_id: str,
     auth: AuthContext = Depends(require_user(*ENDORSE_SCOPES)),

@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
 from pyleroma.api.errors import Unprocessable
 from pyleroma.api.mastodon.render_accounts import account_to_api
+from pyleroma.api.openapi import BOOL, STR, api_doc, arr, enum, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.models import Account, Report
+from pyleroma.models.report import REPORT_CATEGORIES
 from pyleroma.services import reports
 from pyleroma.settings import Settings
 from pyleroma.urls import masto_datetime
@@ -36,7 +38,21 @@ def report_to_api(settings: Settings, report: Report, target: Account, viewer: A
     }
 
 
-@router.post("/api/v1/reports")
+@router.post(
+    "/api/v1/reports",
+    **api_doc(
+        body=[
+            param("account_id", STR, required=True),
+            param("status_ids", arr(STR), "Statuses of that account"),
+            param("comment", STR),
+            param("forward", BOOL, "Forward to the account's instance"),
+            param("category", enum(*REPORT_CATEGORIES)),
+        ],
+        example={"account_id": "1", "comment": "Spam links", "category": "spam"},
+        response=ref("Report"),
+        errors=(404, 422),
+    ),
+)
 async def create_report(
     auth: AuthContext = Depends(require_user("write:reports")),
     params: Params = Depends(get_params),

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
 from pyleroma.api.mastodon.render_statuses import media_to_api
+from pyleroma.api.openapi import DATETIME, api_doc, arr, param, ref
+from pyleroma.api.openapi.parameters import PAGE
 from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
@@ -59,7 +61,10 @@ async def render_scheduled(
     return [scheduled_status_to_api(settings, s, media) for s in scheduled]
 
 
-@router.get("/api/v1/scheduled_statuses")
+@router.get(
+    "/api/v1/scheduled_statuses",
+    **api_doc(query=PAGE, response=arr(ref("ScheduledStatus")), paged=True),
+)
 async def list_scheduled_statuses(
     request: Request,
     auth: AuthContext = Depends(read_statuses),
@@ -75,7 +80,10 @@ async def list_scheduled_statuses(
     )
 
 
-@router.get("/api/v1/scheduled_statuses/{scheduled_id}")
+@router.get(
+    "/api/v1/scheduled_statuses/{scheduled_id}",
+    **api_doc(response=ref("ScheduledStatus"), errors=(404,)),
+)
 async def show_scheduled_status(
     scheduled_id: str,
     auth: AuthContext = Depends(read_statuses),
@@ -86,7 +94,22 @@ async def show_scheduled_status(
     return (await render_scheduled(session, settings, [scheduled]))[0]
 
 
-@router.put("/api/v1/scheduled_statuses/{scheduled_id}")
+@router.put(
+    "/api/v1/scheduled_statuses/{scheduled_id}",
+    **api_doc(
+        body=[
+            param(
+                "scheduled_at",
+                DATETIME,
+                "ISO 8601, at least 5 minutes ahead",
+                required=True,
+                example="2099-06-01T12:00:00.000Z",
+            )
+        ],
+        response=ref("ScheduledStatus"),
+        errors=(404, 422),
+    ),
+)
 async def update_scheduled_status(
     scheduled_id: str,
     auth: AuthContext = Depends(write_statuses),
@@ -102,7 +125,10 @@ async def update_scheduled_status(
     return (await render_scheduled(session, settings, [scheduled]))[0]
 
 
-@router.delete("/api/v1/scheduled_statuses/{scheduled_id}")
+@router.delete(
+    "/api/v1/scheduled_statuses/{scheduled_id}",
+    **api_doc(response=ref("ScheduledStatus"), errors=(404,)),
+)
 async def delete_scheduled_status(
     scheduled_id: str,
     auth: AuthContext = Depends(write_statuses),

@@ -16,6 +16,8 @@ from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_u
 from pyleroma.api.mastodon.render_accounts import accounts_to_api
 from pyleroma.api.mastodon.render_statuses import statuses_to_api
 from pyleroma.api.mastodon.tags import tag_to_api
+from pyleroma.api.openapi import ANY_OBJECT, BOOL, STR, api_doc, arr, enum, param, ref
+from pyleroma.api.openapi.parameters import PAGE, WITH_RELATIONSHIPS
 from pyleroma.api.pagination import read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.services import search as search_service
@@ -27,7 +29,24 @@ pleroma_router = APIRouter(tags=["Search"])
 READ = optional_user("read:search")
 
 
-@router.get("/api/v2/search", summary="Search accounts, statuses and hashtags")
+@router.get(
+    "/api/v2/search",
+    summary="Search accounts, statuses and hashtags",
+    **api_doc(
+        query=[
+            param("q", STR, 'Words, "phrases", -excluded, #tags, or a URL', required=True),
+            param("type", enum(*search_service.TYPES)),
+            *PAGE,
+            param("account_id", STR, "Only statuses by this account"),
+            param("following", BOOL, "Only accounts the viewer follows"),
+            WITH_RELATIONSHIPS,
+            param("resolve", BOOL, "Accepted; no remote lookups yet"),
+            param("exclude_unreviewed", BOOL, "Accepted; changes nothing"),
+        ],
+        response=ref("SearchResults"),
+        errors=(400, 422),
+    ),
+)
 async def search(
     auth: AuthContext | None = Depends(READ),
     params: Params = Depends(get_params),
@@ -65,7 +84,11 @@ async def search(
     }
 
 
-@pleroma_router.get("/search/location", summary="Search locations (for events)")
+@pleroma_router.get(
+    "/search/location",
+    summary="Search locations (for events)",
+    **api_doc(query=[param("q", STR, required=True)], response=arr(ANY_OBJECT), errors=(400,)),
+)
 async def location(
     auth: AuthContext = Depends(require_user()),
     params: Params = Depends(get_params),

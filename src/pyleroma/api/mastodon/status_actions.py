@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
 from pyleroma.api.mastodon.render_statuses import status_to_api
+from pyleroma.api.openapi import INT, api_doc, enum, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.models import Account, Status
 from pyleroma.services import favourites, pins, reblogs, thread_mutes
@@ -46,7 +47,14 @@ async def _render(
     return await status_to_api(session, settings, fresh, viewer)
 
 
-@router.post("/api/v1/statuses/{status_id}/reblog")
+@router.post(
+    "/api/v1/statuses/{status_id}/reblog",
+    **api_doc(
+        body=[param("visibility", enum(*reblogs.REBLOG_VISIBILITIES))],
+        response=ref("Status"),
+        errors=(404, 422),
+    ),
+)
 async def reblog_status(
     status_id: str,
     auth: AuthContext = Depends(require_user(*REBLOG_SCOPES)),
@@ -62,7 +70,9 @@ async def reblog_status(
     return await _render(session, settings, reblog, auth.user)
 
 
-@router.post("/api/v1/statuses/{status_id}/unreblog")
+@router.post(
+    "/api/v1/statuses/{status_id}/unreblog", **api_doc(response=ref("Status"), errors=(404,))
+)
 async def unreblog_status(
     status_id: str,
     auth: AuthContext = Depends(require_user(*REBLOG_SCOPES)),
@@ -75,7 +85,9 @@ async def unreblog_status(
     return await _render(session, settings, original, auth.user)
 
 
-@router.post("/api/v1/statuses/{status_id}/favourite")
+@router.post(
+    "/api/v1/statuses/{status_id}/favourite", **api_doc(response=ref("Status"), errors=(404,))
+)
 async def favourite_status(
     status_id: str,
     auth: AuthContext = Depends(require_user(*FAVOURITE_SCOPES)),
@@ -87,7 +99,9 @@ async def favourite_status(
     return await _render(session, settings, requested, auth.user)
 
 
-@router.post("/api/v1/statuses/{status_id}/unfavourite")
+@router.post(
+    "/api/v1/statuses/{status_id}/unfavourite", **api_doc(response=ref("Status"), errors=(404,))
+)
 async def unfavourite_status(
     status_id: str,
     auth: AuthContext = Depends(require_user(*FAVOURITE_SCOPES)),
@@ -99,7 +113,9 @@ async def unfavourite_status(
     return await _render(session, settings, requested, auth.user)
 
 
-@router.post("/api/v1/statuses/{status_id}/bookmark")
+@router.post(
+    "/api/v1/statuses/{status_id}/bookmark", **api_doc(response=ref("Status"), errors=(404,))
+)
 async def bookmark_status(
     status_id: str,
     auth: AuthContext = Depends(require_user(*BOOKMARK_SCOPES)),
@@ -111,7 +127,9 @@ async def bookmark_status(
     return await _render(session, settings, requested, auth.user)
 
 
-@router.post("/api/v1/statuses/{status_id}/unbookmark")
+@router.post(
+    "/api/v1/statuses/{status_id}/unbookmark", **api_doc(response=ref("Status"), errors=(404,))
+)
 async def unbookmark_status(
     status_id: str,
     auth: AuthContext = Depends(require_user(*BOOKMARK_SCOPES)),
@@ -123,7 +141,7 @@ async def unbookmark_status(
     return await _render(session, settings, requested, auth.user)
 
 
-@router.post("/api/v1/statuses/{status_id}/pin")
+@router.post("/api/v1/statuses/{status_id}/pin", **api_doc(response=ref("Status"), errors=(404,)))
 async def pin_status(
     status_id: str,
     auth: AuthContext = Depends(require_user(*PIN_SCOPES)),
@@ -136,7 +154,7 @@ async def pin_status(
     return await _render(session, settings, original, auth.user)
 
 
-@router.post("/api/v1/statuses/{status_id}/unpin")
+@router.post("/api/v1/statuses/{status_id}/unpin", **api_doc(response=ref("Status"), errors=(404,)))
 async def unpin_status(
     status_id: str,
     auth: AuthContext = Depends(require_user(*PIN_SCOPES)),
@@ -148,7 +166,14 @@ async def unpin_status(
     return await _render(session, settings, original, auth.user)
 
 
-@router.post("/api/v1/statuses/{status_id}/mute")
+@router.post(
+    "/api/v1/statuses/{status_id}/mute",
+    **api_doc(
+        body=[param("expires_in", INT, "Seconds; 0 or absent is for ever")],
+        response=ref("Status"),
+        errors=(404, 422),
+    ),
+)
 async def mute_thread(
     status_id: str,
     auth: AuthContext = Depends(require_user(*MUTE_SCOPES)),
@@ -164,7 +189,9 @@ async def mute_thread(
     return await _render(session, settings, requested, auth.user)
 
 
-@router.post("/api/v1/statuses/{status_id}/unmute")
+@router.post(
+    "/api/v1/statuses/{status_id}/unmute", **api_doc(response=ref("Status"), errors=(404,))
+)
 async def unmute_thread(
     status_id: str,
     auth: AuthContext = Depends(require_user(*MUTE_SCOPES)),

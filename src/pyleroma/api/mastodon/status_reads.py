@@ -16,6 +16,8 @@ from pyleroma.api.errors import Forbidden, NotFound, Unprocessable
 from pyleroma.api.mastodon.render_accounts import account_to_api, accounts_to_api
 from pyleroma.api.mastodon.render_emojis import emojis_to_api
 from pyleroma.api.mastodon.render_statuses import media_to_api, status_to_api, statuses_to_api
+from pyleroma.api.openapi import BOOL, INT, STR, api_doc, arr, nullable, obj, param, ref
+from pyleroma.api.openapi.parameters import PAGE
 from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
@@ -35,12 +37,23 @@ read_statuses = optional_user("read:statuses")
 read_accounts = optional_user("read:accounts")
 write_statuses = require_user("write:statuses")
 
+POLL_EDIT = obj(
+    {"options": arr(STR), "expires_in": INT},
+    optional={"multiple": BOOL, "hide_totals": BOOL},
+)
+
 
 def _viewer(auth: AuthContext | None) -> Account | None:
     return auth.account if auth is not None else None
 
 
-@router.get("/api/v1/statuses")
+@router.get(
+    "/api/v1/statuses",
+    **api_doc(
+        query=[param("id", arr(STR)), param("ids", arr(STR), "Pleroma's name for id")],
+        response=arr(ref("Status")),
+    ),
+)
 async def list_statuses(
     auth: AuthContext | None = Depends(read_statuses),
     params: Params = Depends(get_params),
@@ -54,7 +67,7 @@ async def list_statuses(
     return await statuses_to_api(session, settings, statuses, viewer)
 
 
-@router.get("/api/v1/statuses/{status_id}")
+@router.get("/api/v1/statuses/{status_id}", **api_doc(response=ref("Status"), errors=(404,)))
 async def show_status(
     status_id: str,
     auth: AuthContext | None = Depends(read_statuses),
@@ -66,7 +79,7 @@ async def show_status(
     return await status_to_api(session, settings, status, viewer)
 
 
-@router.delete("/api/v1/statuses/{status_id}")
+@router.delete("/api/v1/statuses/{status_id}", **api_doc(response=ref("Status"), errors=(404,)))
 async def destroy_status(
     status_id: str,
     auth: AuthContext = Depends(write_statuses),
@@ -110,7 +123,26 @@ def read_changes(params: Params) -> StatusChanges:
     )
 
 
-@router.put("/api/v1/statuses/{status_id}")
+@router.put(
+    "/api/v1/statuses/{status_id}",
+    **api_doc(
+        body=[
+            param("status", STR),
+            param("content_type", STR),
+            param("spoiler_text", STR),
+            param("sensitive", BOOL),
+            param("language", STR),
+            param("media_ids", arr(STR)),
+            param(
+                "media_attributes",
+                arr(obj({"id": STR}, optional={"description": STR, "focus": STR})),
+            ),
+            param("poll", nullable(POLL_EDIT), "A new poll; null or empty removes it"),
+        ],
+        response=ref("Status"),
+        errors=(403, 404, 422),
+    ),
+)
 async def update_status(
     status_id: str,
     auth: AuthContext = Depends(write_statuses),
@@ -130,7 +162,10 @@ async def update_status(
     return await status_to_api(session, settings, status, auth.user)
 
 
-@router.get("/api/v1/statuses/{status_id}/history")
+@router.get(
+    "/api/v1/statuses/{status_id}/history",
+    **api_doc(response=arr(ref("StatusEdit")), errors=(404,)),
+)
 async def status_history(
     status_id: str,
     auth: AuthContext | None = Depends(read_statuses),
@@ -162,7 +197,10 @@ async def status_history(
     ]
 
 
-@router.get("/api/v1/statuses/{status_id}/source")
+@router.get(
+    "/api/v1/statuses/{status_id}/source",
+    **api_doc(response=ref("StatusSource"), errors=(404,)),
+)
 async def status_source(
     status_id: str,
     auth: AuthContext | None = Depends(read_statuses),
@@ -178,7 +216,10 @@ async def status_source(
     }
 
 
-@router.get("/api/v1/statuses/{status_id}/context")
+@router.get(
+    "/api/v1/statuses/{status_id}/context",
+    **api_doc(response=ref("Context"), errors=(404,)),
+)
 async def status_context(
     status_id: str,
     auth: AuthContext | None = Depends(read_statuses),
@@ -210,7 +251,10 @@ async def _audience(request, status_id, auth, params, session, settings, lister)
     return json_response(data, headers=link_header(request, [key for _, key in rows], page))
 
 
-@router.get("/api/v1/statuses/{status_id}/favourited_by")
+@router.get(
+    "/api/v1/statuses/{status_id}/favourited_by",
+    **api_doc(query=PAGE, response=arr(ref("Account")), paged=True, errors=(404,)),
+)
 async def status_favourited_by(
     request: Request,
     status_id: str,
@@ -225,7 +269,10 @@ async def status_favourited_by(
     )
 
 
-@router.get("/api/v1/statuses/{status_id}/reblogged_by")
+@router.get(
+    "/api/v1/statuses/{status_id}/reblogged_by",
+    **api_doc(query=PAGE, response=arr(ref("Account")), paged=True, errors=(404,)),
+)
 async def status_reblogged_by(
     request: Request,
     status_id: str,

@@ -15,6 +15,7 @@ from pyleroma.api.deps import AuthContext, get_session, get_settings, require_us
 from pyleroma.api.errors import NotFound, Unprocessable
 from pyleroma.api.mastodon.render_statuses import status_to_api
 from pyleroma.api.mastodon.scheduled_statuses import render_scheduled
+from pyleroma.api.openapi import BOOL, INT, STR, api_doc, arr, obj, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.db.ids import parse_id
 from pyleroma.models import ScheduledStatus
@@ -74,7 +75,47 @@ def draft_from_params(params: Params) -> StatusDraft:
     )
 
 
-@router.post("/api/v1/statuses")
+POLL = obj(
+    {"options": arr(STR), "expires_in": INT},
+    optional={"multiple": BOOL, "hide_totals": BOOL},
+    description="options and expires_in (seconds) are required",
+)
+STATUS_FIELDS = [
+    param("status", STR, "The text (may be empty with media or a poll)"),
+    param("content_type", STR, "text/plain (default), text/markdown or text/html"),
+    param("visibility", STR, "public, unlisted, private, direct or local"),
+    param("spoiler_text", STR),
+    param("sensitive", BOOL),
+    param("language", STR),
+    param("in_reply_to_id", STR, "The status replied to"),
+    param("quote_id", STR, "The status quoted"),
+    param("media_ids", arr(STR), "Own unattached media"),
+    param("poll", POLL),
+    param("expires_in", INT, "Seconds until the post deletes itself"),
+    param("to", arr(STR), "Explicit addressing: nicknames"),
+    param("in_reply_to_conversation_id", STR, "Reply to a direct conversation"),
+]
+
+
+@router.post(
+    "/api/v1/statuses",
+    **api_doc(
+        body=[
+            *STATUS_FIELDS,
+            param("scheduled_at", STR, "When to post (ISO 8601, at least 5 minutes ahead)"),
+            param("preview", BOOL, "Render without posting"),
+        ],
+        example={
+            "status": "Hello, world! #introductions",
+            "visibility": "unlisted",
+            "language": "en",
+            "poll": {"options": ["yes", "no"], "expires_in": 86400},
+        },
+        headers=[param("Idempotency-Key", STR, "The same key gives the same post")],
+        response={"anyOf": [ref("Status"), ref("ScheduledStatus")]},
+        errors=(404, 422),
+    ),
+)
 async def create_status(
     request: Request,
     auth: AuthContext = Depends(write_statuses),

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
+from pyleroma.api.openapi import api_doc, arr, ref
+from pyleroma.api.openapi.parameters import PAGE
 from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
@@ -38,7 +40,9 @@ def tag_to_api(settings: Settings, hashtag: Hashtag, following: bool) -> dict:
     }
 
 
-@router.get("/api/v1/tags/{name}", summary="A hashtag")
+@router.get(
+    "/api/v1/tags/{name}", summary="A hashtag", **api_doc(response=ref("Tag"), errors=(404, 422))
+)
 async def show(
     name: str,
     auth: AuthContext | None = Depends(READ),
@@ -52,7 +56,11 @@ async def show(
     return tag_to_api(settings, hashtag, await tag_service.is_following(session, viewer, hashtag))
 
 
-@router.post("/api/v1/tags/{name}/follow", summary="Follow a hashtag")
+@router.post(
+    "/api/v1/tags/{name}/follow",
+    summary="Follow a hashtag",
+    **api_doc(response=ref("Tag"), errors=(404, 422)),
+)
 async def follow(
     name: str,
     auth: AuthContext = Depends(FOLLOW),
@@ -64,7 +72,11 @@ async def follow(
     return tag_to_api(settings, hashtag, True)
 
 
-@router.post("/api/v1/tags/{name}/unfollow", summary="Unfollow a hashtag")
+@router.post(
+    "/api/v1/tags/{name}/unfollow",
+    summary="Unfollow a hashtag",
+    **api_doc(response=ref("Tag"), errors=(404, 422)),
+)
 async def unfollow(
     name: str,
     auth: AuthContext = Depends(FOLLOW),
@@ -76,7 +88,11 @@ async def unfollow(
     return tag_to_api(settings, hashtag, False)
 
 
-@router.get("/api/v1/followed_tags", summary="Followed hashtags")
+@router.get(
+    "/api/v1/followed_tags",
+    summary="Followed hashtags",
+    **api_doc(query=PAGE, response=arr(ref("Tag")), paged=True),
+)
 async def followed(
     request: Request,
     auth: AuthContext = Depends(LIST),

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
 from pyleroma.api.full_pages import Fetch, fill_page
 from pyleroma.api.mastodon.render_statuses import statuses_to_api
+from pyleroma.api.openapi import STR, api_doc, arr, param, ref
+from pyleroma.api.openapi.parameters import PAGE, TIMELINE_OPTIONS
 from pyleroma.api.pagination import Page, link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
@@ -81,7 +83,10 @@ def _status_key(status: Status) -> int:
     return status.id
 
 
-@router.get("/api/v1/timelines/home")
+@router.get(
+    "/api/v1/timelines/home",
+    **api_doc(query=[*PAGE, *TIMELINE_OPTIONS], response=arr(ref("Status")), paged=True),
+)
 async def home(
     request: Request,
     auth: AuthContext = Depends(require_user("read:statuses")),
@@ -99,7 +104,10 @@ async def home(
     return await statuses_page(request, session, settings, fetch, page, auth.user, context="home")
 
 
-@router.get("/api/v1/timelines/public")
+@router.get(
+    "/api/v1/timelines/public",
+    **api_doc(query=[*PAGE, *TIMELINE_OPTIONS], response=arr(ref("Status")), paged=True),
+)
 async def public(
     request: Request,
     auth: AuthContext | None = Depends(optional_user("read:statuses")),
@@ -118,7 +126,20 @@ async def public(
     return await statuses_page(request, session, settings, fetch, page, viewer, context="public")
 
 
-@router.get("/api/v1/timelines/tag/{hashtag}")
+@router.get(
+    "/api/v1/timelines/tag/{hashtag}",
+    **api_doc(
+        query=[
+            *PAGE,
+            *TIMELINE_OPTIONS,
+            param("any", arr(STR), "Also posts with any of these hashtags"),
+            param("all", arr(STR), "Only posts with all of these too"),
+            param("none", arr(STR), "Not posts with any of these"),
+        ],
+        response=arr(ref("Status")),
+        paged=True,
+    ),
+)
 async def hashtag(
     request: Request,
     hashtag: str,
@@ -148,7 +169,10 @@ async def hashtag(
     return await statuses_page(request, session, settings, fetch, page, viewer, context="public")
 
 
-@router.get("/api/v1/timelines/direct")
+@router.get(
+    "/api/v1/timelines/direct",
+    **api_doc(query=[*PAGE, *TIMELINE_OPTIONS], response=arr(ref("Status")), paged=True),
+)
 async def direct(
     request: Request,
     auth: AuthContext = Depends(require_user("read:statuses")),
@@ -166,7 +190,12 @@ async def direct(
     return await statuses_page(request, session, settings, fetch, page, auth.user)
 
 
-@router.get("/api/v1/timelines/list/{list_id}")
+@router.get(
+    "/api/v1/timelines/list/{list_id}",
+    **api_doc(
+        query=[*PAGE, *TIMELINE_OPTIONS], response=arr(ref("Status")), paged=True, errors=(404,)
+    ),
+)
 async def list_timeline(
     request: Request,
     list_id: str,

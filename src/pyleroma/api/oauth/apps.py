@@ -14,6 +14,7 @@ from pyleroma.api.deps import (
 )
 from pyleroma.api.errors import ApiError
 from pyleroma.api.oauth.render import app_public_to_api, app_to_api
+from pyleroma.api.openapi import STR, api_doc, nullable, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.services import oauth, vapid
 from pyleroma.settings import Settings
@@ -21,7 +22,30 @@ from pyleroma.settings import Settings
 router = APIRouter(tags=["Applications"])
 
 
-@router.post("/api/v1/apps")
+@router.post(
+    "/api/v1/apps",
+    **api_doc(
+        body=[
+            param("client_name", STR, "The app's name", required=True),
+            param(
+                "redirect_uris",
+                STR,
+                "Where codes go, space or newline separated",
+                required=True,
+            ),
+            param("scopes", STR, "Space-separated scopes (default: read)"),
+            param("scope", STR, "Alias of scopes"),
+            param("website", nullable(STR)),
+        ],
+        example={
+            "client_name": "My app",
+            "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+            "scopes": "read write follow push",
+            "website": "https://app.example",
+        },
+        response=ref("Application"),
+    ),
+)
 async def create_app(
     request: Request,
     params: Params = Depends(get_params),
@@ -46,7 +70,7 @@ async def create_app(
     return app_to_api(app, (await vapid.get_keys(session, settings)).public_key)
 
 
-@router.get("/api/v1/apps/verify_credentials")
+@router.get("/api/v1/apps/verify_credentials", **api_doc(response=ref("ApplicationPublic")))
 async def verify_credentials(
     context: AuthContext = Depends(require_app()),
     session: AsyncSession = Depends(get_session),

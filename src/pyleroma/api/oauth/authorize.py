@@ -26,6 +26,7 @@ from pyleroma.api.errors import ApiError, BadRequest, Forbidden, RateLimited, er
 from pyleroma.api.oauth.credentials import check_password_login, wants_json
 from pyleroma.api.oauth.pages import AuthorizeForm, authorize_page, error_page, oob_page
 from pyleroma.api.oauth.scopes import within
+from pyleroma.api.openapi import BOOL, STR, api_doc, enum, obj, param, ref
 from pyleroma.api.params import Params, get_params, parse_bool
 from pyleroma.models import Account, OAuthApp
 from pyleroma.services import oauth
@@ -91,7 +92,44 @@ def _form(app: OAuthApp, data: dict, redirect_uri, pkce, scopes: list[str] | Non
     )
 
 
-@router.get("/oauth/authorize")
+AUTHORIZE_FIELDS = [
+    param("client_id", STR, "Required, here or nested in authorization"),
+    param("redirect_uri", STR),
+    param("response_type", enum("code")),
+    param("scope", STR, "Space-separated scopes (default: all of the app's)"),
+    param("scopes", STR, "Alias of scope"),
+    param("state", STR),
+    param("code_challenge", STR, "PKCE"),
+    param("code_challenge_method", enum("S256", "plain")),
+    param("force_login", BOOL),
+]
+LOGIN_FIELDS = [param("name", STR, "Nickname or email"), param("password", STR)]
+
+
+def _nested(fields: list) -> object:
+    """The ``authorization[...]`` form of the same fields (the login form posts these)."""
+    return param(
+        "authorization",
+        obj(optional={item.name: item.schema for item in fields}),
+        "The same fields nested (authorization[client_id]=...); they win over flat ones",
+    )
+
+
+HTML_ERROR = {
+    "description": "Bad request: an error page (or {error} when JSON is asked for)",
+    "content": {"text/html": {"schema": STR}, "application/json": {"schema": ref("Error")}},
+}
+
+
+@router.get(
+    "/oauth/authorize",
+    **api_doc(
+        query=[*AUTHORIZE_FIELDS, _nested(AUTHORIZE_FIELDS)],
+        response=STR,
+        media_type="text/html",
+        responses={"4XX": HTML_ERROR},
+    ),
+)
 async def authorize_form(
     request: Request,
     params: Params = Depends(get_params),
@@ -146,7 +184,25 @@ def _redirect_with(uri: str, values: dict[str, str | None]) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-@router.post("/oauth/authorize")
+@router.post(
+    "/oauth/authorize",
+    **api_doc(
+        body=[
+            *AUTHORIZE_FIELDS,
+            *LOGIN_FIELDS,
+            _nested([*AUTHORIZE_FIELDS, *LOGIN_FIELDS]),
+        ],
+        response=STR,
+        media_type="text/html",
+        responses={
+            302: {
+                "description": "Authorized: to the redirect URI with code and state",
+                "headers": {"Location": {"schema": STR}},
+            },
+            "4XX": HTML_ERROR,
+        },
+    ),
+)
 async def create_authorization(
     request: Request,
     params: Params = Depends(get_params),

@@ -33,7 +33,10 @@ def client_credentials(request: Request, params: Params) -> tuple[str | None, st
         client_id, sep, secret = decoded.partition(":")
         if not sep:
             return None, None
-        return unquote_plus(client_id), unquote_plus(secret)
+        client_id, secret = unquote_plus(client_id), unquote_plus(secret)
+        if "\x00" in client_id + secret:  # no client has one (PostgreSQL can't compare it)
+            return None, None
+        return client_id, secret
     return params.str("client_id"), params.str("client_secret")
 
 

@@ -11,12 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, require_user
 from pyleroma.api.oauth.render import session_to_api
+from pyleroma.api.openapi import api_doc, arr, ref
 from pyleroma.services import oauth
 
 router = APIRouter(tags=["OAuth"])
 
 
-@router.get("/api/oauth_tokens")
+@router.get("/api/oauth_tokens", **api_doc(response=arr(ref("OAuthSession"))))
 async def list_tokens(
     context: AuthContext = Depends(require_user()),
     session: AsyncSession = Depends(get_session),
@@ -25,7 +26,7 @@ async def list_tokens(
     return [session_to_api(token) for token in tokens]
 
 
-@router.delete("/api/oauth_tokens/{token_id}")
+@router.delete("/api/oauth_tokens/{token_id}", **api_doc(errors=(404,)))
 async def revoke_token(
     token_id: str,
     context: AuthContext = Depends(require_user()),

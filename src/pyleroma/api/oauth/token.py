@@ -17,6 +17,7 @@ from pyleroma.api.deps import SESSION_COOKIE, get_session, get_settings
 from pyleroma.api.errors import BadRequest
 from pyleroma.api.oauth.credentials import check_password_login, client_credentials
 from pyleroma.api.oauth.render import token_to_api
+from pyleroma.api.openapi import STR, api_doc, enum, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
 from pyleroma.services import oauth
@@ -28,7 +29,28 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 GRANT_TYPES = ("authorization_code", "password", "client_credentials", "refresh_token")
 
 
-@router.post("/oauth/token")
+@router.post(
+    "/oauth/token",
+    **api_doc(
+        body=[
+            param("grant_type", enum(*GRANT_TYPES), required=True),
+            param("client_id", STR, "Or HTTP Basic"),
+            param("client_secret", STR),
+            param("code", STR, "authorization_code"),
+            param("redirect_uri", STR, "authorization_code"),
+            param("code_verifier", STR, "authorization_code with PKCE"),
+            param("username", STR, "password: nickname or email"),
+            param("name", STR, "password: alias of username"),
+            param("password", STR, "password"),
+            param("refresh_token", STR, "refresh_token"),
+            param("scope", STR, "Space-separated scopes"),
+            param("scopes", STR, "Alias of scope"),
+        ],
+        example={"grant_type": "client_credentials", "client_id": "…", "client_secret": "…"},
+        response=ref("Token"),
+        errors=(400, 403, 429),
+    ),
+)
 async def token_exchange(
     request: Request,
     params: Params = Depends(get_params),
@@ -75,7 +97,17 @@ def _requested(params: Params) -> list[str] | None:
     return oauth.requested_scopes(params.raw("scope", params.raw("scopes"))) or None
 
 
-@router.post("/oauth/revoke")
+@router.post(
+    "/oauth/revoke",
+    **api_doc(
+        body=[
+            param("token", STR, required=True),
+            param("client_id", STR),
+            param("client_secret", STR),
+        ],
+        errors=(400,),
+    ),
+)
 async def token_revoke(
     request: Request,
     params: Params = Depends(get_params),
