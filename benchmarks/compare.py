@@ -354,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="alternations per endpoint")
     parser.add_argument("--warmup", type=int, default=30, help="uncounted requests first")
     parser.add_argument("--only", help="comma-separated endpoint keys")
+    parser.add_argument("--workers", type=int, default=1, help="pyleroma processes (default 1)")
     parser.add_argument("--json", dest="json_path", help="also write the report as JSON here")
     args = parser.parse_args(argv)
     console = Console() if sys.stdout.isatty() else Console(width=150)
@@ -375,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         console.print(f"Error: no usable manifest at {manifest_path} ({exc}); run the generator")
         return 1
-    server = Server(settings.data_dir, settings.database_url or None)
+    server = Server(settings.data_dir, settings.database_url or None, workers=args.workers)
     server.start()
     try:
         asyncio.run(server.wait_ready())

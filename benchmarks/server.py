@@ -40,8 +40,15 @@ def serve_command() -> list[str]:
 
 
 class Server:
-    def __init__(self, data_dir: Path, database_url: str | None, log_level: str = "warning"):
+    def __init__(
+        self,
+        data_dir: Path,
+        database_url: str | None,
+        log_level: str = "warning",
+        workers: int = 1,
+    ):
         self.data_dir = data_dir
+        self.workers = workers
         self.database_url = database_url
         self.log_level = log_level
         self.port = free_port()
@@ -58,6 +65,7 @@ class Server:
         # behind a proxy that logs.
         env["PYLEROMA_LOG_LEVEL"] = self.log_level
         command = [*serve_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        command += ["--workers", str(self.workers)]
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "w")  # noqa: SIM115 - handed to the child process
         self.proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)

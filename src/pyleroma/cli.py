@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import click
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -151,111 +151,6 @@ pass_state = click.make_pass_decorator(CliState)
 
 
 # -- server and database -------------------------------------------------------------------
-
-
-def apply_listen_address(settings: Settings, host: str | None, port: int | None) -> None:
-    """Use --host/--port; derive base_url from them unless the admin configured one."""
-    configured_base_url = settings.base_url != Settings.base_url
-    settings.host = host or settings.host
-    settings.port = port or settings.port
-    if not configured_base_url:
-        url_host = "127.0.0.1" if settings.host in WILDCARD_HOSTS else settings.host
-        if ":" in url_host:
-            url_host = f"[{url_host}]"
-        settings.base_url = f"http://{url_host}:{settings.port}"
-
-
-async def count_local_accounts(settings: Settings) -> int:
-    async with open_session(settings) as session:
-        return await session.scalar(
-            select(func.count()).select_from(Account).where(Account.local.is_(True))
-        )
-
-
-@main.command()
-@click.option("--host", help="Address to listen on (default: setting `host`, 127.0.0.1).")
-@click.option(
-    "--port", type=click.IntRange(1, 65535), help="Port to listen on (default: setting `port`)."
-)
-@pass_state
-def serve(state: CliState, host: str | None, port: int | None) -> None:
-    """Migrate the database, then run the web server."""
-    import uvicorn
-
-    from pyleroma.main import create_app
-
-    settings = state.settings()
-    apply_listen_address(settings, host, port)
-    if settings.log_level not in LOG_LEVELS:
-        raise CliError(f"bad configuration: log_level must be one of {', '.join(LOG_LEVELS)}")
-    echo_report(settings, run(settings, lambda: migrate.upgrade(settings)))
-    if run(settings, lambda: count_local_accounts(settings)) == 0:
-        click.echo(
-            "No accounts yet. Create an admin with:\n"
-            f"    {command_name()} user new NICKNAME EMAIL --admin"
-        )
-    if settings.host in WILDCARD_HOSTS and settings.base_url.startswith("http://127.0.0.1"):
-        click.echo("Warning: listening on all addresses; set base_url to your public URL.")
-    app = create_app(settings)
-    click.echo(f"pyleroma {__version__} on http://{settings.host}:{settings.port}")
-    click.echo(f"Base URL {settings.base_url}, database {describe_database(settings)}")
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        log_level=settings.log_level,
-        ws_ping_interval=settings.streaming_ping_interval,
-        ws_ping_timeout=settings.streaming_ping_interval,
-    )
-
-
-@main.command()
-@click.option(
-    "--concurrency", type=click.IntRange(1, 1000), help="Jobs at once (default: job_concurrency)."
-)
-@click.option("--queue", "queues", multiple=True, help="Only run jobs of this queue (repeatable).")
-@pass_state
-def worker(state: CliState, concurrency: int | None, queues: tuple[str, ...]) -> None:
-    """Run background jobs until SIGTERM or Ctrl-C (set jobs_in_process=false on servers)."""
-    import logging
-
-    from pyleroma.jobs.runner import JobRunner
-
-    settings = state.settings()
-    if settings.log_level not in LOG_LEVELS:
-        raise CliError(f"bad configuration: log_level must be one of {', '.join(LOG_LEVELS)}")
-    level = logging.DEBUG if settings.log_level == "trace" else settings.log_level.upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-
-    async def work() -> None:
-        from pyleroma.streaming.hub import StreamHub
-
-        await migrate.ensure_migrated(settings)
-        engine = make_engine(settings.effective_database_url)
-        # On PostgreSQL, stream events of jobs (new posts' fan-out...) reach the web
-        # processes' sockets through NOTIFY; on SQLite they cannot leave this process.
-        hub = None if settings.is_sqlite else StreamHub(settings, dispatching=False)
-        try:
-            sessionmaker = make_sessionmaker(engine, hub)
-            if hub is not None:
-                await hub.start(sessionmaker)
-            runner = JobRunner(sessionmaker, settings, concurrency=concurrency, queues=queues)
-            await runner.run_forever(
-                ready=lambda: click.echo(
-                    f"pyleroma worker {runner.worker_id}: {runner.concurrency} job(s) at once, "
-                    f"queues: {', '.join(queues) or 'all'}; stop with SIGTERM or Ctrl-C"
-                )
-            )
-        finally:
-            if hub is not None:
-                await hub.stop()
-            await engine.dispose()
-
-    run(settings, work)
-    click.echo("Worker stopped.")
 
 
 @main.command("migrate")
@@ -549,4 +444,4 @@ if __name__ == "__main__":
 
 
 # Command groups kept in modules of their own register on `main` when imported.
-from pyleroma import cli_announcements  # noqa: E402, F401
+from pyleroma import cli_announcements, cli_server  # noqa: E402, F401

@@ -117,8 +117,10 @@ class Settings:
     # :limit_to_local_content: "unauthenticated" (anonymous searchers), "all" or "none".
     limit_to_local_content: str = "unauthenticated"
     log_level: str = "info"
-    # Run jobs inside the server process (the embedded default). Set false when separate
-    # `pyleroma worker` processes run them (PostgreSQL).
+    # `pyleroma serve` web processes; 0: one per CPU core (--workers overrides it).
+    workers: int = 0
+    # Run jobs inside the server processes (the embedded default). Set false when separate
+    # `pyleroma worker` processes run them.
     jobs_in_process: bool = True
     # Media no status uses (uploaded and never attached, or detached when its status was
     # deleted) is purged this many seconds later, as Mastodon does after a day.
@@ -277,6 +279,8 @@ class Settings:
             raise SettingsError(
                 f"instance_email must be an email address, not {self.instance_email!r}"
             )
+        if self.workers < 0:
+            raise SettingsError(f"workers must be 0 (one per core) or more, not {self.workers}")
         if self.streaming_ping_interval <= 0 or self.streaming_queue_size < 1:
             raise SettingsError(
                 "streaming_ping_interval must be positive and streaming_queue_size at least 1"

@@ -179,8 +179,8 @@ async def test_unknown_and_failing_events_do_not_stop_the_others(
 
 
 async def test_the_listener_survives_a_lost_connection(stream_server, client, factory, app, hub):
-    """PostgreSQL: the LISTEN connection is killed and comes back by itself. SQLite has no
-    connection to lose: events keep flowing through the in-process queue."""
+    """PostgreSQL: the LISTEN connection is killed and comes back by itself. SQLite: the
+    connections between processes' sockets are cut, and the next event opens them again."""
     alice = await factory.user()
     socket = await open_socket(stream_server, alice.token, stream="user")
     if hub.postgres:
@@ -200,7 +200,12 @@ async def test_the_listener_survives_a_lost_connection(stream_server, client, fa
             await asyncio.sleep(0.01)
         assert hub.transport.connection is not old
     else:
-        assert hub.transport is None
+        await settle(app)  # the connection to our own socket is open
+        peers = list(hub.transport._peers.values())
+        assert peers
+        for writer in peers:
+            writer.close()
+            await writer.wait_closed()
     status = await post(client, alice, "still streaming")
     message = await socket.next()
     assert message["payload"]["id"] == status["id"]
@@ -208,9 +213,8 @@ async def test_the_listener_survives_a_lost_connection(stream_server, client, fa
 
 
 async def test_a_publish_only_hub_reaches_web_sockets(stream_server, factory, app, hub):
-    """The worker's hub (``pyleroma worker``) publishes without dispatching. On PostgreSQL
-    its events reach the web process's sockets through NOTIFY; on SQLite a separate worker
-    cannot reach them (docs/api/streaming.md), so its hub only drops them, harmlessly."""
+    """The worker's hub (``pyleroma worker``) publishes without dispatching; its events reach
+    the web process's sockets (NOTIFY on PostgreSQL, the local sockets on SQLite)."""
     alice = await factory.user()
     socket = await open_socket(stream_server, alice.token, stream="user")
     worker_hub = StreamHub(app.state.settings, dispatching=False)
@@ -222,8 +226,7 @@ async def test_a_publish_only_hub_reaches_web_sockets(stream_server, factory, ap
             emit(session, {"type": "filters_changed", "account_id": int(alice.id)})
             await session.commit()
         await worker_hub.stop()  # flushes what is unsent
-        if hub.postgres:
-            assert (await socket.next())["event"] == "filters_changed"
+        assert (await socket.next())["event"] == "filters_changed"
         await settle(app)
         await marker(app, alice.id)
         assert (await socket.next())["event"] == "filters_changed"

@@ -1,9 +1,9 @@
 """Streaming across real server processes.
 
-PostgreSQL: two uvicorn processes on one database, jobs only in process A. A socket on B
-receives what was posted through A (the fan-out ran in A, whose NOTIFY reached B's LISTEN),
-and A's own sockets too. SQLite cannot carry events between processes (in-process jobs are
-its rule), so there the same scenario runs with both sockets on one server process.
+Two uvicorn processes on one database, jobs only in process A. A socket on B receives what
+was posted through A (the fan-out ran in A: its events reached B through NOTIFY/LISTEN on
+PostgreSQL, through the local sockets beside the database file on SQLite), and A's own
+sockets too.
 """
 
 from __future__ import annotations
@@ -70,10 +70,11 @@ class ServerProcess:
 
 @pytest.fixture
 async def servers(app, tmp_path):
-    """(A, B): B is a second process on PostgreSQL, the same process as A on SQLite."""
-    started = [ServerProcess(app, tmp_path / "a", jobs=True)]
-    if not app.state.settings.is_sqlite:
-        started.append(ServerProcess(app, tmp_path / "b", jobs=False))
+    """(A, B): two processes on the test's database, jobs in A only."""
+    started = [
+        ServerProcess(app, tmp_path / "a", jobs=True),
+        ServerProcess(app, tmp_path / "b", jobs=False),
+    ]
     try:
         for server in started:
             await server.wait_ready()

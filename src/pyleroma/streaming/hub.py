@@ -1,10 +1,11 @@
 """The per-process stream hub: events in (``publish``), messages out to local sockets.
 
-Two transports, chosen by the database:
+Two transports, chosen by the database; with either, every process that shares the
+database (``serve --workers N``, ``pyleroma worker``) reaches the sockets of all the others:
 
-- **in-process** (SQLite): ``publish`` puts the events on a queue and this process's
-  dispatcher task delivers them. Jobs run by a separate ``pyleroma worker`` process cannot
-  reach the server's sockets this way, which is why SQLite runs jobs in-process.
+- **SQLite**: Unix sockets in a private directory beside the data
+  (streaming/local_transport.py): ``publish`` sends the packed events to every process there,
+  this one included, and each dispatches what arrives.
 - **PostgreSQL**: ``publish`` sends ``NOTIFY pyleroma_stream, '<json>'`` on the hub's own
   asyncpg connection, and every process LISTENs on its connection and dispatches what
   arrives, the sender included (so nothing is dispatched twice locally). Web processes
@@ -24,7 +25,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
+import tempfile
 import threading
 from collections.abc import Callable
 
@@ -38,6 +41,7 @@ from pyleroma.models import Account, OAuthToken
 from pyleroma.settings import Settings
 from pyleroma.streaming.connections import CLOSE_GOING_AWAY, CLOSE_POLICY, Registry
 from pyleroma.streaming.dispatch import Dispatcher
+from pyleroma.streaming.local_transport import LocalSocketTransport, socket_directory
 
 log = logging.getLogger("pyleroma.streaming")
 
@@ -230,7 +234,7 @@ class StreamHub:
         self.registry = Registry()
         self.dispatcher: Dispatcher | None = None
         self.sessionmaker: async_sessionmaker[AsyncSession] | None = None
-        self.transport: PostgresTransport | None = None
+        self.transport: PostgresTransport | LocalSocketTransport | None = None
         self.running = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: int | None = None
@@ -252,11 +256,17 @@ class StreamHub:
             self.dispatcher = Dispatcher(self.registry, sessionmaker, self.settings)
             self._tasks.append(asyncio.create_task(self._dispatch_loop(), name="stream-dispatch"))
             self._tasks.append(asyncio.create_task(self._sweep_loop(), name="stream-sweep"))
+        deliver = self._receive if self.dispatching else None
         if self.postgres:
-            deliver = self._receive if self.dispatching else None
             dsn = asyncpg_dsn(self.settings.effective_database_url)
             self.transport = PostgresTransport(dsn, deliver)
-            await self.transport.start()
+        else:
+            database_file = make_url(self.settings.effective_database_url).database
+            if not database_file or database_file == ":memory:":  # nobody to share with
+                database_file = f"{tempfile.gettempdir()}/pyleroma-memory-{os.getpid()}"
+            directory = socket_directory(database_file)
+            self.transport = LocalSocketTransport(directory, deliver)
+        await self.transport.start()
         self.running = True
 
     async def stop(self) -> None:
@@ -281,8 +291,8 @@ class StreamHub:
     def publish(self, events: list[dict]) -> None:
         """Hand committed events over; called from ``after_commit``, so it must not block.
 
-        Dropped when the hub is not running (a CLI command, a test app without lifespan)
-        and, on SQLite, when this process has no sockets to deliver to.
+        Dropped when the hub is not running (a CLI command, a test app without lifespan);
+        a process with no sockets drops what it receives.
         """
         if not self.running or not events:
             return
