@@ -43,8 +43,9 @@ from benchmarks.load import Call, Client, Recorder, percentile, with_query
 from benchmarks.profile_request import StatementClock
 from benchmarks.report import fmt, machine
 from benchmarks.server import ProcessWatch, Server, ServerError, free_port
+from benchmarks.settings_args import add_settings_arguments, settings_from_args
 from pyleroma.main import create_app
-from pyleroma.settings import SettingsError, load_settings
+from pyleroma.settings import SettingsError
 
 MANIFEST_NAME = "benchmark.json"
 
@@ -346,9 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.compare", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--config", help="pyleroma TOML settings (default: $PYLEROMA_CONFIG)")
-    parser.add_argument("--data-dir", help="data dir (default: setting data_dir)")
-    parser.add_argument("--database-url", help="database URL (default: SQLite in the data dir)")
+    add_settings_arguments(parser)
     parser.add_argument("--concurrency", default="1,8", help="levels, e.g. 1,8")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
     parser.add_argument("--rounds", type=int, default=2, help="alternations per endpoint")
@@ -359,15 +358,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console() if sys.stdout.isatty() else Console(width=150)
     try:
-        settings = load_settings(args.config)
+        settings = settings_from_args(args)
         args.levels = [max(1, int(x)) for x in args.concurrency.split(",") if x.strip()]
     except (SettingsError, ValueError) as exc:
         console.print(f"Error: {exc}")
         return 1
-    if args.data_dir:
-        settings.data_dir = Path(args.data_dir)
-    if args.database_url:
-        settings.database_url = args.database_url
     settings.log_level = "warning"
     args.only = {k.strip() for k in (args.only or "").split(",") if k.strip()}
     manifest_path = settings.data_dir / MANIFEST_NAME

@@ -66,12 +66,13 @@ from benchmarks.dataset import (
     Picker,
     tag_name,
 )
+from benchmarks.settings_args import add_settings_arguments, settings_from_args
 from benchmarks.sink import Sink, make_sink
 from benchmarks.stream import StatusStream, Writer
 from pyleroma.db import fulltext, migrate
 from pyleroma.db.base import Base
 from pyleroma.services.secrets import configure_hashing, digest, hash_password, new_secret
-from pyleroma.settings import Settings, SettingsError, load_settings
+from pyleroma.settings import Settings, SettingsError
 from pyleroma.urls import account_ap_id
 
 MANIFEST_NAME = "benchmark.json"
@@ -517,9 +518,7 @@ def build_parser() -> argparse.ArgumentParser:
             default=None if f.name == "home_max" else f.default,
             help=f"{HELP.get(f.name, f.name.replace('_', ' '))} (default {f.default})",
         )
-    parser.add_argument("--config", help="pyleroma TOML settings (default: $PYLEROMA_CONFIG)")
-    parser.add_argument("--data-dir", help="data dir (default: setting data_dir)")
-    parser.add_argument("--database-url", help="database URL (default: SQLite in the data dir)")
+    add_settings_arguments(parser)
     parser.add_argument("--manifest", help=f"manifest path (default: DATA_DIR/{MANIFEST_NAME})")
     parser.add_argument("--reset", action="store_true", help="erase the database first")
     parser.add_argument(
@@ -536,14 +535,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(stderr=True)
     try:
-        settings = load_settings(args.config)
+        settings = settings_from_args(args)
     except SettingsError as exc:
         console.print(f"Error: {exc}")
         return 1
-    if args.data_dir:
-        settings.data_dir = Path(args.data_dir)
-    if args.database_url:
-        settings.database_url = args.database_url
     values = {f.name: getattr(args, f.name) for f in fields(Params)}
     if values["home_max"] is None:
         values["home_max"] = getattr(settings, "home_timeline_max", 800)

@@ -48,7 +48,8 @@ from rich.console import Console
 
 from benchmarks.report import machine, print_report
 from benchmarks.server import ProcessWatch, Server, ServerError
-from pyleroma.settings import SettingsError, load_settings
+from benchmarks.settings_args import add_settings_arguments, settings_from_args
+from pyleroma.settings import SettingsError
 
 MANIFEST_NAME = "benchmark.json"
 FANOUT_KIND = "timeline.fanout"
@@ -461,9 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m benchmarks.load", description="Run the benchmark scenarios."
     )
     parser.add_argument("--url", help="a running server (default: start `pyleroma serve`)")
-    parser.add_argument("--config", help="pyleroma TOML settings (default: $PYLEROMA_CONFIG)")
-    parser.add_argument("--data-dir", help="data dir (default: setting data_dir)")
-    parser.add_argument("--database-url", help="database URL (default: SQLite in the data dir)")
+    add_settings_arguments(parser)
     parser.add_argument("--manifest", help=f"generator manifest (default DATA_DIR/{MANIFEST_NAME})")
     parser.add_argument(
         "--concurrency",
@@ -487,14 +486,10 @@ def main(argv: list[str] | None = None) -> int:
     if not console.is_terminal:
         console = Console(width=140)  # a log file gets the whole table
     try:
-        settings = load_settings(args.config)
+        settings = settings_from_args(args)
     except SettingsError as exc:
         console.print(f"Error: {exc}")
         return 1
-    if args.data_dir:
-        settings.data_dir = Path(args.data_dir)
-    if args.database_url:
-        settings.database_url = args.database_url
     manifest_path = Path(args.manifest) if args.manifest else settings.data_dir / MANIFEST_NAME
     try:
         manifest = json.loads(manifest_path.read_text())

@@ -25,8 +25,9 @@ from pathlib import Path
 import httpx
 from sqlalchemy import event
 
+from benchmarks.settings_args import add_settings_arguments, settings_from_args
 from pyleroma.main import create_app
-from pyleroma.settings import SettingsError, load_settings
+from pyleroma.settings import SettingsError
 
 
 class StatementClock:
@@ -124,20 +125,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--explain", action="store_true", help="plan of the slowest statement")
     parser.add_argument("--pstats", help="write a cProfile dump here")
-    parser.add_argument("--config", help="pyleroma TOML settings (default: $PYLEROMA_CONFIG)")
-    parser.add_argument("--data-dir", help="data dir (default: setting data_dir)")
-    parser.add_argument("--database-url", help="database URL (default: SQLite in the data dir)")
+    add_settings_arguments(parser)
     parser.add_argument("--manifest", help="generator manifest (default DATA_DIR/benchmark.json)")
     args = parser.parse_args(argv)
     try:
-        settings = load_settings(args.config)
+        settings = settings_from_args(args)
     except SettingsError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
-    if args.data_dir:
-        settings.data_dir = Path(args.data_dir)
-    if args.database_url:
-        settings.database_url = args.database_url
     settings.log_level = "warning"
     return asyncio.run(profile(args, settings))
 
