@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from pyleroma.api.pagination import Page, in_display_order, paginate
+from pyleroma.api.pagination import Page
 from pyleroma.db.ids import SEQUENCE_BITS
 from pyleroma.db.upsert import dialect_insert
 from pyleroma.jobs.queue import enqueue
@@ -56,7 +56,16 @@ from pyleroma.models import (
 from pyleroma.models.relationship import FOLLOW_ACCEPTED
 from pyleroma.policy.visibility import not_blocked_filter, not_muted_filter, visible_filter
 from pyleroma.services.notifications import notify
+from pyleroma.services.prepared_pages import (
+    VIEWER,
+    PreparedCache,
+    ascending,
+    read_status_page,
+    status_page,
+)
+from pyleroma.services.status_batches import STATUS_COLUMNS
 from pyleroma.services.timelines import (
+    ORIGINAL,
     TimelineOptions,
     fetch_page,
     follows,
@@ -380,27 +389,41 @@ def _followed_or_self(account_id: int):
     return or_(Status.account_id == account_id, Status.account_id.in_(followed))
 
 
+_HOME_PAGES = PreparedCache()
+
+
+def _home_page(settings: Settings, options: TimelineOptions, is_ascending: bool):
+    """The home page statement for one shape (options, direction); the viewer and the
+    bounds are parameters (services/prepared_pages.py)."""
+
+    def build():
+        original = ORIGINAL
+        filters = read_filters(
+            VIEWER, options, original=original, reblog_prefs=True, settings=settings
+        )
+        stmt = (
+            select(*STATUS_COLUMNS)
+            .join(Entry, Entry.status_id == Status.id)
+            .outerjoin(original, original.id == Status.reblog_of_id)
+            .where(Entry.account_id == VIEWER, *filters)
+        )
+        return status_page(stmt, Entry.status_id, is_ascending)
+
+    return _HOME_PAGES.get((options, is_ascending, settings.domain), build)
+
+
 async def home_timeline(
     session: AsyncSession,
     settings: Settings,
     viewer: Account,
     page: Page,
     options: TimelineOptions,
-) -> list[Status]:
-    """A page of the viewer's home: a range of its entries, then (scrolling back past the
-    oldest entry) older statuses of followed accounts read from the statuses table."""
-    original = aliased(Status)
-    filters = read_filters(
-        viewer.id, options, original=original, reblog_prefs=True, settings=settings
-    )
-    stmt = (
-        select(Status)
-        .join(Entry, Entry.status_id == Status.id)
-        .outerjoin(original, original.id == Status.reblog_of_id)
-        .where(Entry.account_id == viewer.id, *filters)
-    )
-    rows = list((await session.execute(paginate(stmt, Entry.status_id, page))).scalars())
-    rows = in_display_order(rows, page)
+) -> list:
+    """A page of the viewer's home (StatusRows, and ORM Statuses past the window): a range
+    of its entries, then (scrolling back past the oldest entry) older statuses of followed
+    accounts read from the statuses table."""
+    prepared = _home_page(settings, options, ascending(page))
+    rows = await read_status_page(session, prepared, page, viewer_id=viewer.id)
     if len(rows) < page.limit and page.min_id is None and page.since_id is None:
         rows += await _older_than_window(session, settings, viewer, page, options, len(rows))
     return rows

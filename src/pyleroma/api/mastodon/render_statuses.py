@@ -1,44 +1,24 @@
 """Status, MediaAttachment, Poll, Mention, Tag and Application entities, as Pleroma renders them.
 
-``statuses_to_api`` renders a page of statuses for one viewer with a fixed number of queries
-(one per kind of related row), whatever the page size: a timeline of 40 statuses costs the
-same dozen queries as one status. Reblogs embed their original, and statuses embed the
-status they quote (one level deep), both loaded in the same batches.
+``statuses_to_api`` renders a page of statuses for one viewer from what
+services/status_batches.py loads for it in at most two batched reads, whatever the page size.
+Reblogs embed their original, and statuses embed the status they quote (one level deep).
+The statuses and accounts may be ORM objects or the light rows of db/fastread.py: the
+renderers only read attributes.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.mastodon.render_accounts import account_to_api
 from pyleroma.api.mastodon.render_emojis import emojis_to_api
 from pyleroma.db.base import utcnow
-from pyleroma.models import (
-    Account,
-    Bookmark,
-    Conversation,
-    ConversationParticipation,
-    Favourite,
-    Hashtag,
-    MediaAttachment,
-    Mute,
-    OAuthApp,
-    Poll,
-    PollVote,
-    Status,
-    StatusMention,
-    StatusPin,
-    StatusTag,
-    ThreadMute,
-)
-from pyleroma.policy.visibility import visible_filter
+from pyleroma.models import Account, MediaAttachment, Poll, Status
 from pyleroma.services.formatting import html_to_text
+from pyleroma.services.status_batches import RenderContext, load_context
 from pyleroma.settings import Settings
 from pyleroma.urls import account_url, masto_datetime, upload_url
 
@@ -53,204 +33,6 @@ def status_url(settings: Settings, status: Status) -> str:
 
 def tag_url(settings: Settings, name: str) -> str:
     return f"{settings.base_url}/tag/{name}"
-
-
-@dataclass
-class RenderContext:
-    """Everything loaded for one page: rows keyed by id, and the viewer's own marks."""
-
-    statuses: dict[int, Status] = field(default_factory=dict)
-    accounts: dict[int, Account] = field(default_factory=dict)
-    mentions: dict[int, list[Account]] = field(default_factory=lambda: defaultdict(list))
-    tags: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-    media: dict[int, list[MediaAttachment]] = field(default_factory=lambda: defaultdict(list))
-    polls: dict[int, Poll] = field(default_factory=dict)
-    own_votes: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
-    apps: dict[int, OAuthApp] = field(default_factory=dict)
-    favourited: set[int] = field(default_factory=set)
-    reblogged: set[int] = field(default_factory=set)
-    bookmarked: set[int] = field(default_factory=set)
-    pinned_at: dict[int, dt.datetime] = field(default_factory=dict)
-    muted_threads: set[int] = field(default_factory=set)
-    muted_accounts: set[int] = field(default_factory=set)
-    visible: set[int] = field(default_factory=set)
-    participations: dict[int, int] = field(default_factory=dict)
-
-
-async def _rows(session: AsyncSession, stmt) -> list:
-    return list((await session.execute(stmt)).all())
-
-
-async def load_context(
-    session: AsyncSession, statuses: Iterable[Status], viewer: Account | None
-) -> RenderContext:
-    ctx = RenderContext()
-    for status in statuses:
-        ctx.statuses[status.id] = status
-
-    async def add_statuses(ids: set[int]) -> None:
-        missing = [i for i in ids if i and i not in ctx.statuses]
-        if missing:
-            for row in (
-                await session.execute(select(Status).where(Status.id.in_(missing)))
-            ).scalars():
-                ctx.statuses[row.id] = row
-
-    await add_statuses({s.reblog_of_id for s in list(ctx.statuses.values()) if s.reblog_of_id})
-    await add_statuses({s.quote_id for s in list(ctx.statuses.values()) if s.quote_id})
-    ids = list(ctx.statuses)
-    all_statuses = list(ctx.statuses.values())
-
-    account_ids = {s.account_id for s in all_statuses}
-    account_ids |= {s.in_reply_to_account_id for s in all_statuses if s.in_reply_to_account_id}
-    for row in (
-        await session.execute(select(Account).where(Account.id.in_(account_ids)))
-    ).scalars():
-        ctx.accounts[row.id] = row
-
-    for status_id, account in await _rows(
-        session,
-        select(StatusMention.status_id, Account)
-        .join(Account, Account.id == StatusMention.account_id)
-        .where(StatusMention.status_id.in_(ids), StatusMention.silent.is_(False))
-        .order_by(StatusMention.status_id, Account.nickname_key),
-    ):
-        ctx.mentions[status_id].append(account)
-
-    for status_id, name in await _rows(
-        session,
-        select(StatusTag.status_id, Hashtag.name)
-        .join(Hashtag, Hashtag.id == StatusTag.hashtag_id)
-        .where(StatusTag.status_id.in_(ids))
-        .order_by(StatusTag.status_id, Hashtag.name),
-    ):
-        ctx.tags[status_id].append(name)
-
-    media_ids = [s.id for s in all_statuses if s.has_media]
-    if media_ids:
-        for row in (
-            await session.execute(
-                select(MediaAttachment)
-                .where(MediaAttachment.status_id.in_(media_ids))
-                .order_by(MediaAttachment.position, MediaAttachment.id)
-            )
-        ).scalars():
-            ctx.media[row.status_id].append(row)
-
-    poll_status_ids = [s.id for s in all_statuses if s.has_poll]
-    if poll_status_ids:
-        for row in (
-            await session.execute(select(Poll).where(Poll.status_id.in_(poll_status_ids)))
-        ).scalars():
-            ctx.polls[row.status_id] = row
-
-    app_ids = {s.application_id for s in all_statuses if s.application_id}
-    if app_ids:
-        for row in (
-            await session.execute(select(OAuthApp).where(OAuthApp.id.in_(app_ids)))
-        ).scalars():
-            ctx.apps[row.id] = row
-
-    author_ids = {s.account_id for s in all_statuses}
-    for status_id, created_at in await _rows(
-        session,
-        select(StatusPin.status_id, StatusPin.created_at).where(
-            StatusPin.status_id.in_(ids), StatusPin.account_id.in_(author_ids)
-        ),
-    ):
-        ctx.pinned_at[status_id] = created_at
-
-    reply_ids = {s.in_reply_to_id for s in all_statuses if s.in_reply_to_id}
-    quote_ids = {s.quote_id for s in all_statuses if s.quote_id}
-    check_ids = reply_ids | quote_ids
-    viewer_id = viewer.id if viewer is not None else None
-    if check_ids:
-        ctx.visible = {
-            row[0]
-            for row in await _rows(
-                session,
-                select(Status.id).where(Status.id.in_(check_ids), visible_filter(viewer_id)),
-            )
-        }
-
-    if viewer is None:
-        return ctx
-
-    ctx.favourited = {
-        r[0]
-        for r in await _rows(
-            session,
-            select(Favourite.status_id).where(
-                Favourite.account_id == viewer.id, Favourite.status_id.in_(ids)
-            ),
-        )
-    }
-    ctx.bookmarked = {
-        r[0]
-        for r in await _rows(
-            session,
-            select(Bookmark.status_id).where(
-                Bookmark.account_id == viewer.id, Bookmark.status_id.in_(ids)
-            ),
-        )
-    }
-    ctx.reblogged = {
-        r[0]
-        for r in await _rows(
-            session,
-            select(Status.reblog_of_id).where(
-                Status.account_id == viewer.id, Status.reblog_of_id.in_(ids)
-            ),
-        )
-    }
-    conversation_ids = {s.conversation_id for s in all_statuses if s.conversation_id}
-    if conversation_ids:
-        ctx.muted_threads = {
-            r[0]
-            for r in await _rows(
-                session,
-                select(ThreadMute.conversation_id).where(
-                    ThreadMute.account_id == viewer.id,
-                    ThreadMute.conversation_id.in_(conversation_ids),
-                ),
-            )
-        }
-    now = utcnow()
-    ctx.muted_accounts = {
-        r[0]
-        for r in await _rows(
-            session,
-            select(Mute.target_id).where(
-                Mute.account_id == viewer.id,
-                Mute.target_id.in_(author_ids),
-                (Mute.expires_at.is_(None)) | (Mute.expires_at > now),
-            ),
-        )
-    }
-    poll_ids = [p.id for p in ctx.polls.values()]
-    if poll_ids:
-        for poll_id, choice in await _rows(
-            session,
-            select(PollVote.poll_id, PollVote.choice)
-            .where(PollVote.poll_id.in_(poll_ids), PollVote.account_id == viewer.id)
-            .order_by(PollVote.choice),
-        ):
-            ctx.own_votes[poll_id].append(choice)
-    direct_threads = {
-        s.conversation_id for s in all_statuses if s.visibility == "direct" and s.conversation_id
-    }
-    if direct_threads:
-        for thread_id, participation_id in await _rows(
-            session,
-            select(Conversation.thread_id, ConversationParticipation.id)
-            .join(Conversation, Conversation.id == ConversationParticipation.conversation_id)
-            .where(
-                Conversation.thread_id.in_(direct_threads),
-                ConversationParticipation.account_id == viewer.id,
-            ),
-        ):
-            ctx.participations[thread_id] = participation_id
-    return ctx
 
 
 def media_to_api(settings: Settings, media: MediaAttachment) -> dict:

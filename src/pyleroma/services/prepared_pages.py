@@ -1,0 +1,106 @@
+"""Timeline statements built once per shape, paged with bound parameters.
+
+A timeline read used to build its statement per request: the visibility, block and mute
+rules (policy/visibility.py) as SQLAlchemy expressions, for this viewer, with this page's
+bounds. That building cost more than the query (BENCHMARKS.md). Here a statement is built
+once for each *shape* (the client's options, the paging direction, signed in or not) with
+the viewer and the bounds as parameters, compiled once per dialect (db/fastread.py), and
+kept in a bounded cache; a request only binds its values.
+
+Bounds are always present: a missing ``max_id`` is the largest id, a missing
+``since_id``/``min_id`` is 0, so one statement serves every page of a shape.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, bindparam, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.api.pagination import Page, in_display_order
+from pyleroma.db.fastread import Prepared, reader
+from pyleroma.models import Status
+from pyleroma.services.status_batches import STATUS_COLUMNS, StatusRow
+
+VIEWER = bindparam("viewer_id", type_=BigInteger)
+_MAX_ID = bindparam("max_id", type_=BigInteger)
+_SINCE_ID = bindparam("since_id", type_=BigInteger)
+_LIMIT = bindparam("limit", type_=Integer)
+_OFFSET = bindparam("offset", type_=Integer)
+_INNER_LIMIT = bindparam("inner_limit", type_=Integer)
+LARGEST_ID = 2**63 - 1
+
+
+def bounded(stmt, column, ascending: bool, *, limit=_LIMIT, offset=_OFFSET):
+    """``stmt`` between the page's bounds on ``column``, ordered and limited by parameters."""
+    stmt = stmt.where(column < _MAX_ID, column > _SINCE_ID)
+    stmt = stmt.order_by(column.asc() if ascending else column.desc()).limit(limit)
+    return stmt.offset(offset) if offset is not None else stmt
+
+
+def page_params(page: Page) -> dict[str, Any]:
+    lower = max(page.since_id or 0, page.min_id or 0)
+    return {
+        "max_id": page.max_id if page.max_id is not None else LARGEST_ID,
+        "since_id": lower,
+        "limit": page.limit,
+        "offset": page.offset,
+        "inner_limit": page.limit + page.offset,
+    }
+
+
+def ascending(page: Page) -> bool:
+    """A ``min_id`` page is read upwards from ``min_id`` (api/pagination.py)."""
+    return page.min_id is not None
+
+
+def status_page(filtered, column, is_ascending: bool) -> Prepared:
+    """A page of StatusRows from ``filtered`` (a select of Status with its joins and
+    filters), paged on ``column``."""
+    return Prepared(bounded(filtered, column, is_ascending))
+
+
+def merged_status_page(sources: list[tuple[Any, Any]], is_ascending: bool) -> Prepared:
+    """A page of StatusRows drawn from several index ranges, each paged on its own and then
+    merged (``sources``: selects of one column labelled ``id``, with the column each is
+    paged on); a status in two ranges counts once."""
+    parts = [
+        bounded(stmt, column, is_ascending, limit=_INNER_LIMIT, offset=None).subquery()
+        for stmt, column in sources
+    ]
+    if len(parts) == 1:
+        ids = select(parts[0].c.id)
+    else:
+        ids = select(union(*(select(part.c.id) for part in parts)).subquery().c.id)
+    return status_page(select(*STATUS_COLUMNS).where(Status.id.in_(ids)), Status.id, is_ascending)
+
+
+async def read_status_page(
+    session: AsyncSession, prepared: Prepared, page: Page, **params
+) -> list[StatusRow]:
+    """The page's StatusRows, newest first."""
+    read = await reader(session)
+    rows = await read.one(prepared, page_params(page) | params)
+    return in_display_order([StatusRow._make(r) for r in rows], page)
+
+
+class PreparedCache:
+    """At most ``size`` prepared statements by shape, the least recently used dropped first
+    (a shape may carry a client's value, such as ``instance=``, so the cache is bounded)."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._items: OrderedDict[Hashable, Prepared] = OrderedDict()
+
+    def get(self, key: Hashable, build: Callable[[], Prepared]) -> Prepared:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+            return found
+        made = self._items[key] = build()
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return made

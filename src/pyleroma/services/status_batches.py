@@ -1,0 +1,294 @@
+"""Everything a page of statuses needs to render, read in at most two batches.
+
+A page of statuses (a timeline, a thread, notifications, search results) renders from the
+same related rows whatever its length: the originals of its boosts and the posts it quotes,
+then authors and mentioned accounts, mentions, hashtags, media, polls, applications, pins,
+which linked posts the viewer may see, and the viewer's own marks (favourited, reblogged,
+bookmarked, muted, poll votes, direct conversations). Each is a statement written once
+below and compiled once per dialect (db/fastread.py); the second batch runs in a single hop
+to the database thread on SQLite. Rows come back as light read-only tuples with the models'
+attribute names, which the renderers read exactly as ORM objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, bindparam, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from pyleroma.db.base import utcnow
+from pyleroma.db.fastread import Prepared, in_list, reader, row_type
+from pyleroma.models import (
+    Account,
+    Bookmark,
+    Conversation,
+    ConversationParticipation,
+    Favourite,
+    Hashtag,
+    MediaAttachment,
+    Mute,
+    OAuthApp,
+    Poll,
+    PollVote,
+    Status,
+    StatusMention,
+    StatusPin,
+    StatusTag,
+    ThreadMute,
+)
+from pyleroma.policy.visibility import visible_filter
+
+# Columns no renderer reads and no read path should carry around.
+SECRET_ACCOUNT_COLUMNS = ("password_hash", "private_key", "confirmation_token")
+
+StatusRow, STATUS_COLUMNS = row_type(Status)
+AccountRow, ACCOUNT_COLUMNS = row_type(Account, exclude=SECRET_ACCOUNT_COLUMNS)
+MediaRow, MEDIA_COLUMNS = row_type(MediaAttachment)
+PollRow, POLL_COLUMNS = row_type(Poll)
+
+VIEWER = bindparam("viewer_id", type_=BigInteger)
+_QUOTING = aliased(Status, name="quoting")
+
+# The originals of the page's boosts and the posts it (or those originals) quote.
+LINKED = Prepared(
+    select(*STATUS_COLUMNS).where(
+        or_(
+            in_list(Status.id, "ids"),
+            Status.id.in_(select(_QUOTING.quote_id).where(in_list(_QUOTING.id, "original_ids"))),
+        )
+    )
+)
+ACCOUNTS = Prepared(
+    select(*ACCOUNT_COLUMNS).where(
+        or_(
+            in_list(Account.id, "account_ids"),
+            Account.id.in_(
+                select(StatusMention.account_id).where(
+                    in_list(StatusMention.status_id, "status_ids"),
+                    StatusMention.silent.is_(False),
+                )
+            ),
+        )
+    )
+)
+MENTIONS = Prepared(
+    select(StatusMention.status_id, StatusMention.account_id)
+    .join(Account, Account.id == StatusMention.account_id)
+    .where(in_list(StatusMention.status_id, "status_ids"), StatusMention.silent.is_(False))
+    .order_by(StatusMention.status_id, Account.nickname_key)
+)
+TAGS = Prepared(
+    select(StatusTag.status_id, Hashtag.name)
+    .join(Hashtag, Hashtag.id == StatusTag.hashtag_id)
+    .where(in_list(StatusTag.status_id, "status_ids"))
+    .order_by(StatusTag.status_id, Hashtag.name)
+)
+MEDIA = Prepared(
+    select(*MEDIA_COLUMNS)
+    .where(in_list(MediaAttachment.status_id, "media_status_ids"))
+    .order_by(MediaAttachment.position, MediaAttachment.id)
+)
+POLLS = Prepared(select(*POLL_COLUMNS).where(in_list(Poll.status_id, "poll_status_ids")))
+APPS = Prepared(
+    select(OAuthApp.id, OAuthApp.name, OAuthApp.website).where(in_list(OAuthApp.id, "app_ids"))
+)
+PINS = Prepared(
+    select(StatusPin.status_id, StatusPin.created_at).where(
+        in_list(StatusPin.status_id, "status_ids"), in_list(StatusPin.account_id, "author_ids")
+    )
+)
+VISIBLE_ANONYMOUS = Prepared(
+    select(Status.id).where(in_list(Status.id, "linked_ids"), visible_filter(None))
+)
+VISIBLE = Prepared(
+    select(Status.id).where(in_list(Status.id, "linked_ids"), visible_filter(VIEWER))
+)
+FAVOURITED = Prepared(
+    select(Favourite.status_id).where(
+        Favourite.account_id == VIEWER, in_list(Favourite.status_id, "status_ids")
+    )
+)
+BOOKMARKED = Prepared(
+    select(Bookmark.status_id).where(
+        Bookmark.account_id == VIEWER, in_list(Bookmark.status_id, "status_ids")
+    )
+)
+REBLOGGED = Prepared(
+    select(Status.reblog_of_id).where(
+        Status.account_id == VIEWER, in_list(Status.reblog_of_id, "status_ids")
+    )
+)
+THREADS_MUTED = Prepared(
+    select(ThreadMute.conversation_id).where(
+        ThreadMute.account_id == VIEWER, in_list(ThreadMute.conversation_id, "thread_ids")
+    )
+)
+ACCOUNTS_MUTED = Prepared(
+    select(Mute.target_id).where(
+        Mute.account_id == VIEWER,
+        in_list(Mute.target_id, "author_ids"),
+        or_(Mute.expires_at.is_(None), Mute.expires_at > bindparam("now", type_=DateTime())),
+    )
+)
+OWN_VOTES = Prepared(
+    select(PollVote.poll_id, PollVote.choice)
+    .join(Poll, Poll.id == PollVote.poll_id)
+    .where(in_list(Poll.status_id, "poll_status_ids"), PollVote.account_id == VIEWER)
+    .order_by(PollVote.choice)
+)
+PARTICIPATIONS = Prepared(
+    select(Conversation.thread_id, ConversationParticipation.id)
+    .join(Conversation, Conversation.id == ConversationParticipation.conversation_id)
+    .where(
+        in_list(Conversation.thread_id, "direct_thread_ids"),
+        ConversationParticipation.account_id == VIEWER,
+    )
+)
+
+
+@dataclass
+class RenderContext:
+    """Everything loaded for one page: rows keyed by id, and the viewer's own marks."""
+
+    statuses: dict[int, Any] = field(default_factory=dict)
+    accounts: dict[int, Any] = field(default_factory=dict)
+    mentions: dict[int, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    tags: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    media: dict[int, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    polls: dict[int, Any] = field(default_factory=dict)
+    own_votes: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    apps: dict[int, Any] = field(default_factory=dict)
+    favourited: set[int] = field(default_factory=set)
+    reblogged: set[int] = field(default_factory=set)
+    bookmarked: set[int] = field(default_factory=set)
+    pinned_at: dict[int, dt.datetime] = field(default_factory=dict)
+    muted_threads: set[int] = field(default_factory=set)
+    muted_accounts: set[int] = field(default_factory=set)
+    visible: set[int] = field(default_factory=set)
+    participations: dict[int, int] = field(default_factory=dict)
+
+
+async def load_context(
+    session: AsyncSession, statuses: Iterable[Any], viewer: Account | None
+) -> RenderContext:
+    """The related rows of ``statuses`` (ORM Status objects or StatusRows) for ``viewer``."""
+    ctx = RenderContext()
+    for status in statuses:
+        ctx.statuses[status.id] = status
+    if not ctx.statuses:
+        return ctx
+    read = await reader(session)
+
+    page = list(ctx.statuses.values())
+    original_ids = {s.reblog_of_id for s in page if s.reblog_of_id}
+    linked = (original_ids | {s.quote_id for s in page if s.quote_id}) - ctx.statuses.keys()
+    if linked or original_ids:
+        for row in await read.one(LINKED, {"ids": linked, "original_ids": original_ids}):
+            status = StatusRow._make(row)
+            ctx.statuses.setdefault(status.id, status)
+
+    everything = list(ctx.statuses.values())
+    ids = list(ctx.statuses)
+    author_ids = {s.account_id for s in everything}
+    account_ids = author_ids | {
+        s.in_reply_to_account_id for s in everything if s.in_reply_to_account_id
+    }
+    media_status_ids = [s.id for s in everything if s.has_media]
+    poll_status_ids = [s.id for s in everything if s.has_poll]
+    app_ids = {s.application_id for s in everything if s.application_id}
+    linked_ids = {s.in_reply_to_id for s in everything if s.in_reply_to_id} | {
+        s.quote_id for s in everything if s.quote_id
+    }
+    params = {
+        "status_ids": ids,
+        "account_ids": account_ids,
+        "author_ids": author_ids,
+        "media_status_ids": media_status_ids,
+        "poll_status_ids": poll_status_ids,
+        "app_ids": app_ids,
+        "linked_ids": linked_ids,
+    }
+    batch: list[tuple[str, Prepared]] = [
+        ("accounts", ACCOUNTS),
+        ("mentions", MENTIONS),
+        ("tags", TAGS),
+        ("pins", PINS),
+    ]
+    if media_status_ids:
+        batch.append(("media", MEDIA))
+    if poll_status_ids:
+        batch.append(("polls", POLLS))
+    if app_ids:
+        batch.append(("apps", APPS))
+    if linked_ids:
+        batch.append(("visible", VISIBLE if viewer is not None else VISIBLE_ANONYMOUS))
+    if viewer is not None:
+        thread_ids = {s.conversation_id for s in everything if s.conversation_id}
+        direct_thread_ids = {
+            s.conversation_id for s in everything if s.visibility == "direct" and s.conversation_id
+        }
+        params |= {
+            "viewer_id": viewer.id,
+            "now": utcnow(),
+            "thread_ids": thread_ids,
+            "direct_thread_ids": direct_thread_ids,
+        }
+        batch += [
+            ("favourited", FAVOURITED),
+            ("bookmarked", BOOKMARKED),
+            ("reblogged", REBLOGGED),
+            ("muted_accounts", ACCOUNTS_MUTED),
+        ]
+        if thread_ids:
+            batch.append(("muted_threads", THREADS_MUTED))
+        if poll_status_ids:
+            batch.append(("own_votes", OWN_VOTES))
+        if direct_thread_ids:
+            batch.append(("participations", PARTICIPATIONS))
+    results = await read.run([(prepared, params) for _, prepared in batch])
+    got = {name: rows for (name, _), rows in zip(batch, results, strict=True)}
+
+    for row in got["accounts"]:
+        account = AccountRow._make(row)
+        ctx.accounts[account.id] = account
+    for status_id, account_id in got["mentions"]:
+        mentioned = ctx.accounts.get(account_id)
+        if mentioned is not None:
+            ctx.mentions[status_id].append(mentioned)
+    for status_id, name in got["tags"]:
+        ctx.tags[status_id].append(name)
+    for status_id, created_at in got["pins"]:
+        ctx.pinned_at[status_id] = created_at
+    for row in got.get("media", ()):
+        media = MediaRow._make(row)
+        ctx.media[media.status_id].append(media)
+    for row in got.get("polls", ()):
+        poll = PollRow._make(row)
+        ctx.polls[poll.status_id] = poll
+    for app_id, name, website in got.get("apps", ()):
+        ctx.apps[app_id] = _App(name, website)
+    ctx.visible = {r[0] for r in got.get("visible", ())}
+    ctx.favourited = {r[0] for r in got.get("favourited", ())}
+    ctx.bookmarked = {r[0] for r in got.get("bookmarked", ())}
+    ctx.reblogged = {r[0] for r in got.get("reblogged", ())}
+    ctx.muted_accounts = {r[0] for r in got.get("muted_accounts", ())}
+    ctx.muted_threads = {r[0] for r in got.get("muted_threads", ())}
+    for poll_id, choice in got.get("own_votes", ()):
+        ctx.own_votes[poll_id].append(choice)
+    for thread_id, participation_id in got.get("participations", ()):
+        ctx.participations[thread_id] = participation_id
+    return ctx
+
+
+@dataclass(frozen=True, slots=True)
+class _App:
+    """What a Status shows of the application that posted it."""
+
+    name: str
+    website: str | None
