@@ -26,6 +26,7 @@ import httpx
 from sqlalchemy import event
 
 from benchmarks.settings_args import add_settings_arguments, settings_from_args
+from pyleroma.db import fastread
 from pyleroma.main import create_app
 from pyleroma.settings import SettingsError
 
@@ -40,6 +41,14 @@ class StatementClock:
         sync = engine.sync_engine
         event.listen(sync, "before_cursor_execute", self._before)
         event.listen(sync, "after_cursor_execute", self._after)
+        fastread.observers.append(self._batch)
+
+    def _batch(self, work, elapsed: float) -> None:
+        """Statements run on the driver connection (db/fastread.py), a batch at a time."""
+        self.count += len(work)
+        self.seconds += elapsed
+        if elapsed > self.slowest[0]:
+            self.slowest = (elapsed, work[-1][0], work[-1][1])
 
     def _before(self, conn, _cursor, _statement, _params, _context, _many) -> None:
         conn.info["benchmark_started"] = time.perf_counter()

@@ -23,6 +23,7 @@ it on the session's own driver connection:
 from __future__ import annotations
 
 import collections
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -106,11 +107,13 @@ def in_list(column, name: str, *, text: bool = False) -> ColumnElement:
 
 
 class _Compiled:
-    __slots__ = ("sql", "names", "defaults", "bind_procs", "result_procs", "positional")
+    __slots__ = ("sql", "names", "defaults", "bind_procs", "converted", "positional")
 
     def __init__(self, stmt, dialect):
         compiled = stmt.compile(dialect=dialect)
         required = {name for name, bind in compiled.binds.items() if bind.required}
+        if any(compiled.binds[name].expanding for name in required):
+            raise ValueError("a prepared statement must bind lists with in_list(), not in_()")
         # Constant lists (``visibility IN ('public', ...)``) are "expanding" parameters that
         # SQLAlchemy renders at execution; their length never changes here, so expand them
         # now, once, exactly as SQLAlchemy would.
@@ -119,13 +122,13 @@ class _Compiled:
             _populate_self=False,
         )
         self.sql = expanded.statement
-        if "POSTCOMPILE" in self.sql:
-            raise ValueError("a prepared statement must bind lists with in_list(), not in_()")
         self.positional = expanded.positiontup is not None
         self.names = list(expanded.positiontup or expanded.parameters)
         self.defaults = {k: v for k, v in expanded.parameters.items() if k not in required}
         self.bind_procs = {**compiled._bind_processors, **(expanded.processors or {})}
-        self.result_procs = [_result_processor(c.type, dialect) for c in stmt.selected_columns]
+        procs = [_result_processor(c.type, dialect) for c in stmt.selected_columns]
+        # Only the columns whose values need converting (datetimes, booleans, JSON).
+        self.converted = [(i, proc) for i, proc in enumerate(procs) if proc is not None]
 
     def args(self, params: dict[str, Any]) -> list:
         out = []
@@ -136,16 +139,14 @@ class _Compiled:
         return out
 
     def rows(self, raw: Iterable[Sequence]) -> list[tuple]:
-        procs = self.result_procs
-        if not any(procs):
+        converted = self.converted
+        if not converted:
             return [tuple(r) for r in raw]
-        pairs = list(enumerate(procs))
         result = []
         for r in raw:
             values = list(r)
-            for i, proc in pairs:
-                if proc is not None:
-                    values[i] = proc(values[i])
+            for i, proc in converted:
+                values[i] = proc(values[i])
             result.append(tuple(values))
         return result
 
@@ -180,6 +181,11 @@ class Prepared:
 # --- running a batch on the session's connection ---------------------------------------------
 
 
+# Benchmarks count statements and time them (benchmarks/profile_request.py): callbacks
+# given (statements, seconds) for each batch. Empty in a server, so it costs one test.
+observers: list = []
+
+
 class Reader:
     """Prepared statements run on the driver connection a session holds."""
 
@@ -194,10 +200,15 @@ class Reader:
         """The rows of each statement of ``batch``, in order: one thread hop on SQLite."""
         compiled = [(p.compiled(self.dialect), params) for p, params in batch]
         work = [(c.sql, c.args(params)) for c, params in compiled]
+        started = time.perf_counter() if observers else 0.0
         if self._sqlite:
             raw = await self._driver._execute(_run_sqlite, self._driver._conn, work)
         else:
             raw = [await self._driver.fetch(sql, *args) for sql, args in work]
+        if observers:
+            elapsed = time.perf_counter() - started
+            for observer in observers:
+                observer(work, elapsed)
         return [c.rows(rows) for (c, _), rows in zip(compiled, raw, strict=True)]
 
     async def one(self, prepared: Prepared, params: dict[str, Any]) -> list[tuple]:

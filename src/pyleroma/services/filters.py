@@ -25,10 +25,22 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import BigInteger, Boolean, Text, cast, null, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Text,
+    bindparam,
+    cast,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.db.base import utcnow
+from pyleroma.db.fastread import Prepared, reader
 from pyleroma.models import Filter, FilterKeyword, FilterStatus
 from pyleroma.services.formatting import html_to_text
 from pyleroma.streaming import events
@@ -150,15 +162,11 @@ class ActiveFilters:
         return cls(account_id=None, context=context)
 
 
-async def load_active_filters(
-    session: AsyncSession, account_id: int, context: str
-) -> ActiveFilters:
-    """The account's filters in force for ``context``, in one query (filters with their
-    keywords UNION ALL filters with their statuses)."""
-    now = utcnow()
+def _active_filters_statement() -> Prepared:
+    """Filters in force with their keywords UNION ALL filters with their statuses."""
     where = (
-        Filter.account_id == account_id,
-        or_(Filter.expires_at.is_(None), Filter.expires_at > now),
+        Filter.account_id == bindparam("account_id", type_=BigInteger),
+        or_(Filter.expires_at.is_(None), Filter.expires_at > bindparam("now", type_=DateTime())),
     )
     columns = (Filter.id, Filter.title, Filter.context, Filter.expires_at, Filter.action)
     by_keyword = (
@@ -181,7 +189,19 @@ async def load_active_filters(
         .join(FilterStatus, FilterStatus.filter_id == Filter.id)
         .where(*where)
     )
-    rows = (await session.execute(union_all(by_keyword, by_status))).all()
+    return Prepared(union_all(by_keyword, by_status))
+
+
+_ACTIVE_FILTERS = _active_filters_statement()
+
+
+async def load_active_filters(
+    session: AsyncSession, account_id: int, context: str
+) -> ActiveFilters:
+    """The account's filters in force for ``context``, in one query (filters with their
+    keywords UNION ALL filters with their statuses)."""
+    read = await reader(session)
+    rows = await read.one(_ACTIVE_FILTERS, {"account_id": account_id, "now": utcnow()})
     found: dict[int, dict] = {}
     for filter_id, title, contexts, expires_at, action, keyword, whole_word, status_id in rows:
         if context not in (contexts or ()):

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, bindparam, select, union
+from sqlalchemy import BigInteger, bindparam, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.pagination import Page, in_display_order
@@ -28,9 +28,9 @@ from pyleroma.services.status_batches import STATUS_COLUMNS, StatusRow
 VIEWER = bindparam("viewer_id", type_=BigInteger)
 _MAX_ID = bindparam("max_id", type_=BigInteger)
 _SINCE_ID = bindparam("since_id", type_=BigInteger)
-_LIMIT = bindparam("limit", type_=Integer)
-_OFFSET = bindparam("offset", type_=Integer)
-_INNER_LIMIT = bindparam("inner_limit", type_=Integer)
+_LIMIT = bindparam("limit", type_=BigInteger)
+_OFFSET = bindparam("offset", type_=BigInteger)
+_INNER_LIMIT = bindparam("inner_limit", type_=BigInteger)
 LARGEST_ID = 2**63 - 1
 
 

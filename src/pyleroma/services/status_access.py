@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.errors import Forbidden, NotFound
+from pyleroma.db.fastread import Prepared, reader
 from pyleroma.db.ids import parse_id
 from pyleroma.models import Account, Status
-from pyleroma.policy.visibility import can_see
+from pyleroma.policy.visibility import can_see, visible_filter
+from pyleroma.services.prepared_pages import VIEWER
+from pyleroma.services.status_batches import STATUS_COLUMNS, StatusRow
+
+# Reading one status to show it: the visibility rule as SQL (the same rule as ``can_see``),
+# built once, for a signed-in viewer and for an anonymous one.
+_BY_ID = bindparam("status_id", type_=BigInteger)
+_VISIBLE_BY_ID = {
+    True: Prepared(select(*STATUS_COLUMNS).where(Status.id == _BY_ID, visible_filter(VIEWER))),
+    False: Prepared(select(*STATUS_COLUMNS).where(Status.id == _BY_ID, visible_filter(None))),
+}
+
+
+async def read_visible_status(session: AsyncSession, viewer: Account | None, status_id):
+    """The status with this id as a read-only StatusRow if ``viewer`` may see it, else 404:
+    for showing it, never for changing it (``get_visible_status`` gives the ORM object)."""
+    ident = parse_id(status_id)
+    if ident is None:
+        raise NotFound("Record not found")
+    params = {"status_id": ident}
+    if viewer is not None:
+        params["viewer_id"] = viewer.id
+    rows = await (await reader(session)).one(_VISIBLE_BY_ID[viewer is not None], params)
+    if not rows:
+        raise NotFound("Record not found")
+    return StatusRow._make(rows[0])
 
 
 async def get_visible_status(

@@ -18,12 +18,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, exists, false, func, or_, select, true, union
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    union,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from pyleroma.api.errors import NotFound, Unauthorized, Unprocessable
 from pyleroma.api.pagination import Page, in_display_order, paginate
+from pyleroma.db.fastread import in_list
 from pyleroma.db.ids import parse_id
 from pyleroma.models import (
     Account,
@@ -40,6 +53,15 @@ from pyleroma.models import (
 from pyleroma.models.relationship import FOLLOW_ACCEPTED
 from pyleroma.models.status import VISIBILITIES
 from pyleroma.policy.visibility import not_blocked_filter, not_muted_filter, visible_filter
+from pyleroma.services.prepared_pages import (
+    VIEWER,
+    PreparedCache,
+    ascending,
+    merged_status_page,
+    read_status_page,
+    status_page,
+)
+from pyleroma.services.status_batches import STATUS_COLUMNS
 from pyleroma.settings import Settings
 
 REPLY_VISIBILITIES = ("following", "self")
@@ -235,11 +257,11 @@ def check_anonymous_timeline(settings: Settings, viewer: Account | None, local: 
         raise Unauthorized(AUTH_REQUIRED)
 
 
-def _public_ranges(viewer: Account | None, options: TimelineOptions) -> list[tuple[str, bool]]:
+def _public_ranges(signed_in: bool, options: TimelineOptions) -> list[tuple[str, bool]]:
     """(visibility, local) index ranges a public timeline reads; local-only posts are
     for logged-in readers and are always local."""
     ranges = [("public", True), ("public", False)]
-    if viewer is not None:
+    if signed_in:
         ranges.append(("local", True))
     if options.local:
         ranges = [r for r in ranges if r[1]]
@@ -259,18 +281,40 @@ async def public_timeline(
     if not options.local and not settings.federated_timeline_available:
         raise NotFound("Federated timeline is disabled")
     check_anonymous_timeline(settings, viewer, options.local)
-    viewer_id = viewer.id if viewer is not None else None
-    filters = [Status.reblog_of_id.is_(None), *read_filters(viewer_id, options, settings=settings)]
-    sources = [
-        (
-            select(Status.id.label("id")).where(
-                Status.visibility == visibility, Status.local == local, *filters
-            ),
-            Status.id,
-        )
-        for visibility, local in _public_ranges(viewer, options)
-    ]
-    return await merged_page(session, sources, page)
+    prepared = _public_page(settings, options, ascending(page), viewer is not None)
+    if prepared is None:
+        return []
+    params = {"viewer_id": viewer.id} if viewer is not None else {}
+    return await read_status_page(session, prepared, page, **params)
+
+
+_PUBLIC_PAGES = PreparedCache()
+
+
+def _public_page(settings: Settings, options: TimelineOptions, is_ascending: bool, signed_in: bool):
+    """The public timeline statement for one shape; None when no range is left to read."""
+
+    def build():
+        viewer_id = VIEWER if signed_in else None
+        filters = [
+            Status.reblog_of_id.is_(None),
+            *read_filters(viewer_id, options, settings=settings),
+        ]
+        ranges = _public_ranges(signed_in, options)
+        if not ranges:
+            return None
+        sources = [
+            (
+                select(Status.id.label("id")).where(
+                    Status.visibility == visibility, Status.local == local, *filters
+                ),
+                Status.id,
+            )
+            for visibility, local in ranges
+        ]
+        return merged_status_page(sources, is_ascending)
+
+    return _PUBLIC_PAGES.get((options, is_ascending, signed_in, settings.domain), build)
 
 
 def normalize_tag(raw) -> str:
@@ -318,38 +362,67 @@ async def tag_timeline(
     any_ids = [known[n] for n in wanted if n in known]
     if not any_ids or any(n not in known for n in required):
         return []
-    viewer_id = viewer.id if viewer is not None else None
+    rejected_ids = [known[n] for n in rejected if n in known]
+    signed_in = viewer is not None
+    shape = (options, ascending(page), signed_in, len(any_ids), len(required), bool(rejected_ids))
+    prepared = _TAG_PAGES.get((*shape, settings.domain), lambda: _tag_page(settings, *shape))
+    params = {f"tag_{i}": tag_id for i, tag_id in enumerate(any_ids)}
+    params |= {f"required_{i}": known[name] for i, name in enumerate(required)}
+    params["rejected_ids"] = rejected_ids
+    if signed_in:
+        params["viewer_id"] = viewer.id
+    return await read_status_page(session, prepared, page, **params)
+
+
+_TAG_PAGES = PreparedCache()
+
+
+def _tag_page(
+    settings: Settings,
+    options: TimelineOptions,
+    is_ascending: bool,
+    signed_in: bool,
+    any_count: int,
+    required_count: int,
+    rejects: bool,
+):
+    """The hashtag timeline statement for one shape: the hashtag ids are parameters
+    (``tag_N`` for each wanted tag, ``required_N``, and the ``rejected_ids`` list)."""
     visibilities = [
         v
-        for v in (("public", "local") if viewer else ("public",))
+        for v in (("public", "local") if signed_in else ("public",))
         if v not in options.exclude_visibilities
     ]
     filters = [
         Status.reblog_of_id.is_(None),
         Status.visibility.in_(visibilities),
-        *read_filters(viewer_id, options, settings=settings),
+        *read_filters(VIEWER if signed_in else None, options, settings=settings),
     ]
-    for name in required:
-        tagged = aliased(StatusTag)
+    for i in range(required_count):
+        tagged = aliased(StatusTag, name=f"required_tag_{i}")
         filters.append(
-            exists().where(tagged.status_id == Status.id, tagged.hashtag_id == known[name])
+            exists().where(
+                tagged.status_id == Status.id,
+                tagged.hashtag_id == bindparam(f"required_{i}", type_=BigInteger),
+            )
         )
-    rejected_ids = [known[n] for n in rejected if n in known]
-    if rejected_ids:
-        tagged = aliased(StatusTag)
+    if rejects:
+        tagged = aliased(StatusTag, name="rejected_tag")
         filters.append(
-            ~exists().where(tagged.status_id == Status.id, tagged.hashtag_id.in_(rejected_ids))
+            ~exists().where(
+                tagged.status_id == Status.id, in_list(tagged.hashtag_id, "rejected_ids")
+            )
         )
     sources = []
-    for tag_id in any_ids:
-        driving = aliased(StatusTag)
+    for i in range(any_count):
+        driving = aliased(StatusTag, name=f"wanted_tag_{i}")
         stmt = (
             select(driving.status_id.label("id"))
             .join(Status, Status.id == driving.status_id)
-            .where(driving.hashtag_id == tag_id, *filters)
+            .where(driving.hashtag_id == bindparam(f"tag_{i}", type_=BigInteger), *filters)
         )
         sources.append((stmt, driving.status_id))
-    return await merged_page(session, sources, page)
+    return merged_status_page(sources, is_ascending)
 
 
 # --- direct timeline -------------------------------------------------------------------------
@@ -448,8 +521,6 @@ async def account_statuses(
     is all there is to look at). ``pinned`` lists its pinned statuses, newest pin first.
     """
     viewer_id = viewer.id if viewer is not None else None
-    original = ORIGINAL
-    filters = [Status.account_id == account.id, visible_filter(viewer_id)]
     blocks_account = False
     if viewer_id is not None and viewer_id != account.id:
         blocks_account = bool(
@@ -457,17 +528,98 @@ async def account_statuses(
                 select(exists().where(Block.account_id == viewer_id, Block.target_id == account.id))
             )
         )
+    tag_id = None
+    if tagged is not None:
+        name = normalize_tag(tagged)
+        tag_id = (await hashtag_ids(session, [name])).get(name) if name else None
+        if tag_id is None:
+            return []
+    if pinned:
+        return await _pinned_statuses(
+            session,
+            settings,
+            viewer_id,
+            account,
+            page,
+            options,
+            blocks_account=blocks_account,
+            tag_id=tag_id,
+        )
+    shape = (options, ascending(page), viewer_id is not None, blocks_account, tag_id is not None)
+    prepared = _ACCOUNT_PAGES.get(
+        (*shape, settings.domain), lambda: _account_page(settings, *shape)
+    )
+    params = {"account_id": account.id, "tag_id": tag_id}
+    if viewer_id is not None:
+        params["viewer_id"] = viewer_id
+    return await read_status_page(session, prepared, page, **params)
+
+
+_ACCOUNT_PAGES = PreparedCache()
+
+
+def _account_filters(viewer_id, account_id, options, settings, *, blocks_account: bool):
+    original = ORIGINAL
+    filters = [Status.account_id == account_id, visible_filter(viewer_id)]
     if viewer_id is not None and not blocks_account:
         about_original = [not_blocked_filter(viewer_id, original)]
         if not options.with_muted:
             about_original.append(not_muted_filter(viewer_id, original))
         filters.append(or_(Status.reblog_of_id.is_(None), and_(*about_original)))
     filters.extend(option_filters(viewer_id, options, settings))
-    if tagged is not None:
-        name = normalize_tag(tagged)
-        tag_id = (await hashtag_ids(session, [name])).get(name) if name else None
-        if tag_id is None:
-            return []
+    return filters
+
+
+def _account_page(
+    settings: Settings,
+    options: TimelineOptions,
+    is_ascending: bool,
+    signed_in: bool,
+    blocks_account: bool,
+    tagged: bool,
+):
+    """An account's statuses for one shape (``account_id``, ``viewer_id`` and ``tag_id``
+    are parameters)."""
+    filters = _account_filters(
+        VIEWER if signed_in else None,
+        bindparam("account_id", type_=BigInteger),
+        options,
+        settings,
+        blocks_account=blocks_account,
+    )
+    if tagged:
+        tag = aliased(StatusTag, name="profile_tag")
+        filters.append(
+            exists().where(
+                tag.status_id == func.coalesce(Status.reblog_of_id, Status.id),
+                tag.hashtag_id == bindparam("tag_id", type_=BigInteger),
+            )
+        )
+    stmt = (
+        select(*STATUS_COLUMNS)
+        .outerjoin(ORIGINAL, ORIGINAL.id == Status.reblog_of_id)
+        .where(*filters)
+    )
+    return status_page(stmt, Status.id, is_ascending)
+
+
+async def _pinned_statuses(
+    session: AsyncSession,
+    settings: Settings,
+    viewer_id: int | None,
+    account: Account,
+    page: Page,
+    options: TimelineOptions,
+    *,
+    blocks_account: bool,
+    tag_id: int | None,
+) -> list[Status]:
+    """The account's pinned statuses the viewer may see, newest pin first (a short list
+    read rarely: built per request)."""
+    filters = _account_filters(
+        viewer_id, account.id, options, settings, blocks_account=blocks_account
+    )
+    if tag_id is not None:
         tag = aliased(StatusTag)
         filters.append(
             exists().where(
@@ -475,16 +627,18 @@ async def account_statuses(
                 tag.hashtag_id == tag_id,
             )
         )
-    stmt = select(Status).outerjoin(original, original.id == Status.reblog_of_id).where(*filters)
-    if pinned:
-        pin = aliased(StatusPin)
-        stmt = stmt.join(pin, pin.status_id == Status.id).where(pin.account_id == account.id)
-        if page.max_id is not None:
-            stmt = stmt.where(Status.id < page.max_id)
-        if page.since_id is not None:
-            stmt = stmt.where(Status.id > page.since_id)
-        if page.min_id is not None:
-            stmt = stmt.where(Status.id > page.min_id)
-        stmt = stmt.order_by(pin.id.desc()).limit(page.limit)
-        return list((await session.execute(stmt)).scalars())
-    return await fetch_page(session, stmt, Status.id, page)
+    pin = aliased(StatusPin)
+    stmt = (
+        select(Status)
+        .outerjoin(ORIGINAL, ORIGINAL.id == Status.reblog_of_id)
+        .join(pin, pin.status_id == Status.id)
+        .where(pin.account_id == account.id, *filters)
+    )
+    if page.max_id is not None:
+        stmt = stmt.where(Status.id < page.max_id)
+    if page.since_id is not None:
+        stmt = stmt.where(Status.id > page.since_id)
+    if page.min_id is not None:
+        stmt = stmt.where(Status.id > page.min_id)
+    stmt = stmt.order_by(pin.id.desc()).limit(page.limit)
+    return list((await session.execute(stmt)).scalars())

@@ -25,7 +25,7 @@ from pyleroma.db.ids import parse_id
 from pyleroma.models import Account
 from pyleroma.services import status_reads, threads
 from pyleroma.services.filters import filter_statuses
-from pyleroma.services.status_access import get_visible_status
+from pyleroma.services.status_access import get_visible_status, read_visible_status
 from pyleroma.services.status_delete import delete_status, get_deletable_status
 from pyleroma.services.status_edit import StatusChanges, edit_status, load_history
 from pyleroma.settings import Settings
@@ -75,7 +75,7 @@ async def show_status(
     settings: Settings = Depends(get_settings),
 ):
     viewer = _viewer(auth)
-    status = await get_visible_status(session, viewer, status_id)
+    status = await read_visible_status(session, viewer, status_id)
     return await status_to_api(session, settings, status, viewer)
 
 
