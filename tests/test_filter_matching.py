@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from pyleroma.models import Account
 from pyleroma.services import filter_changes
 from pyleroma.services.filters import (
@@ -15,6 +13,7 @@ from pyleroma.services.filters import (
     load_active_filters,
 )
 from pyleroma.streaming.events import HUB_KEY
+from tests.statement_counter import counting_statements
 
 VIEWER = 1
 
@@ -141,18 +140,10 @@ async def test_load_active_filters_is_one_query_and_respects_context(app, factor
             session, settings, owner, title="elsewhere", context=["public"], action="hide"
         )
 
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        async with db() as session:
+    async with db() as session:
+        await session.connection()  # the session's own BEGIN is not the filters' query
+        with counting_statements(app.state.engine) as statements:
             active = await load_active_filters(session, alice.id, "home")
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 1
     [compiled] = active.filters
     assert compiled.id == made.filter.id and compiled.action == "warn"

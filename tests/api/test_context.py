@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from tests.api.status_read_helpers import block, follow, mute, mute_thread, reblog
+from tests.statement_counter import counting_statements
 
 BAD_TOKEN = {"Authorization": "Bearer not-a-token"}
 
@@ -134,18 +133,10 @@ async def test_reblog_id_gives_the_original_thread(client, factory, db):
 async def test_context_query_count_does_not_grow_with_the_thread(client, factory, app):
     alice = await factory.user("alice")
     bob = await factory.user("bob")
-    statements: list[str] = []
-
-    def count(*args):
-        statements.append(args[2])
 
     async def measure(status) -> int:
-        statements.clear()
-        event.listen(app.state.engine.sync_engine, "before_cursor_execute", count)
-        try:
+        with counting_statements(app.state.engine) as statements:
             await _context(client, status, bob)
-        finally:
-            event.remove(app.state.engine.sync_engine, "before_cursor_execute", count)
         return len(statements)
 
     small_root = await factory.status(alice.account, "small")

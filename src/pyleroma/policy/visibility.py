@@ -157,14 +157,19 @@ def not_blocked_filter(viewer_id: int | None, status=Status):
     )
 
 
-def not_muted_filter(viewer_id: int | None, status=Status, *, include_threads: bool = True):
+def not_muted_filter(
+    viewer_id: int | None, status=Status, *, include_threads: bool = True, now=None
+):
     """Hide statuses by muted accounts and from muted threads (timelines, not single reads).
 
     ``include_threads=False`` keeps muted threads (a thread's own context view shows it).
+    ``now`` decides which timed mutes still run: the current time by default, and a bound
+    parameter in a statement built once (services/prepared_pages.py ``NOW``), which must
+    never freeze the time it was built at.
     """
     if viewer_id is None:
         return true()
-    now = utcnow()
+    now = utcnow() if now is None else now
     account_mutes = ~exists().where(
         Mute.account_id == viewer_id,
         Mute.target_id == status.account_id,

@@ -57,6 +57,7 @@ from pyleroma.models.relationship import FOLLOW_ACCEPTED
 from pyleroma.policy.visibility import not_blocked_filter, not_muted_filter, visible_filter
 from pyleroma.services.notifications import notify
 from pyleroma.services.prepared_pages import (
+    NOW,
     VIEWER,
     PreparedCache,
     ascending,
@@ -399,7 +400,7 @@ def _home_page(settings: Settings, options: TimelineOptions, is_ascending: bool)
     def build():
         original = ORIGINAL
         filters = read_filters(
-            VIEWER, options, original=original, reblog_prefs=True, settings=settings
+            VIEWER, options, original=original, reblog_prefs=True, settings=settings, now=NOW
         )
         stmt = (
             select(*STATUS_COLUMNS)

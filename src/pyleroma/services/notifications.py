@@ -26,13 +26,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from pyleroma.api.errors import BadRequest, NotFound
-from pyleroma.api.pagination import Page, in_display_order, paginate
+from pyleroma.api.pagination import Page, in_display_order
 from pyleroma.db.base import utcnow
+from pyleroma.db.fastread import Prepared, reader, row_type
 from pyleroma.db.ids import new_id, parse_id
 from pyleroma.models import (
     Account,
@@ -47,6 +59,14 @@ from pyleroma.models import (
 from pyleroma.models.relationship import FOLLOW_ACCEPTED
 from pyleroma.policy.visibility import can_see, visible_filter
 from pyleroma.services import markers, push_subscriptions
+from pyleroma.services.prepared_pages import (
+    VIEWER,
+    PreparedCache,
+    ascending,
+    bounded,
+    page_params,
+)
+from pyleroma.services.status_batches import ACCOUNT_COLUMNS, AccountRow
 from pyleroma.streaming.events import emit
 
 NOTIFICATION_TYPES = (
@@ -270,9 +290,10 @@ def build_filter(
     )
 
 
-def readable_conditions(viewer_id: int, sender=Account, *, with_muted: bool = False) -> list:
-    """SQL conditions on ``Notification`` (joined to its ``sender``) for what a viewer sees."""
-    now = utcnow()
+def readable_conditions(viewer_id, sender=Account, *, with_muted: bool = False, now=None) -> list:
+    """SQL conditions on ``Notification`` (joined to its ``sender``) for what a viewer sees
+    (``viewer_id`` and ``now``: values, or parameters of a prepared statement)."""
+    now = utcnow() if now is None else now
     status = aliased(Status)
     conditions = [
         Notification.account_id == viewer_id,
@@ -351,17 +372,57 @@ async def list_notifications(
     session: AsyncSession, viewer: Account, filters: NotificationFilter, page: Page
 ) -> list[tuple[Notification, Account]]:
     """A page of the viewer's notifications with their senders, newest first."""
-    if not filters.include_types - filters.exclude_types:
+    types = tuple(sorted(filters.include_types - filters.exclude_types))
+    if not types:
         return []
-    stmt = _readable_select(viewer, with_muted=filters.with_muted).where(
-        Notification.type.in_(sorted(filters.include_types - filters.exclude_types))
+    shape = (
+        types,
+        filters.with_muted,
+        filters.account_id is not None,
+        tuple(sorted(filters.exclude_visibilities)),
+        ascending(page),
     )
-    if filters.account_id is not None:
-        stmt = stmt.where(Notification.from_account_id == filters.account_id)
-    if filters.exclude_visibilities:
-        stmt = stmt.where(~_visibility_excluded(filters.exclude_visibilities))
-    rows = (await session.execute(paginate(stmt, Notification.id, page))).all()
-    return [(row[0], row[1]) for row in in_display_order(rows, page)]
+    prepared = _NOTIFICATION_PAGES.get(shape, lambda: _notification_page(*shape))
+    params = page_params(page) | {
+        "viewer_id": viewer.id,
+        "now": utcnow(),
+        "from_account_id": filters.account_id,
+    }
+    rows = await (await reader(session)).one(prepared, params)
+    width = len(NotificationRow._fields)
+    pairs = [(NotificationRow._make(r[:width]), AccountRow._make(r[width:])) for r in rows]
+    return in_display_order(pairs, page)
+
+
+NotificationRow, _NOTIFICATION_COLUMNS = row_type(Notification)
+_NOTIFICATION_PAGES = PreparedCache()
+
+
+def _notification_page(
+    types: tuple[str, ...],
+    with_muted: bool,
+    by_account: bool,
+    excluded: tuple[str, ...],
+    is_ascending: bool,
+) -> Prepared:
+    """A page of (notification, sender) rows for one shape of the client's filters; the
+    viewer, the time and the bounds are parameters."""
+    now = bindparam("now", type_=DateTime())
+    stmt = (
+        select(*_NOTIFICATION_COLUMNS, *ACCOUNT_COLUMNS)
+        .join(Account, Account.id == Notification.from_account_id)
+        .where(
+            *readable_conditions(VIEWER, Account, with_muted=with_muted, now=now),
+            Notification.type.in_(types),
+        )
+    )
+    if by_account:
+        stmt = stmt.where(
+            Notification.from_account_id == bindparam("from_account_id", type_=BigInteger)
+        )
+    if excluded:
+        stmt = stmt.where(~_visibility_excluded(frozenset(excluded)))
+    return Prepared(bounded(stmt, Notification.id, is_ascending))
 
 
 async def _own(session: AsyncSession, viewer: Account, notification_id) -> Notification | None:

@@ -17,15 +17,19 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, select, union
+from sqlalchemy import BigInteger, DateTime, bindparam, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.pagination import Page, in_display_order
+from pyleroma.db.base import utcnow
 from pyleroma.db.fastread import Prepared, reader
 from pyleroma.models import Status
 from pyleroma.services.status_batches import STATUS_COLUMNS, StatusRow
 
 VIEWER = bindparam("viewer_id", type_=BigInteger)
+# The current time, for rules that depend on it (timed mutes): bound per request, never
+# frozen into a statement built once. ``read_status_page`` always binds it.
+NOW = bindparam("now", type_=DateTime())
 _MAX_ID = bindparam("max_id", type_=BigInteger)
 _SINCE_ID = bindparam("since_id", type_=BigInteger)
 _LIMIT = bindparam("limit", type_=BigInteger)
@@ -83,7 +87,7 @@ async def read_status_page(
 ) -> list[StatusRow]:
     """The page's StatusRows, newest first."""
     read = await reader(session)
-    rows = await read.one(prepared, page_params(page) | params)
+    rows = await read.one(prepared, page_params(page) | {"now": utcnow()} | params)
     return in_display_order([StatusRow._make(r) for r in rows], page)
 
 

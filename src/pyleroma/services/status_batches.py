@@ -64,6 +64,17 @@ LINKED = Prepared(
         )
     )
 )
+# Statuses by id, and the originals of those that are boosts (notifications show the
+# original of a boost they are about).
+_BOOSTS = aliased(Status, name="boosts")
+WITH_ORIGINALS = Prepared(
+    select(*STATUS_COLUMNS).where(
+        or_(
+            in_list(Status.id, "ids"),
+            Status.id.in_(select(_BOOSTS.reblog_of_id).where(in_list(_BOOSTS.id, "ids"))),
+        )
+    )
+)
 ACCOUNTS = Prepared(
     select(*ACCOUNT_COLUMNS).where(
         or_(
@@ -150,6 +161,18 @@ PARTICIPATIONS = Prepared(
         ConversationParticipation.account_id == VIEWER,
     )
 )
+
+
+async def statuses_with_originals(session: AsyncSession, ids: Iterable[int]) -> dict[int, Any]:
+    """StatusRows by id for ``ids`` and for the originals of those that are boosts."""
+    rows = await (await reader(session)).one(WITH_ORIGINALS, {"ids": ids})
+    return {row[0]: StatusRow._make(row) for row in rows}
+
+
+async def muted_among(session: AsyncSession, viewer_id: int, account_ids: Iterable[int]) -> set:
+    """Which of ``account_ids`` the viewer mutes now (timed mutes still running)."""
+    params = {"viewer_id": viewer_id, "author_ids": account_ids, "now": utcnow()}
+    return {r[0] for r in await (await reader(session)).one(ACCOUNTS_MUTED, params)}
 
 
 @dataclass

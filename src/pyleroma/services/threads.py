@@ -1,7 +1,8 @@
 """A status's thread for one viewer: the ancestors above it and the descendants below it.
 
 Every status of a thread carries the root's id as ``conversation_id``, so the whole thread's
-shape (id and parent of each status) comes from one indexed query. The tree is walked in
+shape (id and parent of each status) comes from one indexed query (both statements here are
+built once: docs/read_path.md). The tree is walked in
 Python; then the statuses the walk picked are loaded in one more query that applies the
 visibility rule, blocks and account mutes. A status the viewer may not see is left out, but
 the walk goes on through it, so a hidden reply does not hide the answers to it (Mastodon).
@@ -15,16 +16,48 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pyleroma.db.base import utcnow
+from pyleroma.db.fastread import Prepared, in_list, reader
 from pyleroma.models import Account, Status
 from pyleroma.policy.visibility import not_blocked_filter, not_muted_filter, visible_filter
+from pyleroma.services.prepared_pages import NOW, VIEWER
+from pyleroma.services.status_batches import STATUS_COLUMNS, StatusRow
 
 # Mastodon answers at most 4,096 statuses on each side for a logged-in viewer.
 CONTEXT_LIMIT = 4000
 # The most statuses of one thread whose shape is read to build the tree.
 THREAD_SCAN_LIMIT = 20000
+
+
+# The thread's shape: id and parent of each status, oldest first.
+_SHAPE = Prepared(
+    select(Status.id, Status.in_reply_to_id)
+    .where(
+        Status.conversation_id == bindparam("root", type_=BigInteger),
+        Status.reblog_of_id.is_(None),
+    )
+    .order_by(Status.id)
+    .limit(THREAD_SCAN_LIMIT)
+)
+
+
+def _visible_members(viewer_id) -> Prepared:
+    """The statuses among ``ids`` the viewer sees in a thread. Muting a thread silences its
+    notifications; it must not empty the thread one opens (``include_threads=False``)."""
+    return Prepared(
+        select(*STATUS_COLUMNS).where(
+            in_list(Status.id, "ids"),
+            visible_filter(viewer_id),
+            not_blocked_filter(viewer_id),
+            not_muted_filter(viewer_id, include_threads=False, now=NOW),
+        )
+    )
+
+
+_VISIBLE_MEMBERS = {True: _visible_members(VIEWER), False: _visible_members(None)}
 
 
 @dataclass
@@ -71,14 +104,8 @@ async def load_thread(session: AsyncSession, status: Status, viewer: Account | N
     A reblog has no thread of its own: callers pass the original.
     """
     root = status.conversation_id or status.id
-    shape = (
-        await session.execute(
-            select(Status.id, Status.in_reply_to_id)
-            .where(Status.conversation_id == root, Status.reblog_of_id.is_(None))
-            .order_by(Status.id)
-            .limit(THREAD_SCAN_LIMIT)
-        )
-    ).all()
+    read = await reader(session)
+    shape = await read.one(_SHAPE, {"root": root})
     parents: dict[int, int | None] = {}
     children: dict[int, list[int]] = defaultdict(list)
     for status_id, parent_id in shape:
@@ -90,19 +117,11 @@ async def load_thread(session: AsyncSession, status: Status, viewer: Account | N
     wanted = [i for i in ancestor_ids + descendant_ids if i != status.id]
     if not wanted:
         return Thread()
-    viewer_id = viewer.id if viewer is not None else None
-    # Muting a thread silences its notifications; it must not empty the thread one opens.
-    rows = (
-        await session.execute(
-            select(Status).where(
-                Status.id.in_(wanted),
-                visible_filter(viewer_id),
-                not_blocked_filter(viewer_id),
-                not_muted_filter(viewer_id, include_threads=False),
-            )
-        )
-    ).scalars()
-    found = {row.id: row for row in rows}
+    params = {"ids": wanted, "now": utcnow()}
+    if viewer is not None:
+        params["viewer_id"] = viewer.id
+    rows = await read.one(_VISIBLE_MEMBERS[viewer is not None], params)
+    found = {row[0]: StatusRow._make(row) for row in rows}
     return Thread(
         ancestors=[found[i] for i in ancestor_ids if i in found],
         descendants=[found[i] for i in descendant_ids if i in found],

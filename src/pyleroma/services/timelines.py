@@ -54,6 +54,7 @@ from pyleroma.models.relationship import FOLLOW_ACCEPTED
 from pyleroma.models.status import VISIBILITIES
 from pyleroma.policy.visibility import not_blocked_filter, not_muted_filter, visible_filter
 from pyleroma.services.prepared_pages import (
+    NOW,
     VIEWER,
     PreparedCache,
     ascending,
@@ -153,6 +154,7 @@ def read_filters(
     original=None,
     reblog_prefs: bool = False,
     settings: Settings | None = None,
+    now=None,
 ) -> list:
     """The conditions on ``Status`` every timeline read applies, for ``viewer_id``.
 
@@ -162,11 +164,11 @@ def read_filters(
     """
     conditions = [visible_filter(viewer_id), not_blocked_filter(viewer_id)]
     if not options.with_muted:
-        conditions.append(not_muted_filter(viewer_id))
+        conditions.append(not_muted_filter(viewer_id, now=now))
     if original is not None and viewer_id is not None:
         about_original = [not_blocked_filter(viewer_id, original)]
         if not options.with_muted:
-            about_original.append(not_muted_filter(viewer_id, original))
+            about_original.append(not_muted_filter(viewer_id, original, now=now))
         if reblog_prefs:
             about_original.append(~hides_reblogs(viewer_id, Status.account_id))
         conditions.append(or_(Status.reblog_of_id.is_(None), and_(*about_original)))
@@ -298,7 +300,7 @@ def _public_page(settings: Settings, options: TimelineOptions, is_ascending: boo
         viewer_id = VIEWER if signed_in else None
         filters = [
             Status.reblog_of_id.is_(None),
-            *read_filters(viewer_id, options, settings=settings),
+            *read_filters(viewer_id, options, settings=settings, now=NOW),
         ]
         ranges = _public_ranges(signed_in, options)
         if not ranges:
@@ -396,7 +398,7 @@ def _tag_page(
     filters = [
         Status.reblog_of_id.is_(None),
         Status.visibility.in_(visibilities),
-        *read_filters(VIEWER if signed_in else None, options, settings=settings),
+        *read_filters(VIEWER if signed_in else None, options, settings=settings, now=NOW),
     ]
     for i in range(required_count):
         tagged = aliased(StatusTag, name=f"required_tag_{i}")
@@ -558,13 +560,13 @@ async def account_statuses(
 _ACCOUNT_PAGES = PreparedCache()
 
 
-def _account_filters(viewer_id, account_id, options, settings, *, blocks_account: bool):
+def _account_filters(viewer_id, account_id, options, settings, *, blocks_account: bool, now=None):
     original = ORIGINAL
     filters = [Status.account_id == account_id, visible_filter(viewer_id)]
     if viewer_id is not None and not blocks_account:
         about_original = [not_blocked_filter(viewer_id, original)]
         if not options.with_muted:
-            about_original.append(not_muted_filter(viewer_id, original))
+            about_original.append(not_muted_filter(viewer_id, original, now=now))
         filters.append(or_(Status.reblog_of_id.is_(None), and_(*about_original)))
     filters.extend(option_filters(viewer_id, options, settings))
     return filters
@@ -586,6 +588,7 @@ def _account_page(
         options,
         settings,
         blocks_account=blocks_account,
+        now=NOW,
     )
     if tagged:
         tag = aliased(StatusTag, name="profile_tag")

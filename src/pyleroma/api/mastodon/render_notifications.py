@@ -9,13 +9,12 @@ same few queries as one.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.mastodon.render_accounts import account_to_api
 from pyleroma.api.mastodon.render_statuses import statuses_to_api
-from pyleroma.db.base import utcnow
-from pyleroma.models import Account, Mute, Notification, Status
+from pyleroma.models import Account, Notification
+from pyleroma.services.status_batches import muted_among, statuses_with_originals
 from pyleroma.settings import Settings
 from pyleroma.urls import masto_datetime
 
@@ -32,15 +31,7 @@ async def _statuses_by_notification(
     wanted = {n.status_id for n in notifications if n.type in STATUS_TYPES and n.status_id}
     if not wanted:
         return {}
-    loaded = {
-        s.id: s
-        for s in (await session.execute(select(Status).where(Status.id.in_(wanted)))).scalars()
-    }
-    originals = {s.reblog_of_id for s in loaded.values() if s.reblog_of_id}
-    missing = originals - loaded.keys()
-    if missing:
-        for s in (await session.execute(select(Status).where(Status.id.in_(missing)))).scalars():
-            loaded[s.id] = s
+    loaded = await statuses_with_originals(session, wanted)
     shown_id = {}
     for n in notifications:
         status = loaded.get(n.status_id) if n.status_id else None
@@ -66,20 +57,7 @@ async def notifications_to_api(
     notifications = [n for n, _ in rows]
     statuses = await _statuses_by_notification(session, settings, notifications, viewer)
     sender_ids = {sender.id for _, sender in rows}
-    muted = set()
-    if sender_ids:
-        now = utcnow()
-        muted = set(
-            (
-                await session.execute(
-                    select(Mute.target_id).where(
-                        Mute.account_id == viewer.id,
-                        Mute.target_id.in_(sender_ids),
-                        (Mute.expires_at.is_(None)) | (Mute.expires_at > now),
-                    )
-                )
-            ).scalars()
-        )
+    muted = await muted_among(session, viewer.id, sender_ids) if sender_ids else set()
     result = []
     for notification, sender in rows:
         data = {
