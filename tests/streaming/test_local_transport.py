@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import struct
+import tempfile
 from pathlib import Path
 
 import orjson
@@ -132,3 +134,22 @@ def test_long_database_paths_get_a_short_private_directory(tmp_path):
     assert socket_directory(deep) == chosen  # every process of that database agrees
     short = socket_directory(Path("/tmp/x/pyleroma.sqlite3"))
     assert short == Path("/tmp/x/pyleroma.sqlite3-stream")
+
+
+async def test_a_data_dir_directly_under_the_temp_dir_may_be_open_to_others(monkeypatch):
+    """Only the per-user fallback parent must be private: a data dir such as /tmp/site (mode
+    0755, right under the temporary directory) keeps its sockets beside the database."""
+    temp_root = Path(tempfile.mkdtemp(prefix="pl", dir="/tmp"))  # short: fits sun_path
+    monkeypatch.setattr("tempfile.tempdir", str(temp_root))
+    try:
+        data_dir = temp_root / "site"
+        data_dir.mkdir(mode=0o755)
+        data_dir.chmod(0o755)
+        directory = socket_directory(data_dir / "pyleroma.sqlite3")
+        assert directory.parent == data_dir
+        transport = LocalSocketTransport(directory, Inbox())
+        await transport.start()
+        assert directory.stat().st_mode & 0o777 == 0o700
+        await transport.stop()
+    finally:
+        shutil.rmtree(temp_root)

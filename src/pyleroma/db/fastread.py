@@ -52,6 +52,7 @@ class IdList(TypeDecorator):
     impl = Text
     cache_ok = True
     item_type = BigInteger
+    convert = int
 
     def load_dialect_impl(self, dialect):
         if dialect.name == "postgresql":
@@ -59,7 +60,7 @@ class IdList(TypeDecorator):
         return dialect.type_descriptor(Text())
 
     def process_bind_param(self, value, dialect):
-        values = [int(v) for v in value]
+        values = [self.convert(v) for v in value]
         if dialect.name == "sqlite":
             return orjson.dumps(values).decode()
         return values
@@ -69,12 +70,7 @@ class TextList(IdList):
     """A list of strings bound as one parameter (see ``IdList``)."""
 
     item_type = Text
-
-    def process_bind_param(self, value, dialect):
-        values = [str(v) for v in value]
-        if dialect.name == "sqlite":
-            return orjson.dumps(values).decode()
-        return values
+    convert = str
 
 
 class _InList(ColumnElement):

@@ -63,7 +63,13 @@ def socket_directory(database_file: str | Path) -> Path:
     if len(str(beside)) + 1 + _SOCKET_NAME_LENGTH <= SUN_PATH_MAX:
         return beside
     digest = hashlib.sha256(str(beside).encode()).hexdigest()[:20]
-    return Path(tempfile.gettempdir()) / f"pyleroma-{os.getuid()}" / digest
+    return _temp_parent() / digest
+
+
+def _temp_parent() -> Path:
+    """The per-user directory under the system's temporary directory that holds the
+    fallback socket directories (it must be private to this user too)."""
+    return Path(tempfile.gettempdir()) / f"pyleroma-{os.getuid()}"
 
 
 def _check_private(directory: Path) -> None:
@@ -77,8 +83,7 @@ def _check_private(directory: Path) -> None:
 def make_private_directory(path: Path) -> None:
     """Create ``path`` mode 0700, or refuse it (and, for the temp-dir fallback, its
     per-user parent) when it is not private to this user."""
-    in_temp = path.parent.parent == Path(tempfile.gettempdir())
-    if in_temp:
+    if path.parent == _temp_parent():
         with contextlib.suppress(FileExistsError):
             path.parent.mkdir(mode=0o700)
         _check_private(path.parent)

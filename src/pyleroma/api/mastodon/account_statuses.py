@@ -19,7 +19,7 @@ from pyleroma.api.openapi.parameters import PAGE, TIMELINE_OPTIONS
 from pyleroma.api.pagination import Page, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.models import Status
-from pyleroma.services import timelines
+from pyleroma.services import account_timeline
 from pyleroma.services.account_directory import show_account
 from pyleroma.settings import Settings
 
@@ -56,7 +56,7 @@ async def account_statuses(
     tagged = params.str("tagged") or None
 
     async def fetch(batch: Page) -> list[Status]:
-        return await timelines.account_statuses(
+        return await account_timeline.account_statuses(
             session, settings, viewer, account, batch, options, pinned=pinned, tagged=tagged
         )
 
