@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.mastodon.render_emojis import emojis_to_api
-from pyleroma.models import Account, ConversationParticipation, Follow
-from pyleroma.models.relationship import FOLLOW_PENDING
-from pyleroma.services.notifications import unread_count
+from pyleroma.models import Account
+from pyleroma.services.credential_counts import credential_counts
 from pyleroma.services.relationships_view import load_relationships
 from pyleroma.settings import Settings
 from pyleroma.urls import (
@@ -142,26 +140,12 @@ async def credential_account_to_api(
 ) -> dict:
     """The CredentialAccount: the owner's view, with the counters and settings store."""
     data = account_to_api(settings, account, viewer=account)
-    pending = await session.scalar(
-        select(func.count())
-        .select_from(Follow)
-        .where(Follow.followed_id == account.id, Follow.state == FOLLOW_PENDING)
-    )
-    data["follow_requests_count"] = pending or 0
-    data["source"]["follow_requests_count"] = pending or 0
+    counts = await credential_counts(session, account.id)
+    data["follow_requests_count"] = counts.follow_requests
+    data["source"]["follow_requests_count"] = counts.follow_requests
     data["pleroma"]["settings_store"] = dict(account.settings_store)
-    data["pleroma"]["unread_conversation_count"] = (
-        await session.scalar(
-            select(func.count())
-            .select_from(ConversationParticipation)
-            .where(
-                ConversationParticipation.account_id == account.id,
-                ConversationParticipation.read.is_(False),
-            )
-        )
-        or 0
-    )
-    data["pleroma"]["unread_notifications_count"] = await unread_count(session, account.id)
+    data["pleroma"]["unread_conversation_count"] = counts.unread_conversations
+    data["pleroma"]["unread_notifications_count"] = counts.unread_notifications
     data["role"] = _role(account)
     return data
 
