@@ -103,7 +103,7 @@ def in_list(column, name: str, *, text: bool = False) -> ColumnElement:
 
 
 class _Compiled:
-    __slots__ = ("sql", "names", "defaults", "bind_procs", "converted", "positional")
+    __slots__ = ("sql", "names", "defaults", "bind_procs", "converted")
 
     def __init__(self, stmt, dialect):
         compiled = stmt.compile(dialect=dialect)
@@ -117,9 +117,10 @@ class _Compiled:
             compiled.construct_params({name: None for name in required}),
             _populate_self=False,
         )
+        if expanded.positiontup is None:  # both drivers take positional parameters
+            raise ValueError(f"{dialect.name}: a positional paramstyle is expected")
         self.sql = expanded.statement
-        self.positional = expanded.positiontup is not None
-        self.names = list(expanded.positiontup or expanded.parameters)
+        self.names = list(expanded.positiontup)
         self.defaults = {k: v for k, v in expanded.parameters.items() if k not in required}
         self.bind_procs = {**compiled._bind_processors, **(expanded.processors or {})}
         procs = [_result_processor(c.type, dialect) for c in stmt.selected_columns]
