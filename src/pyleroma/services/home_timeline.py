@@ -398,14 +398,13 @@ def _home_page(settings: Settings, options: TimelineOptions, is_ascending: bool)
     bounds are parameters (services/prepared_pages.py)."""
 
     def build():
-        original = ORIGINAL
         filters = read_filters(
-            VIEWER, options, original=original, reblog_prefs=True, settings=settings, now=NOW
+            VIEWER, options, original=ORIGINAL, reblog_prefs=True, settings=settings, now=NOW
         )
         stmt = (
             select(*STATUS_COLUMNS)
             .join(Entry, Entry.status_id == Status.id)
-            .outerjoin(original, original.id == Status.reblog_of_id)
+            .outerjoin(ORIGINAL, ORIGINAL.id == Status.reblog_of_id)
             .where(Entry.account_id == VIEWER, *filters)
         )
         return status_page(stmt, Entry.status_id, is_ascending)

@@ -1,12 +1,14 @@
-"""Timeline queries: public, hashtag, direct, list and an account's statuses.
+"""Timeline queries: public, hashtag, direct and list.
 
 Every query is an index range scan bounded by the page (api/pagination.py), filtered with
 the one visibility rule (``visible_filter``) and the timeline filters (``not_blocked_filter``,
 ``not_muted_filter``) of policy/visibility.py, plus the client's options. A timeline that
 draws from several index ranges (public posts local and remote, a status mentioned *or*
 written by the viewer, any of several hashtags) pages each range on its own and merges the
-pages (``merged_page``), so no query ever sorts a whole table. The home timeline lives in
-services/home_timeline.py; it reuses ``read_filters`` from here.
+pages (``prepared_pages.merged_status_page``), so no query ever sorts a whole table. Public,
+hashtag and direct statements are built once per shape (services/prepared_pages.py). The
+home timeline lives in services/home_timeline.py and an account's statuses in
+services/account_timeline.py; both reuse ``read_filters`` from here.
 
 Pleroma's choices, kept (docs/api/timelines.md): public and hashtag timelines hold original
 posts only (no reblogs) of ``public`` visibility, plus ``local`` (local-only) posts for
@@ -28,7 +30,6 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    union,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -213,32 +214,6 @@ async def fetch_page(session: AsyncSession, stmt: Select, column, page: Page) ->
     """Run ``stmt`` (selecting Status) paginated on ``column``; newest first."""
     rows = list((await session.execute(paginate(stmt, column, page))).scalars())
     return in_display_order(rows, page)
-
-
-async def merged_page(
-    session: AsyncSession, sources: list[tuple[Select, object]], page: Page
-) -> list[Status]:
-    """One page drawn from several index ranges, each paged on its own, then merged.
-
-    Each source is ``(select of one column labelled id, the column to page it on)``; the
-    ids are unioned (a status in two ranges counts once) and the page taken from them.
-    """
-    if not sources:
-        return []
-    inner = Page(
-        max_id=page.max_id,
-        since_id=page.since_id,
-        min_id=page.min_id,
-        limit=page.limit + page.offset,
-    )
-    parts = [paginate(stmt, column, inner).subquery() for stmt, column in sources]
-    if len(parts) == 1:
-        ids = select(parts[0].c.id)
-    else:
-        merged = union(*(select(part.c.id) for part in parts)).subquery()
-        ids = select(merged.c.id)
-    stmt = select(Status).where(Status.id.in_(ids))
-    return await fetch_page(session, stmt, Status.id, page)
 
 
 # --- public and hashtag timelines ------------------------------------------------------------
@@ -429,15 +404,26 @@ async def direct_timeline(
     session: AsyncSession, viewer: Account, page: Page, options: TimelineOptions
 ) -> list[Status]:
     """Direct posts the viewer wrote or is addressed in (Pleroma's direct timeline)."""
-    filters = [Status.visibility == "direct", *read_filters(viewer.id, options)]
+    shape = (options, ascending(page))
+    prepared = _DIRECT_PAGES.get(shape, lambda: _direct_page(*shape))
+    return await read_status_page(session, prepared, page, viewer_id=viewer.id)
+
+
+_DIRECT_PAGES = PreparedCache()
+
+
+def _direct_page(options: TimelineOptions, is_ascending: bool):
+    """The direct timeline statement for one shape: the posts addressed to the viewer and
+    those it wrote, each range paged on its own index, then merged."""
+    filters = [Status.visibility == "direct", *read_filters(VIEWER, options, now=NOW)]
     mention = _DIRECT_MENTION
     received = (
         select(mention.status_id.label("id"))
         .join(Status, Status.id == mention.status_id)
-        .where(mention.account_id == viewer.id, *filters)
+        .where(mention.account_id == VIEWER, *filters)
     )
-    sent = select(Status.id.label("id")).where(Status.account_id == viewer.id, *filters)
-    return await merged_page(session, [(received, mention.status_id), (sent, Status.id)], page)
+    sent = select(Status.id.label("id")).where(Status.account_id == VIEWER, *filters)
+    return merged_status_page([(received, mention.status_id), (sent, Status.id)], is_ascending)
 
 
 # --- list timeline ---------------------------------------------------------------------------
