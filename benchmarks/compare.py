@@ -41,7 +41,7 @@ from rich.table import Table
 
 from benchmarks.load import Call, Client, Recorder, percentile, with_query
 from benchmarks.profile_request import StatementClock
-from benchmarks.report import fmt, machine
+from benchmarks.report import command_line, fmt, machine, save_json
 from benchmarks.server import ProcessWatch, Server, ServerError, free_port
 from benchmarks.settings_args import add_settings_arguments, settings_from_args
 from pyleroma.main import create_app
@@ -383,15 +383,13 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
     report = {
         "database": manifest["database"],
-        "command": " ".join(["python -m benchmarks.compare", *(argv or sys.argv[1:])]),
+        "command": command_line("benchmarks.compare", argv),
         "machine": machine(),
         "dataset": {k: manifest.get(k) for k in ("params", "rows")},
         **outcome,
     }
     print_table(console, report)
-    if args.json_path:
-        Path(args.json_path).write_text(json.dumps(report, indent=2) + "\n")
-        console.print(f"JSON report: {args.json_path}")
+    save_json(console, report, args.json_path)
     return 0
 
 

@@ -46,7 +46,7 @@ from urllib.parse import quote
 import aiohttp
 from rich.console import Console
 
-from benchmarks.report import machine, print_report
+from benchmarks.report import command_line, machine, print_report, save_json
 from benchmarks.server import ProcessWatch, Server, ServerError
 from benchmarks.settings_args import add_settings_arguments, settings_from_args
 from pyleroma.settings import SettingsError
@@ -531,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "url": url,
         "database": manifest["database"],
-        "command": " ".join(["python -m benchmarks.load", *(argv or sys.argv[1:])]),
+        "command": command_line("benchmarks.load", argv),
         "machine": machine(),
         "options": opts.__dict__,
         "dataset": {k: manifest.get(k) for k in ("params", "rows", "home_entries_per_account")},
@@ -540,9 +540,7 @@ def main(argv: list[str] | None = None) -> int:
         **outcome,
     }
     print_report(console, report)
-    if args.json_path:
-        Path(args.json_path).write_text(json.dumps(report, indent=2) + "\n")
-        console.print(f"JSON report: {args.json_path}")
+    save_json(console, report, args.json_path)
     return 0
 
 

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sqlite3
+import sys
 from pathlib import Path
 
 import psutil
 from rich.console import Console
 from rich.table import Table
+
+
+def command_line(module: str, argv: list[str] | None) -> str:
+    """The command that made a report, as BENCHMARKS.md quotes it."""
+    return " ".join([f"python -m {module}", *(argv or sys.argv[1:])])
+
+
+def save_json(console: Console, report: dict, path: str | None) -> None:
+    """Also keep ``report`` as JSON at ``path``, when one was asked for."""
+    if path:
+        Path(path).write_text(json.dumps(report, indent=2) + "\n")
+        console.print(f"JSON report: {path}")
 
 
 def machine() -> dict:
