@@ -103,6 +103,7 @@ async def app(tmp_path, pg_database, settings_overrides):
             await conn.run_sync(Base.metadata.create_all)
     yield application
     await application.state.engine.dispose()
+    application.state.entity_cache.journal.close()
 
 
 @pytest.fixture

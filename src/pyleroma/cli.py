@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma import __version__
 from pyleroma.api.errors import ApiError
+from pyleroma.cache import entity_cache_for
 from pyleroma.db import migrate
 from pyleroma.db.engine import make_engine, make_sessionmaker
 from pyleroma.models import Account, OAuthAuthorization, OAuthToken
@@ -80,7 +81,8 @@ async def open_session(settings: Settings) -> AsyncIterator[AsyncSession]:
     await migrate.ensure_migrated(settings)
     engine = make_engine(settings.effective_database_url)
     try:
-        async with make_sessionmaker(engine)() as session:
+        # Its changes must reach the caches of running servers (cache/).
+        async with make_sessionmaker(engine, entity_cache=entity_cache_for(settings))() as session:
             yield session
     finally:
         await engine.dispose()

@@ -17,6 +17,7 @@ import click
 from sqlalchemy import func, select
 
 from pyleroma import __version__
+from pyleroma.cache import entity_cache_for
 from pyleroma.cli import (
     LOG_LEVELS,
     WILDCARD_HOSTS,
@@ -156,7 +157,7 @@ def worker(state: CliState, concurrency: int | None, queues: tuple[str, ...]) ->
         # through NOTIFY on PostgreSQL and through local sockets on SQLite (streaming/hub.py).
         hub = StreamHub(settings, dispatching=False)
         try:
-            sessionmaker = make_sessionmaker(engine, hub)
+            sessionmaker = make_sessionmaker(engine, hub, entity_cache_for(settings))
             await hub.start(sessionmaker)
             runner = JobRunner(sessionmaker, settings, concurrency=concurrency, queues=queues)
             await runner.run_forever(

@@ -19,6 +19,7 @@ from pyleroma.api.path_guard import NulPathGuard
 from pyleroma.api.ratelimit import RateLimiter
 from pyleroma.api.responses import JSONResponse
 from pyleroma.api.trailing_slash import answer_trailing_slashes
+from pyleroma.cache import entity_cache_for
 from pyleroma.db.engine import make_engine, make_sessionmaker
 from pyleroma.jobs.runner import JobRunner
 from pyleroma.services.emoji import registry_for
@@ -125,7 +126,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     # Live updates (streaming/hub.py): sessions hand committed stream events to the hub.
     app.state.stream_hub = StreamHub(settings)
-    app.state.sessionmaker = make_sessionmaker(engine, app.state.stream_hub)
+    # Entity caches (cache/): every process reads the journal its commits write to.
+    app.state.entity_cache = entity_cache_for(settings)
+    app.state.sessionmaker = make_sessionmaker(engine, app.state.stream_hub, app.state.entity_cache)
     app.state.secret_key = ensure_secret_key(settings)
     app.state.login_limiter = RateLimiter(settings.login_rate_limit, settings.login_rate_window)
     # Custom emoji packs are (re)read at every start; app.state.emoji.reload() rereads them.

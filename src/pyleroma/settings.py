@@ -209,6 +209,10 @@ class Settings:
     # closed as too slow.
     streaming_ping_interval: float = 30.0
     streaming_queue_size: int = 1000
+    # Entries per kind in each process's entity cache (accounts, and what a status shows
+    # besides its own row; docs/read_path.md); 0 turns caching off (changes are still
+    # published so that other processes sharing the database stay exact).
+    entity_cache_size: int = 5000
 
     # Web push (docs/api/push.md): the VAPID key pair, base64url as Pleroma writes it (the
     # 65-byte public point, the 32-byte private scalar); both empty: a pair is generated once
@@ -278,6 +282,10 @@ class Settings:
         if self.instance_email and not _LOOSE_EMAIL.fullmatch(self.instance_email):
             raise SettingsError(
                 f"instance_email must be an email address, not {self.instance_email!r}"
+            )
+        if self.entity_cache_size < 0:
+            raise SettingsError(
+                f"entity_cache_size must be 0 (no cache) or more, not {self.entity_cache_size}"
             )
         if self.workers < 0:
             raise SettingsError(f"workers must be 0 (one per core) or more, not {self.workers}")

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.api.csrf import check_cookie_request
 from pyleroma.api.errors import Forbidden, Unauthorized
 from pyleroma.api.oauth.scopes import TOP_LEVEL, satisfies
+from pyleroma.cache.tokens import find_token
 from pyleroma.db.base import utcnow
 from pyleroma.models import Account, OAuthApp, OAuthToken
 from pyleroma.services.secrets import digest, verify_password
@@ -98,9 +99,7 @@ async def find_account_by_login(session: AsyncSession, login: str) -> Account | 
 
 
 async def token_context(session: AsyncSession, secret: str, via: str) -> AuthContext:
-    token = (
-        await session.execute(select(OAuthToken).where(OAuthToken.token_digest == digest(secret)))
-    ).scalar_one_or_none()
+    token = await find_token(session, digest(secret))
     if token is None or token.valid_until < utcnow():
         raise Unauthorized("Invalid or expired access token")
     account = token.account

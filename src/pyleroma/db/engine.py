@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from pyleroma.cache.changes import CACHE_KEY, TrackedSession
 from pyleroma.db.fulltext import register_sqlite_functions
 
 
@@ -43,8 +44,19 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
-def make_sessionmaker(engine: AsyncEngine, stream_hub=None) -> async_sessionmaker[AsyncSession]:
+def make_sessionmaker(
+    engine: AsyncEngine, stream_hub=None, entity_cache=None
+) -> async_sessionmaker[AsyncSession]:
     """Sessions of ``engine``; with ``stream_hub``, events emitted in a session
-    (streaming/events.py) go to that hub when the session commits."""
-    info = {"stream_hub": stream_hub} if stream_hub is not None else {}
-    return async_sessionmaker(engine, expire_on_commit=False, info=info)
+    (streaming/events.py) go to that hub when the session commits; with ``entity_cache``
+    (cache/), the session reads through it and its commits publish what they changed to
+    every process. A process that writes without one leaves other processes' caches stale:
+    everything that serves or writes an instance's database passes one."""
+    info = {}
+    if stream_hub is not None:
+        info["stream_hub"] = stream_hub
+    if entity_cache is not None:
+        info[CACHE_KEY] = entity_cache
+    return async_sessionmaker(
+        engine, expire_on_commit=False, info=info, sync_session_class=TrackedSession
+    )

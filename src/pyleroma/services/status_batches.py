@@ -12,7 +12,6 @@ attribute names, which the renderers read exactly as ORM objects.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +21,14 @@ from sqlalchemy import BigInteger, DateTime, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from pyleroma.cache.changes import cache_of, has_pending_changes, stamp_of
+from pyleroma.cache.entities import (
+    KIND_ACCOUNT,
+    KIND_STATUS,
+    AccountEntry,
+    EntityCache,
+    StatusBundle,
+)
 from pyleroma.db.base import utcnow
 from pyleroma.db.fastread import Prepared, in_list, reader, row_type
 from pyleroma.models import (
@@ -81,7 +88,7 @@ ACCOUNTS = Prepared(
             in_list(Account.id, "account_ids"),
             Account.id.in_(
                 select(StatusMention.account_id).where(
-                    in_list(StatusMention.status_id, "status_ids"),
+                    in_list(StatusMention.status_id, "bundle_ids"),
                     StatusMention.silent.is_(False),
                 )
             ),
@@ -91,13 +98,13 @@ ACCOUNTS = Prepared(
 MENTIONS = Prepared(
     select(StatusMention.status_id, StatusMention.account_id)
     .join(Account, Account.id == StatusMention.account_id)
-    .where(in_list(StatusMention.status_id, "status_ids"), StatusMention.silent.is_(False))
+    .where(in_list(StatusMention.status_id, "bundle_ids"), StatusMention.silent.is_(False))
     .order_by(StatusMention.status_id, Account.nickname_key)
 )
 TAGS = Prepared(
     select(StatusTag.status_id, Hashtag.name)
     .join(Hashtag, Hashtag.id == StatusTag.hashtag_id)
-    .where(in_list(StatusTag.status_id, "status_ids"))
+    .where(in_list(StatusTag.status_id, "bundle_ids"))
     .order_by(StatusTag.status_id, Hashtag.name)
 )
 MEDIA = Prepared(
@@ -111,7 +118,7 @@ APPS = Prepared(
 )
 PINS = Prepared(
     select(StatusPin.status_id, StatusPin.created_at).where(
-        in_list(StatusPin.status_id, "status_ids"), in_list(StatusPin.account_id, "author_ids")
+        in_list(StatusPin.status_id, "bundle_ids"), in_list(StatusPin.account_id, "author_ids")
     )
 )
 VISIBLE_ANONYMOUS = Prepared(
@@ -182,19 +189,18 @@ class RenderContext:
     statuses: dict[int, Any] = field(default_factory=dict)
     accounts: dict[int, Any] = field(default_factory=dict)
     mentions: dict[int, list[Any]] = field(default_factory=lambda: defaultdict(list))
-    tags: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-    media: dict[int, list[Any]] = field(default_factory=lambda: defaultdict(list))
     polls: dict[int, Any] = field(default_factory=dict)
     own_votes: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
-    apps: dict[int, Any] = field(default_factory=dict)
     favourited: set[int] = field(default_factory=set)
     reblogged: set[int] = field(default_factory=set)
     bookmarked: set[int] = field(default_factory=set)
-    pinned_at: dict[int, dt.datetime] = field(default_factory=dict)
     muted_threads: set[int] = field(default_factory=set)
     muted_accounts: set[int] = field(default_factory=set)
     visible: set[int] = field(default_factory=set)
     participations: dict[int, int] = field(default_factory=dict)
+    # What every viewer sees alike, cached across requests (cache/entities.py) or read now.
+    account_entries: dict[int, AccountEntry] = field(default_factory=dict)
+    bundles: dict[int, StatusBundle] = field(default_factory=dict)
 
 
 async def load_context(
@@ -218,36 +224,42 @@ async def load_context(
 
     everything = list(ctx.statuses.values())
     ids = list(ctx.statuses)
+    cache = usable_cache(session)
+    stamp = stamp_of(session.sync_session) if cache is not None else None
+    if stamp is None:
+        cache = None
+    bundles = cache.get(KIND_STATUS, ids) if cache is not None else {}
+    unbundled = [s for s in everything if s.id not in bundles]
     author_ids = {s.account_id for s in everything}
     account_ids = author_ids | {
         s.in_reply_to_account_id for s in everything if s.in_reply_to_account_id
     }
-    media_status_ids = [s.id for s in everything if s.has_media]
+    account_ids.update(m for bundle in bundles.values() for m in bundle.mention_ids)
+    entries = cache.get(KIND_ACCOUNT, account_ids) if cache is not None else {}
     poll_status_ids = [s.id for s in everything if s.has_poll]
-    app_ids = {s.application_id for s in everything if s.application_id}
     linked_ids = {s.in_reply_to_id for s in everything if s.in_reply_to_id} | {
         s.quote_id for s in everything if s.quote_id
     }
     params = {
         "status_ids": ids,
-        "account_ids": account_ids,
+        "bundle_ids": [s.id for s in unbundled],
+        "account_ids": account_ids - entries.keys(),
         "author_ids": author_ids,
-        "media_status_ids": media_status_ids,
+        "media_status_ids": [s.id for s in unbundled if s.has_media],
         "poll_status_ids": poll_status_ids,
-        "app_ids": app_ids,
+        "app_ids": {s.application_id for s in unbundled if s.application_id},
         "linked_ids": linked_ids,
     }
-    batch: list[tuple[str, Prepared]] = [
-        ("accounts", ACCOUNTS),
-        ("mentions", MENTIONS),
-        ("tags", TAGS),
-        ("pins", PINS),
-    ]
-    if media_status_ids:
+    batch: list[tuple[str, Prepared]] = []
+    if params["account_ids"] or unbundled:
+        batch.append(("accounts", ACCOUNTS))
+    if unbundled:
+        batch += [("mentions", MENTIONS), ("tags", TAGS), ("pins", PINS)]
+    if params["media_status_ids"]:
         batch.append(("media", MEDIA))
     if poll_status_ids:
         batch.append(("polls", POLLS))
-    if app_ids:
+    if params["app_ids"]:
         batch.append(("apps", APPS))
     if linked_ids:
         batch.append(("visible", VISIBLE if viewer is not None else VISIBLE_ANONYMOUS))
@@ -274,28 +286,37 @@ async def load_context(
             batch.append(("own_votes", OWN_VOTES))
         if direct_thread_ids:
             batch.append(("participations", PARTICIPATIONS))
-    results = await read.run([(prepared, params) for _, prepared in batch])
+    results = await read.run([(prepared, params) for _, prepared in batch]) if batch else []
     got = {name: rows for (name, _), rows in zip(batch, results, strict=True)}
 
-    for row in got["accounts"]:
-        account = AccountRow._make(row)
-        ctx.accounts[account.id] = account
-    for status_id, account_id in got["mentions"]:
-        mentioned = ctx.accounts.get(account_id)
-        if mentioned is not None:
-            ctx.mentions[status_id].append(mentioned)
-    for status_id, name in got["tags"]:
-        ctx.tags[status_id].append(name)
-    for status_id, created_at in got["pins"]:
-        ctx.pinned_at[status_id] = created_at
+    fetched = {row[0]: AccountEntry(AccountRow._make(row)) for row in got.get("accounts", ())}
+    ctx.account_entries = entries | fetched
+    ctx.accounts = {ident: entry.row for ident, entry in ctx.account_entries.items()}
+    new_bundles = {s.id: StatusBundle() for s in unbundled}
+    for status_id, account_id in got.get("mentions", ()):
+        new_bundles[status_id].mention_ids.append(account_id)
+    for status_id, name in got.get("tags", ()):
+        new_bundles[status_id].tags.append(name)
+    for status_id, created_at in got.get("pins", ()):
+        new_bundles[status_id].pinned_at = created_at
     for row in got.get("media", ()):
         media = MediaRow._make(row)
-        ctx.media[media.status_id].append(media)
+        new_bundles[media.status_id].media.append(media)
+    apps = {app_id: _App(name, website) for app_id, name, website in got.get("apps", ())}
+    for status in unbundled:
+        if status.application_id:
+            new_bundles[status.id].app = apps.get(status.application_id)
+    ctx.bundles = bundles | new_bundles
+    for status_id, bundle in ctx.bundles.items():
+        mentioned = [ctx.accounts[a] for a in bundle.mention_ids if a in ctx.accounts]
+        if mentioned:
+            ctx.mentions[status_id] = mentioned
+    if cache is not None:
+        cache.put(KIND_ACCOUNT, fetched, stamp)
+        cache.put(KIND_STATUS, new_bundles, stamp)
     for row in got.get("polls", ()):
         poll = PollRow._make(row)
         ctx.polls[poll.status_id] = poll
-    for app_id, name, website in got.get("apps", ()):
-        ctx.apps[app_id] = _App(name, website)
     ctx.visible = {r[0] for r in got.get("visible", ())}
     ctx.favourited = {r[0] for r in got.get("favourited", ())}
     ctx.bookmarked = {r[0] for r in got.get("bookmarked", ())}
@@ -307,6 +328,16 @@ async def load_context(
     for thread_id, participation_id in got.get("participations", ()):
         ctx.participations[thread_id] = participation_id
     return ctx
+
+
+def usable_cache(session: AsyncSession) -> EntityCache | None:
+    """The session's entity cache, unless its open transaction has written to a cached table
+    (it must read its own writes, which may yet roll back) or caching is off."""
+    sync = session.sync_session
+    cache = cache_of(sync)
+    if cache is None or not cache.enabled or has_pending_changes(sync):
+        return None
+    return cache
 
 
 @dataclass(frozen=True, slots=True)

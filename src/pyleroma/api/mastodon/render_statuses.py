@@ -105,7 +105,6 @@ def _render_one(
     depth: int = 0,
     with_source: bool = False,
 ) -> dict:
-    account = ctx.accounts[status.account_id]
     if status.reblog_of_id is not None:
         original = ctx.statuses.get(status.reblog_of_id)
         reblog = (
@@ -113,14 +112,14 @@ def _render_one(
             if original is not None and original.account_id in ctx.accounts
             else None
         )
-        data = _base(settings, ctx, status, viewer, account, with_source=False)
+        data = _base(settings, ctx, status, viewer, with_source=False)
         data["reblog"] = reblog
         if reblog is not None:
             # Mastodon mirrors the viewer's marks of the original on the reblog wrapper.
             for key in ("favourited", "reblogged", "bookmarked", "pinned"):
                 data[key] = reblog[key]
         return data
-    data = _base(settings, ctx, status, viewer, account, with_source=with_source)
+    data = _base(settings, ctx, status, viewer, with_source=with_source)
     quote = None
     if status.quote_id is not None and depth == 0:
         quoted = ctx.statuses.get(status.quote_id)
@@ -136,27 +135,21 @@ def _render_one(
     return data
 
 
-def _base(
-    settings: Settings,
-    ctx: RenderContext,
-    status: Status,
-    viewer: Account | None,
-    account: Account,
-    *,
-    with_source: bool,
-) -> dict:
-    reply_account = (
-        ctx.accounts.get(status.in_reply_to_account_id) if status.in_reply_to_account_id else None
-    )
-    poll = ctx.polls.get(status.id)
-    app = ctx.apps.get(status.application_id) if status.application_id else None
-    thread_muted = status.conversation_id in ctx.muted_threads if status.conversation_id else False
-    pinned_at = ctx.pinned_at.get(status.id)
-    return {
+def _fragment(settings: Settings, ctx: RenderContext, status: Status) -> dict:
+    """What every viewer sees alike of ``status``: from its row and its bundle (media,
+    hashtags, pin, application), never from other entities. Kept in the bundle, which the
+    entity cache shares across requests, while the status row stays equal."""
+    bundle = ctx.bundles[status.id]
+    memo = bundle.fragment
+    if memo is not None and memo[0] == status:
+        return memo[1]
+    app = bundle.app
+    pinned_at = bundle.pinned_at
+    fragment = {
         "id": str(status.id),
         "uri": status_uri(settings, status),
         "url": status_url(settings, status),
-        "account": account_to_api(settings, account, viewer),
+        "account": None,
         "in_reply_to_id": str(status.in_reply_to_id) if status.in_reply_to_id else None,
         "in_reply_to_account_id": (
             str(status.in_reply_to_account_id) if status.in_reply_to_account_id else None
@@ -164,26 +157,24 @@ def _base(
         "reblog": None,
         "card": None,
         "content": status.content,
-        "text": status.source if with_source else None,
+        "text": None,
         "created_at": masto_datetime(status.created_at),
         "edited_at": masto_datetime(status.edited_at),
         "reblogs_count": status.reblogs_count,
         "replies_count": status.replies_count,
         "favourites_count": status.favourites_count,
-        "reblogged": status.id in ctx.reblogged,
-        "favourited": status.id in ctx.favourited,
-        "bookmarked": status.id in ctx.bookmarked,
-        "muted": thread_muted or status.account_id in ctx.muted_accounts,
+        "reblogged": False,
+        "favourited": False,
+        "bookmarked": False,
+        "muted": False,
         "pinned": pinned_at is not None,
         "sensitive": status.sensitive,
         "spoiler_text": status.spoiler_text,
         "visibility": status.visibility,
-        "media_attachments": [media_to_api(settings, m) for m in ctx.media.get(status.id, [])],
-        "poll": poll_to_api(poll, viewer, ctx.own_votes.get(poll.id, []), status.emojis)
-        if poll
-        else None,
-        "mentions": [mention_to_api(settings, a) for a in ctx.mentions.get(status.id, [])],
-        "tags": [{"name": t, "url": tag_url(settings, t)} for t in ctx.tags.get(status.id, [])],
+        "media_attachments": [media_to_api(settings, m) for m in bundle.media],
+        "poll": None,
+        "mentions": [],
+        "tags": [{"name": t, "url": tag_url(settings, t)} for t in bundle.tags],
         "application": {"name": app.name, "website": app.website} if app else None,
         "language": status.language,
         "emojis": emojis_to_api(status.emojis),
@@ -198,21 +189,14 @@ def _base(
             "context": f"{settings.base_url}/contexts/{status.conversation_id}"
             if status.conversation_id
             else None,
-            "in_reply_to_account_acct": reply_account.nickname if reply_account else None,
+            "in_reply_to_account_acct": None,
             "content": {"text/plain": html_to_text(status.content)},
             "spoiler_text": {"text/plain": status.spoiler_text},
-            # Only the author learns when their post expires (Pleroma's rule).
-            "expires_at": masto_datetime(status.expires_at)
-            if viewer is not None and viewer.id == status.account_id
-            else None,
-            "direct_conversation_id": ctx.participations.get(status.conversation_id)
-            if status.visibility == "direct"
-            else None,
-            "thread_muted": thread_muted,
+            "expires_at": None,
+            "direct_conversation_id": None,
+            "thread_muted": False,
             "emoji_reactions": [],
-            "parent_visible": status.in_reply_to_id in ctx.visible
-            if status.in_reply_to_id
-            else False,
+            "parent_visible": False,
             "pinned_at": masto_datetime(pinned_at),
             "quote": None,
             "quote_id": str(status.quote_id) if status.quote_id else None,
@@ -221,6 +205,61 @@ def _base(
             "quotes_count": status.quotes_count,
         },
     }
+    if isinstance(status, tuple):  # a row (an ORM object may change under the same identity)
+        bundle.fragment = (status, fragment)
+    return fragment
+
+
+def _account(settings: Settings, ctx: RenderContext, account_id: int, viewer) -> dict:
+    """The Account entity; anyone but the account itself and admins sees the shared one."""
+    entry = ctx.account_entries[account_id]
+    if viewer is not None and (viewer.id == account_id or viewer.is_admin):
+        return account_to_api(settings, entry.row, viewer)
+    if entry.public is None:
+        entry.public = account_to_api(settings, entry.row, None)
+    return entry.public
+
+
+def _base(
+    settings: Settings,
+    ctx: RenderContext,
+    status: Status,
+    viewer: Account | None,
+    *,
+    with_source: bool,
+) -> dict:
+    """The fragment, copied (lists and nested entities shared, never changed), with what
+    depends on the viewer or on other entities laid over it."""
+    fragment = _fragment(settings, ctx, status)
+    data = fragment.copy()
+    pleroma = data["pleroma"] = fragment["pleroma"].copy()
+    data["account"] = _account(settings, ctx, status.account_id, viewer)
+    if with_source:
+        data["text"] = status.source
+    data["reblogged"] = status.id in ctx.reblogged
+    data["favourited"] = status.id in ctx.favourited
+    data["bookmarked"] = status.id in ctx.bookmarked
+    thread_muted = status.conversation_id in ctx.muted_threads if status.conversation_id else False
+    data["muted"] = thread_muted or status.account_id in ctx.muted_accounts
+    poll = ctx.polls.get(status.id)
+    if poll is not None:
+        data["poll"] = poll_to_api(poll, viewer, ctx.own_votes.get(poll.id, []), status.emojis)
+    mentioned = ctx.mentions.get(status.id)
+    if mentioned:
+        data["mentions"] = [mention_to_api(settings, a) for a in mentioned]
+    if status.in_reply_to_account_id:
+        reply_account = ctx.accounts.get(status.in_reply_to_account_id)
+        if reply_account is not None:
+            pleroma["in_reply_to_account_acct"] = reply_account.nickname
+    # Only the author learns when their post expires (Pleroma's rule).
+    if viewer is not None and viewer.id == status.account_id:
+        pleroma["expires_at"] = masto_datetime(status.expires_at)
+    if status.visibility == "direct":
+        pleroma["direct_conversation_id"] = ctx.participations.get(status.conversation_id)
+    pleroma["thread_muted"] = thread_muted
+    if status.in_reply_to_id:
+        pleroma["parent_visible"] = status.in_reply_to_id in ctx.visible
+    return data
 
 
 async def statuses_to_api(
