@@ -17,7 +17,7 @@ from pyleroma.api.errors import install_error_handlers
 from pyleroma.api.openapi.document import install as install_openapi
 from pyleroma.api.path_guard import NulPathGuard
 from pyleroma.api.ratelimit import RateLimiter
-from pyleroma.api.responses import JSONResponse
+from pyleroma.api.responses import JSONResponse, serialise_directly
 from pyleroma.api.trailing_slash import answer_trailing_slashes
 from pyleroma.cache import entity_cache_for
 from pyleroma.db.engine import make_engine, make_sessionmaker
@@ -157,6 +157,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(NulPathGuard)
     for name in ROUTER_MODULES:
         module = import_module(name)
+        for router in (getattr(module, "router", None), getattr(module, "pleroma_router", None)):
+            if router is not None:
+                serialise_directly(router)
         if hasattr(module, "router"):
             app.include_router(module.router)
         if hasattr(module, "pleroma_router"):

@@ -4,10 +4,13 @@ A page of statuses (a timeline, a thread, notifications, search results) renders
 same related rows whatever its length: the originals of its boosts and the posts it quotes,
 then authors and mentioned accounts, mentions, hashtags, media, polls, applications, pins,
 which linked posts the viewer may see, and the viewer's own marks (favourited, reblogged,
-bookmarked, muted, poll votes, direct conversations). Each is a statement written once
-below and compiled once per dialect (db/fastread.py); the second batch runs in a single hop
-to the database thread on SQLite. Rows come back as light read-only tuples with the models'
-attribute names, which the renderers read exactly as ORM objects.
+bookmarked, muted, poll votes, direct conversations, all in one statement: ``MARKS``).
+Each is a statement written once below and compiled once per dialect (db/fastread.py); the
+second batch runs in a single hop to the database thread on SQLite. What every viewer sees
+alike (accounts; a status's media, mentions, hashtags, pin and application) comes from the
+entity caches (cache/entities.py) when they hold it, so a warm page reads only its rows and
+the viewer's marks. Rows come back as light read-only tuples with the models' attribute
+names, which the renderers read exactly as ORM objects.
 """
 
 from __future__ import annotations
@@ -17,7 +20,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, bindparam, or_, select
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    bindparam,
+    cast,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -124,29 +137,6 @@ PINS = Prepared(
 VISIBLE_ANONYMOUS = Prepared(
     select(Status.id).where(in_list(Status.id, "linked_ids"), visible_filter(None))
 )
-VISIBLE = Prepared(
-    select(Status.id).where(in_list(Status.id, "linked_ids"), visible_filter(VIEWER))
-)
-FAVOURITED = Prepared(
-    select(Favourite.status_id).where(
-        Favourite.account_id == VIEWER, in_list(Favourite.status_id, "status_ids")
-    )
-)
-BOOKMARKED = Prepared(
-    select(Bookmark.status_id).where(
-        Bookmark.account_id == VIEWER, in_list(Bookmark.status_id, "status_ids")
-    )
-)
-REBLOGGED = Prepared(
-    select(Status.reblog_of_id).where(
-        Status.account_id == VIEWER, in_list(Status.reblog_of_id, "status_ids")
-    )
-)
-THREADS_MUTED = Prepared(
-    select(ThreadMute.conversation_id).where(
-        ThreadMute.account_id == VIEWER, in_list(ThreadMute.conversation_id, "thread_ids")
-    )
-)
 ACCOUNTS_MUTED = Prepared(
     select(Mute.target_id).where(
         Mute.account_id == VIEWER,
@@ -154,19 +144,57 @@ ACCOUNTS_MUTED = Prepared(
         or_(Mute.expires_at.is_(None), Mute.expires_at > bindparam("now", type_=DateTime())),
     )
 )
-OWN_VOTES = Prepared(
-    select(PollVote.poll_id, PollVote.choice)
-    .join(Poll, Poll.id == PollVote.poll_id)
-    .where(in_list(Poll.status_id, "poll_status_ids"), PollVote.account_id == VIEWER)
-    .order_by(PollVote.choice)
-)
-PARTICIPATIONS = Prepared(
-    select(Conversation.thread_id, ConversationParticipation.id)
-    .join(Conversation, Conversation.id == ConversationParticipation.conversation_id)
-    .where(
-        in_list(Conversation.thread_id, "direct_thread_ids"),
-        ConversationParticipation.account_id == VIEWER,
+
+
+# The viewer's marks on a page in one statement (one round trip on PostgreSQL too): which
+# statuses they favourited, bookmarked and boosted, whose authors and threads they mute,
+# which linked posts they may see, their poll votes and direct conversations. Each part
+# gives (mark, id, extra); an empty list parameter makes a part cost nothing.
+MARK_FAVOURITED, MARK_BOOKMARKED, MARK_REBLOGGED = 1, 2, 3
+MARK_MUTED_ACCOUNT, MARK_MUTED_THREAD, MARK_VISIBLE, MARK_VOTE, MARK_PARTICIPATION = 4, 5, 6, 7, 8
+
+
+def _mark(mark: int, ident, extra=None):
+    extra = cast(null(), BigInteger) if extra is None else cast(extra, BigInteger)
+    return select(
+        literal_column(str(mark), BigInteger).label("mark"),
+        cast(ident, BigInteger).label("ident"),
+        extra.label("extra"),
     )
+
+
+MARKS = Prepared(
+    union_all(
+        _mark(MARK_FAVOURITED, Favourite.status_id).where(
+            Favourite.account_id == VIEWER, in_list(Favourite.status_id, "status_ids")
+        ),
+        _mark(MARK_BOOKMARKED, Bookmark.status_id).where(
+            Bookmark.account_id == VIEWER, in_list(Bookmark.status_id, "status_ids")
+        ),
+        _mark(MARK_REBLOGGED, Status.reblog_of_id).where(
+            Status.account_id == VIEWER, in_list(Status.reblog_of_id, "status_ids")
+        ),
+        _mark(MARK_MUTED_ACCOUNT, Mute.target_id).where(
+            Mute.account_id == VIEWER,
+            in_list(Mute.target_id, "author_ids"),
+            or_(Mute.expires_at.is_(None), Mute.expires_at > bindparam("now", type_=DateTime())),
+        ),
+        _mark(MARK_MUTED_THREAD, ThreadMute.conversation_id).where(
+            ThreadMute.account_id == VIEWER, in_list(ThreadMute.conversation_id, "thread_ids")
+        ),
+        _mark(MARK_VISIBLE, Status.id).where(
+            in_list(Status.id, "linked_ids"), visible_filter(VIEWER)
+        ),
+        _mark(MARK_VOTE, PollVote.poll_id, PollVote.choice)
+        .join(Poll, Poll.id == PollVote.poll_id)
+        .where(in_list(Poll.status_id, "poll_status_ids"), PollVote.account_id == VIEWER),
+        _mark(MARK_PARTICIPATION, Conversation.thread_id, ConversationParticipation.id)
+        .join(Conversation, Conversation.id == ConversationParticipation.conversation_id)
+        .where(
+            in_list(Conversation.thread_id, "direct_thread_ids"),
+            ConversationParticipation.account_id == VIEWER,
+        ),
+    ).order_by("mark", "ident", "extra")
 )
 
 
@@ -261,31 +289,21 @@ async def load_context(
         batch.append(("polls", POLLS))
     if params["app_ids"]:
         batch.append(("apps", APPS))
-    if linked_ids:
-        batch.append(("visible", VISIBLE if viewer is not None else VISIBLE_ANONYMOUS))
-    if viewer is not None:
-        thread_ids = {s.conversation_id for s in everything if s.conversation_id}
-        direct_thread_ids = {
-            s.conversation_id for s in everything if s.visibility == "direct" and s.conversation_id
-        }
+    if viewer is None:
+        if linked_ids:
+            batch.append(("visible", VISIBLE_ANONYMOUS))
+    else:
         params |= {
             "viewer_id": viewer.id,
             "now": utcnow(),
-            "thread_ids": thread_ids,
-            "direct_thread_ids": direct_thread_ids,
+            "thread_ids": {s.conversation_id for s in everything if s.conversation_id},
+            "direct_thread_ids": {
+                s.conversation_id
+                for s in everything
+                if s.visibility == "direct" and s.conversation_id
+            },
         }
-        batch += [
-            ("favourited", FAVOURITED),
-            ("bookmarked", BOOKMARKED),
-            ("reblogged", REBLOGGED),
-            ("muted_accounts", ACCOUNTS_MUTED),
-        ]
-        if thread_ids:
-            batch.append(("muted_threads", THREADS_MUTED))
-        if poll_status_ids:
-            batch.append(("own_votes", OWN_VOTES))
-        if direct_thread_ids:
-            batch.append(("participations", PARTICIPATIONS))
+        batch.append(("marks", MARKS))
     results = await read.run([(prepared, params) for _, prepared in batch]) if batch else []
     got = {name: rows for (name, _), rows in zip(batch, results, strict=True)}
 
@@ -318,15 +336,21 @@ async def load_context(
         poll = PollRow._make(row)
         ctx.polls[poll.status_id] = poll
     ctx.visible = {r[0] for r in got.get("visible", ())}
-    ctx.favourited = {r[0] for r in got.get("favourited", ())}
-    ctx.bookmarked = {r[0] for r in got.get("bookmarked", ())}
-    ctx.reblogged = {r[0] for r in got.get("reblogged", ())}
-    ctx.muted_accounts = {r[0] for r in got.get("muted_accounts", ())}
-    ctx.muted_threads = {r[0] for r in got.get("muted_threads", ())}
-    for poll_id, choice in got.get("own_votes", ()):
-        ctx.own_votes[poll_id].append(choice)
-    for thread_id, participation_id in got.get("participations", ()):
-        ctx.participations[thread_id] = participation_id
+    marks = {
+        MARK_FAVOURITED: ctx.favourited,
+        MARK_BOOKMARKED: ctx.bookmarked,
+        MARK_REBLOGGED: ctx.reblogged,
+        MARK_MUTED_ACCOUNT: ctx.muted_accounts,
+        MARK_MUTED_THREAD: ctx.muted_threads,
+        MARK_VISIBLE: ctx.visible,
+    }
+    for mark, ident, extra in got.get("marks", ()):
+        if mark == MARK_VOTE:
+            ctx.own_votes[ident].append(extra)
+        elif mark == MARK_PARTICIPATION:
+            ctx.participations[ident] = extra
+        else:
+            marks[mark].add(ident)
     return ctx
 
 
