@@ -1,14 +1,14 @@
 """Property: the entity caches never change a response, for any viewer, after any change.
 
 Two apps share one database and one invalidation journal, as two processes of one instance
-do: ``cached`` keeps entity caches, ``plain`` keeps none (``entity_cache_size = 0``). A seeded
-random workload of writes (posts with mentions, hashtags, media and polls, replies, edits,
-deletes, favourites, boosts, pins, votes, blocks, mutes, follows, profile and media
-description changes) goes through either app at random, so each process must learn of the
-other's writes through the journal. After every write, random reads (home, public, an
-account's statuses, a status, its context, notifications) are answered by both apps for
-viewers (anonymous, and two of the users, the admin among them, each time) and must be
-byte-identical.
+do: ``cached`` keeps entity caches, ``plain`` keeps none (``entity_cache_size = 0``). A
+seeded random workload of writes (posts with mentions, hashtags, media and polls, replies,
+edits, deletes, favourites, boosts, pins, votes, blocks, mutes, follows, profile and media
+description changes, filters and their keywords) goes through either app at random, so
+each process must learn of the other's writes through the journal. After every write,
+random reads (home, public, an account's statuses, a status, its context, notifications)
+are answered by both apps for viewers (anonymous, and two of the users, the admin among
+them, each time) and must be byte-identical.
 
 More seeds: ``PYLEROMA_CACHE_SEEDS=5`` (default 1 seed on each database), longer runs:
 ``PYLEROMA_CACHE_STEPS`` (default 60).
@@ -66,6 +66,7 @@ class World:
         self.statuses: list[tuple[str, object]] = []  # (id, author)
         self.media: list[tuple[str, object]] = []
         self.polls: list[str] = []
+        self.filters: dict[str, list[str]] = {}
         self.reads = 0
 
     def pick_http(self) -> httpx.AsyncClient:
@@ -164,6 +165,30 @@ class World:
             "POST", f"/api/v1/polls/{poll_id}/votes", self.someone(), json={"choices": choices}
         )
 
+    async def filter(self):
+        """Filters change what a viewer's pages hold (hide) or how statuses read (warn)."""
+        rng, user = self.rng, self.someone()
+        word = rng.choice(("note", "note", "edited", "tag1"))
+        mine = self.filters.setdefault(user.nickname, [])
+        choice = rng.random()
+        if mine and choice < 0.3:
+            filter_id = mine.pop(rng.randrange(len(mine)))
+            await self.write("DELETE", f"/api/v2/filters/{filter_id}", user)
+        elif mine and choice < 0.6:
+            filter_id = rng.choice(mine)
+            body = {"keyword": word, "whole_word": rng.random() < 0.5}
+            await self.write("POST", f"/api/v2/filters/{filter_id}/keywords", user, json=body)
+        else:
+            body = {
+                "title": f"no {word}",
+                "context": rng.sample(["home", "public", "thread", "account", "notifications"], 3),
+                "filter_action": rng.choice(("warn", "hide")),
+                "keywords_attributes": [{"keyword": word}],
+            }
+            response = await self.write("POST", "/api/v2/filters", user, json=body)
+            if response.status_code == 200:
+                mine.append(response.json()["id"])
+
     # -- reads ----------------------------------------------------------------------------
 
     def read_paths(self) -> list[str]:
@@ -213,6 +238,7 @@ async def test_cached_and_uncached_answers_are_byte_identical(app, plain, factor
             (world.profile, 2),
             (world.describe_media, 1),
             (world.vote, 1),
+            (world.filter, 3),
         ]
         for _ in range(STEPS):
             action = rng.choices([a for a, _ in actions], [w for _, w in actions])[0]

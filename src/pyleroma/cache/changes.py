@@ -29,6 +29,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClau
 
 from pyleroma.cache.entities import (
     KIND_ACCOUNT,
+    KIND_FILTERS,
     KIND_STATUS,
     KIND_TOKEN,
     KINDS,
@@ -53,6 +54,9 @@ TRACKED: dict[str, tuple[tuple[int, str | None], ...]] = {
     "hashtags": ((KIND_STATUS, None),),
     "oauth_tokens": ((KIND_TOKEN, "id"),),
     "oauth_apps": ((KIND_STATUS, None), (KIND_TOKEN, None)),
+    "filters": ((KIND_FILTERS, "account_id"),),
+    "filter_keywords": ((KIND_FILTERS, None),),
+    "filter_statuses": ((KIND_FILTERS, None),),
 }
 _DML_WORDS = ("insert", "update", "delete", "replace", "with")
 
@@ -73,6 +77,17 @@ def stamp_of(session) -> int | None:
 def has_pending_changes(session) -> bool:
     """Whether the open transaction already changed something a cache holds."""
     return bool(session.info.get(_PENDING))
+
+
+def usable_cache(session) -> EntityCache | None:
+    """The entity cache an (async) session may read and fill now: none when caching is off
+    or when its open transaction has written to a cached table (it must read its own
+    writes, which may yet roll back)."""
+    sync = session.sync_session
+    cache = cache_of(sync)
+    if cache is None or not cache.enabled or has_pending_changes(sync):
+        return None
+    return cache
 
 
 def _add(session, keys) -> None:

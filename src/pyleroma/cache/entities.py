@@ -1,7 +1,8 @@
 """Process caches of what every viewer sees alike: account rows and what a status shows
 besides its own row, each with the rendering made from it.
 
-Two kinds of entries, both keyed by id:
+Entries keyed by id (tokens by digest, filters by account; see cache/tokens.py and
+services/filters.py):
 
 - ``KIND_ACCOUNT``: an account's row (secrets left out) and, made on first use, its
   public rendering (what anyone but the account itself and admins sees).
@@ -31,7 +32,8 @@ from pyleroma.cache.journal import Journal
 KIND_ACCOUNT = 1
 KIND_STATUS = 2
 KIND_TOKEN = 3
-KINDS = (KIND_ACCOUNT, KIND_STATUS, KIND_TOKEN)
+KIND_FILTERS = 4
+KINDS = (KIND_ACCOUNT, KIND_STATUS, KIND_TOKEN, KIND_FILTERS)
 WHOLE_KIND = -1  # an id meaning "every entry of this kind"
 
 
@@ -73,6 +75,15 @@ class EntityCache:
         self.accounts: OrderedDict[int, AccountEntry] = OrderedDict()
         self.statuses: OrderedDict[int, StatusBundle] = OrderedDict()
         self.tokens: OrderedDict[str, TokenEntry] = OrderedDict()  # by digest
+        # An account's filters with their keywords and statuses, expired ones included
+        # (services/filters.py drops those per request: time is not an invalidation).
+        self.filters: OrderedDict[int, list[tuple]] = OrderedDict()
+        self._tables = {
+            KIND_ACCOUNT: self.accounts,
+            KIND_STATUS: self.statuses,
+            KIND_TOKEN: self.tokens,
+            KIND_FILTERS: self.filters,
+        }
         self._seen = journal.sequence
         self._invalidated: dict[tuple[int, int], int] = {}
         self._cleared = dict.fromkeys(KINDS, self._seen)
@@ -80,9 +91,7 @@ class EntityCache:
         self.misses = 0
 
     def _table(self, kind: int) -> OrderedDict:
-        if kind == KIND_TOKEN:
-            return self.tokens
-        return self.accounts if kind == KIND_ACCOUNT else self.statuses
+        return self._tables[kind]
 
     # -- invalidation ---------------------------------------------------------------------
 
@@ -118,9 +127,8 @@ class EntityCache:
 
     def forget_all(self, sequence: int | None = None) -> None:
         sequence = self.journal.sequence if sequence is None else sequence
-        self.accounts.clear()
-        self.statuses.clear()
-        self.tokens.clear()
+        for table in self._tables.values():
+            table.clear()
         self._invalidated.clear()
         self._cleared = dict.fromkeys(KINDS, sequence)
         self._seen = sequence

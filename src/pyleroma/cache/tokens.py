@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from pyleroma.cache.changes import cache_of, has_pending_changes, stamp_of
+from pyleroma.cache.changes import stamp_of, usable_cache
 from pyleroma.cache.entities import TokenEntry
 from pyleroma.models import OAuthToken
 
@@ -34,16 +34,13 @@ def _detached_copy(token: OAuthToken) -> OAuthToken:
 
 async def find_token(session: AsyncSession, token_digest: str) -> OAuthToken | None:
     """The token whose digest is ``token_digest``, attached to ``session``, or None."""
-    sync = session.sync_session
-    cache = cache_of(sync)
-    if cache is not None and (not cache.enabled or has_pending_changes(sync)):
-        cache = None
+    cache = usable_cache(session)
     if cache is not None:
         snapshot = cache.token(token_digest)
         if snapshot is not None:
             return await session.merge(snapshot, load=False)
     token = (await session.execute(BY_DIGEST, {"digest": token_digest})).scalar_one_or_none()
-    stamp = stamp_of(sync)
+    stamp = stamp_of(session.sync_session)
     if token is not None and cache is not None and stamp is not None:
         entry = TokenEntry(_detached_copy(token), token.id, token.account_id, stamp)
         cache.put_token(token_digest, entry)

@@ -28,17 +28,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    DateTime,
     Text,
     bindparam,
     cast,
     null,
-    or_,
     select,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pyleroma.cache.changes import stamp_of, usable_cache
+from pyleroma.cache.entities import KIND_FILTERS
 from pyleroma.db.base import utcnow
 from pyleroma.db.fastread import Prepared, reader
 from pyleroma.models import Filter, FilterKeyword, FilterStatus
@@ -163,11 +163,9 @@ class ActiveFilters:
 
 
 def _active_filters_statement() -> Prepared:
-    """Filters in force with their keywords UNION ALL filters with their statuses."""
-    where = (
-        Filter.account_id == bindparam("account_id", type_=BigInteger),
-        or_(Filter.expires_at.is_(None), Filter.expires_at > bindparam("now", type_=DateTime())),
-    )
+    """An account's filters with their keywords UNION ALL its filters with their statuses
+    (expired ones too: they are dropped per request, so the rows can be cached)."""
+    where = (Filter.account_id == bindparam("account_id", type_=BigInteger),)
     columns = (Filter.id, Filter.title, Filter.context, Filter.expires_at, Filter.action)
     by_keyword = (
         select(
@@ -195,16 +193,30 @@ def _active_filters_statement() -> Prepared:
 _ACTIVE_FILTERS = _active_filters_statement()
 
 
+async def _filter_rows(session: AsyncSession, account_id: int) -> list[tuple]:
+    read = await reader(session)
+    cache = usable_cache(session)
+    stamp = stamp_of(session.sync_session) if cache is not None else None
+    if cache is not None and stamp is not None:
+        cached = cache.get(KIND_FILTERS, [account_id]).get(account_id)
+        if cached is not None:
+            return cached
+    rows = await read.one(_ACTIVE_FILTERS, {"account_id": account_id})
+    if cache is not None and stamp is not None:
+        cache.put(KIND_FILTERS, {account_id: rows}, stamp)
+    return rows
+
+
 async def load_active_filters(
     session: AsyncSession, account_id: int, context: str
 ) -> ActiveFilters:
-    """The account's filters in force for ``context``, in one query (filters with their
-    keywords UNION ALL filters with their statuses)."""
-    read = await reader(session)
-    rows = await read.one(_ACTIVE_FILTERS, {"account_id": account_id, "now": utcnow()})
+    """The account's filters in force for ``context``, from the entity cache (cache/) or in
+    one query (filters with their keywords UNION ALL filters with their statuses)."""
+    rows = await _filter_rows(session, account_id)
+    now = utcnow()
     found: dict[int, dict] = {}
     for filter_id, title, contexts, expires_at, action, keyword, whole_word, status_id in rows:
-        if context not in (contexts or ()):
+        if context not in (contexts or ()) or (expires_at is not None and expires_at <= now):
             continue
         entry = found.get(filter_id)
         if entry is None:

@@ -34,12 +34,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from pyleroma.cache.changes import cache_of, has_pending_changes, stamp_of
+from pyleroma.cache.changes import stamp_of, usable_cache
 from pyleroma.cache.entities import (
     KIND_ACCOUNT,
     KIND_STATUS,
     AccountEntry,
-    EntityCache,
     StatusBundle,
 )
 from pyleroma.db.base import utcnow
@@ -352,16 +351,6 @@ async def load_context(
         else:
             marks[mark].add(ident)
     return ctx
-
-
-def usable_cache(session: AsyncSession) -> EntityCache | None:
-    """The session's entity cache, unless its open transaction has written to a cached table
-    (it must read its own writes, which may yet roll back) or caching is off."""
-    sync = session.sync_session
-    cache = cache_of(sync)
-    if cache is None or not cache.enabled or has_pending_changes(sync):
-        return None
-    return cache
 
 
 @dataclass(frozen=True, slots=True)
