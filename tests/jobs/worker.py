@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 import tests.jobs.handlers  # noqa: F401  (registers the test job kinds)
+from pyleroma.cache import entity_cache_for
 from pyleroma.db.engine import make_engine, make_sessionmaker
 from pyleroma.jobs import JobRunner
 from pyleroma.settings import Settings
@@ -26,7 +27,9 @@ async def main(args: argparse.Namespace) -> None:
         job_concurrency=args.concurrency,
     )
     engine = make_engine(args.url)
-    runner = JobRunner(make_sessionmaker(engine), settings, args.worker_id, args.concurrency)
+    # Like `pyleroma worker`: its commits reach the caches of the processes beside it.
+    sessionmaker = make_sessionmaker(engine, entity_cache=entity_cache_for(settings))
+    runner = JobRunner(sessionmaker, settings, args.worker_id, args.concurrency)
     Path(args.ready).write_text("ready\n")
     try:
         await runner.run_forever()
