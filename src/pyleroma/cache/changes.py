@@ -90,6 +90,14 @@ def usable_cache(session) -> EntityCache | None:
     return cache
 
 
+def cache_in_transaction(session) -> tuple[EntityCache, int] | None:
+    """``usable_cache`` with the stamp of the session's open transaction, which stores need:
+    for readers that have begun their transaction (``fastread.reader`` does)."""
+    cache = usable_cache(session)
+    stamp = stamp_of(session.sync_session) if cache is not None else None
+    return None if stamp is None else (cache, stamp)
+
+
 def _add(session, keys) -> None:
     if cache_of(session) is not None:
         session.info.setdefault(_PENDING, set()).update(keys)

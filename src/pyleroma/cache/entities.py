@@ -88,7 +88,6 @@ class EntityCache:
         self._invalidated: dict[tuple[int, int], int] = {}
         self._cleared = dict.fromkeys(KINDS, self._seen)
         self.hits = 0
-        self.misses = 0
 
     def _table(self, kind: int) -> OrderedDict:
         return self._tables[kind]
@@ -164,7 +163,6 @@ class EntityCache:
         if not self.enabled or not entries:
             return
         self.catch_up()
-        self.misses += len(entries)
         table = self._table(kind)
         for ident, entry in entries.items():
             if self._may_store(kind, ident, stamp):

@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pyleroma.cache.changes import stamp_of, usable_cache
+from pyleroma.cache.changes import cache_in_transaction
 from pyleroma.cache.entities import KIND_FILTERS
 from pyleroma.db.base import utcnow
 from pyleroma.db.fastread import Prepared, reader
@@ -195,14 +195,13 @@ _ACTIVE_FILTERS = _active_filters_statement()
 
 async def _filter_rows(session: AsyncSession, account_id: int) -> list[tuple]:
     read = await reader(session)
-    cache = usable_cache(session)
-    stamp = stamp_of(session.sync_session) if cache is not None else None
-    if cache is not None and stamp is not None:
-        cached = cache.get(KIND_FILTERS, [account_id]).get(account_id)
-        if cached is not None:
-            return cached
-    rows = await read.one(_ACTIVE_FILTERS, {"account_id": account_id})
-    if cache is not None and stamp is not None:
+    cached = cache_in_transaction(session)
+    if cached is None:
+        return await read.one(_ACTIVE_FILTERS, {"account_id": account_id})
+    cache, stamp = cached
+    rows = cache.get(KIND_FILTERS, [account_id]).get(account_id)
+    if rows is None:
+        rows = await read.one(_ACTIVE_FILTERS, {"account_id": account_id})
         cache.put(KIND_FILTERS, {account_id: rows}, stamp)
     return rows
 

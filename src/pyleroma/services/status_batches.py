@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from pyleroma.cache.changes import stamp_of, usable_cache
+from pyleroma.cache.changes import cache_in_transaction
 from pyleroma.cache.entities import (
     KIND_ACCOUNT,
     KIND_STATUS,
@@ -251,10 +251,7 @@ async def load_context(
 
     everything = list(ctx.statuses.values())
     ids = list(ctx.statuses)
-    cache = usable_cache(session)
-    stamp = stamp_of(session.sync_session) if cache is not None else None
-    if stamp is None:
-        cache = None
+    cache, stamp = cache_in_transaction(session) or (None, None)
     bundles = cache.get(KIND_STATUS, ids) if cache is not None else {}
     unbundled = [s for s in everything if s.id not in bundles]
     author_ids = {s.account_id for s in everything}
