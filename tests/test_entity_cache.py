@@ -11,6 +11,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from pyleroma.cache.changes import has_pending_changes, stamp_of
 from pyleroma.cache.entities import (
     KIND_ACCOUNT,
+    KIND_FILTERS,
+    KIND_RELATIONS,
     KIND_STATUS,
     KINDS,
     WHOLE_KIND,
@@ -19,7 +21,16 @@ from pyleroma.cache.entities import (
     StatusBundle,
 )
 from pyleroma.cache.journal import Journal
-from pyleroma.models import Account, MediaAttachment, OAuthToken, StatusPin
+from pyleroma.models import (
+    Account,
+    Filter,
+    FilterKeyword,
+    Follow,
+    MediaAttachment,
+    Mute,
+    OAuthToken,
+    StatusPin,
+)
 from tests.api.posting_helpers import media
 
 
@@ -166,6 +177,46 @@ async def test_orm_changes_and_bulk_statements_publish_their_keys(app, factory, 
         await session.execute(text("SELECT 1"))
 
     assert await _published(app, reading) == []
+
+
+async def test_relationship_rows_publish_each_side_they_name(app, factory):
+    alice, bob = await factory.account("alice"), await factory.account("bob")
+
+    async def follow(session):
+        session.add(Follow(id=11, follower_id=alice.id, followed_id=bob.id))
+
+    # A new follow changes what alice sees of bob (following) and bob of alice (followed_by).
+    both = sorted([(KIND_RELATIONS, alice.id), (KIND_RELATIONS, bob.id)])
+    assert await _published(app, follow) == both
+
+    async def mute(session):
+        session.add(Mute(id=12, account_id=alice.id, target_id=bob.id))
+
+    # A mute is only the muter's: bob's view of alice has nothing of it.
+    assert await _published(app, mute) == [(KIND_RELATIONS, alice.id)]
+
+    async def unfollow_all(session):
+        await session.execute(delete(Follow).where(Follow.followed_id == bob.id))
+
+    # The follower side cannot be read from the WHERE clause: every viewer's entry goes.
+    assert await _published(app, unfollow_all) == sorted(
+        [(KIND_RELATIONS, WHOLE_KIND), (KIND_RELATIONS, bob.id)]
+    )
+
+
+async def test_a_new_filter_keyword_drops_the_cached_filters(app, factory):
+    alice = await factory.account("alice")
+
+    async def new_filter(session):
+        session.add(Filter(id=21, account_id=alice.id, title="t", context=["home"]))
+
+    assert await _published(app, new_filter) == [(KIND_FILTERS, alice.id)]
+
+    async def new_keyword(session):
+        session.add(FilterKeyword(id=22, filter_id=21, keyword="spoiler"))
+
+    # A keyword is keyed by its filter, not by the account whose entry embeds it.
+    assert await _published(app, new_keyword) == [(KIND_FILTERS, WHOLE_KIND)]
 
 
 async def test_a_rolled_back_change_publishes_nothing(app, factory):

@@ -136,8 +136,16 @@ class World:
 
     async def relate(self):
         user, other = self.rng.sample(self.users, 2)
-        action = self.rng.choice(("follow", "unfollow", "block", "unblock", "mute", "unmute"))
-        await self.write("POST", f"/api/v1/accounts/{other.id}/{action}", user)
+        actions = ("follow", "unfollow", "block", "unblock", "mute", "unmute", "pin", "unpin")
+        action = self.rng.choice((*actions, "note", "timed mute"))
+        path = f"/api/v1/accounts/{other.id}"
+        if action == "note":
+            body = {"comment": f"met {self.rng.randrange(5)}"}
+            await self.write("POST", f"{path}/note", user, json=body)
+        elif action == "timed mute":
+            await self.write("POST", f"{path}/mute", user, json={"duration": 3600})
+        else:
+            await self.write("POST", f"{path}/{action}", user)
 
     async def profile(self):
         user = self.someone()
@@ -207,6 +215,9 @@ class World:
         for viewer in viewers:
             headers = viewer.headers if viewer else {}
             mine = ["/api/v1/timelines/home", "/api/v1/notifications"] if viewer else []
+            if viewer:
+                others = "&".join(f"id[]={u.id}" for u in self.rng.sample(self.users, 3))
+                mine.append(f"/api/v1/accounts/relationships?{others}")
             for path in [*paths, *mine]:
                 # The cached app answers twice: the second answer comes from warm caches.
                 first = await self.http["cached"].get(path, headers=headers)

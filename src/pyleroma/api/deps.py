@@ -35,7 +35,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
+    """Async on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, a
+    thread hop (and event loop wake-up) per request for a simple attribute read."""
     return request.app.state.settings
 
 

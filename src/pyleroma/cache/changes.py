@@ -30,6 +30,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClau
 from pyleroma.cache.entities import (
     KIND_ACCOUNT,
     KIND_FILTERS,
+    KIND_RELATIONS,
     KIND_STATUS,
     KIND_TOKEN,
     KINDS,
@@ -43,8 +44,11 @@ CACHE_KEY = "entity_cache"
 _STAMP = "pyleroma.cache.stamp"
 _PENDING = "pyleroma.cache.pending"
 
-# table -> (kind, the column holding the cached entry's id); column None: any change but an
-# insert invalidates the whole kind (rows the cached entries embed but are not keyed by).
+# table -> (kind, the column holding the cached entry's id). Rows the cached entries embed
+# but are not keyed by invalidate the whole kind: column None on any change but an insert
+# (a new hashtag or app is in no entry yet), ANY_ROW on inserts too (a new keyword or
+# filtered status changes its filter's entry).
+ANY_ROW = "*"
 TRACKED: dict[str, tuple[tuple[int, str | None], ...]] = {
     "accounts": ((KIND_ACCOUNT, "id"),),
     "media_attachments": ((KIND_STATUS, "status_id"),),
@@ -55,8 +59,15 @@ TRACKED: dict[str, tuple[tuple[int, str | None], ...]] = {
     "oauth_tokens": ((KIND_TOKEN, "id"),),
     "oauth_apps": ((KIND_STATUS, None), (KIND_TOKEN, None)),
     "filters": ((KIND_FILTERS, "account_id"),),
-    "filter_keywords": ((KIND_FILTERS, None),),
-    "filter_statuses": ((KIND_FILTERS, None),),
+    "filter_keywords": ((KIND_FILTERS, ANY_ROW),),
+    "filter_statuses": ((KIND_FILTERS, ANY_ROW),),
+    # Relationships are cached per viewer: a row changes the entry of each side it names.
+    "follows": ((KIND_RELATIONS, "follower_id"), (KIND_RELATIONS, "followed_id")),
+    "blocks": ((KIND_RELATIONS, "account_id"), (KIND_RELATIONS, "target_id")),
+    "mutes": ((KIND_RELATIONS, "account_id"),),
+    "endorsements": ((KIND_RELATIONS, "account_id"),),
+    "account_notes": ((KIND_RELATIONS, "account_id"),),
+    "account_domain_blocks": ((KIND_RELATIONS, "account_id"),),
 }
 _DML_WORDS = ("insert", "update", "delete", "replace", "with")
 
@@ -107,8 +118,8 @@ def _keys_of_object(obj, *, new: bool = False) -> set[tuple[int, int]]:
     """The keys a flushed object touches (a new row only through the parent it joins)."""
     keys: set[tuple[int, int]] = set()
     for kind, column in TRACKED.get(getattr(type(obj), "__tablename__", None), ()):
-        if column is None:
-            if not new:
+        if column is None or column == ANY_ROW:
+            if column == ANY_ROW or not new:
                 keys.add((kind, WHOLE_KIND))
             continue
         if new and column == "id":
@@ -192,8 +203,8 @@ def _keys_of_statement(statement, parameters) -> set[tuple[int, int]]:
     table = getattr(statement.table, "name", None)
     keys: set[tuple[int, int]] = set()
     for kind, column in TRACKED.get(table, ()):
-        if column is None:
-            if not isinstance(statement, Insert):
+        if column is None or column == ANY_ROW:
+            if column == ANY_ROW or not isinstance(statement, Insert):
                 keys.add((kind, WHOLE_KIND))
             continue
         if isinstance(statement, Insert):

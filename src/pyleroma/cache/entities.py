@@ -1,8 +1,8 @@
 """Process caches of what every viewer sees alike: account rows and what a status shows
 besides its own row, each with the rendering made from it.
 
-Entries keyed by id (tokens by digest, filters by account; see cache/tokens.py and
-services/filters.py):
+Entries keyed by id (tokens by digest, filters and relationships by account; see
+cache/tokens.py, services/filters.py and services/relationships_view.py):
 
 - ``KIND_ACCOUNT``: an account's row (secrets left out) and, made on first use, its
   public rendering (what anyone but the account itself and admins sees).
@@ -33,7 +33,8 @@ KIND_ACCOUNT = 1
 KIND_STATUS = 2
 KIND_TOKEN = 3
 KIND_FILTERS = 4
-KINDS = (KIND_ACCOUNT, KIND_STATUS, KIND_TOKEN, KIND_FILTERS)
+KIND_RELATIONS = 5
+KINDS = (KIND_ACCOUNT, KIND_STATUS, KIND_TOKEN, KIND_FILTERS, KIND_RELATIONS)
 WHOLE_KIND = -1  # an id meaning "every entry of this kind"
 
 
@@ -78,11 +79,16 @@ class EntityCache:
         # An account's filters with their keywords and statuses, expired ones included
         # (services/filters.py drops those per request: time is not an invalidation).
         self.filters: OrderedDict[int, list[tuple]] = OrderedDict()
+        # A viewer's relationships (follows both ways, blocks both ways, mutes with their
+        # expiry, endorsements, notes, domain blocks) to the accounts asked about so far,
+        # by target id (services/relationships_view.py).
+        self.relations: OrderedDict[int, dict[int, tuple]] = OrderedDict()
         self._tables = {
             KIND_ACCOUNT: self.accounts,
             KIND_STATUS: self.statuses,
             KIND_TOKEN: self.tokens,
             KIND_FILTERS: self.filters,
+            KIND_RELATIONS: self.relations,
         }
         self._seen = journal.sequence
         self._invalidated: dict[tuple[int, int], int] = {}

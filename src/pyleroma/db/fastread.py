@@ -123,7 +123,9 @@ class _Compiled:
         self.names = list(expanded.positiontup)
         self.defaults = {k: v for k, v in expanded.parameters.items() if k not in required}
         self.bind_procs = {**compiled._bind_processors, **(expanded.processors or {})}
-        procs = [_result_processor(c.type, dialect) for c in stmt.selected_columns]
+        # An INSERT ... SELECT without RETURNING selects nothing back.
+        selected = getattr(stmt, "selected_columns", ())
+        procs = [_result_processor(c.type, dialect) for c in selected]
         # Only the columns whose values need converting (datetimes, booleans, JSON).
         self.converted = [(i, proc) for i, proc in enumerate(procs) if proc is not None]
 
@@ -160,7 +162,12 @@ def _result_processor(type_, dialect):
 
 
 class Prepared:
-    """A Core select written once; compiled once per dialect (``compiled``)."""
+    """A Core select written once; compiled once per dialect (``compiled``).
+
+    A DML statement is allowed too (the home fan-out's INSERT ... SELECT), but only for
+    tables the entity caches do not track (cache/changes.py): the session's change
+    tracking does not see statements run here.
+    """
 
     __slots__ = ("stmt", "_by_dialect")
 
