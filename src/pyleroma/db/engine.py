@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
 
 from pyleroma.cache.changes import CACHE_KEY, TrackedSession
 from pyleroma.db.fulltext import register_sqlite_functions
+from pyleroma.db.sqlite_driver import one_hop_dbapi
 
 
 def make_engine(url: str, **kwargs) -> AsyncEngine:
@@ -21,11 +22,16 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
     WAL lets readers proceed while one writer writes, which is what a small instance needs;
     the busy timeout makes a second writer wait instead of failing with "database is locked".
     JSON columns are read with orjson (the standard library's decoder was a tenth of a
-    timeline page's Python time).
+    timeline page's Python time). SQLite statements run in one hop to aiosqlite's thread
+    each (db/sqlite_driver.py).
     """
     kwargs.setdefault("json_deserializer", orjson.loads)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        kwargs.setdefault("module", one_hop_dbapi())
+        # check_same_thread: aiosqlite's thread runs every statement, but the one-hop
+        # adapter reads ``in_transaction`` from the event loop's thread.
+        connect_args = {"timeout": 30, "check_same_thread": False}
+        engine = create_async_engine(url, connect_args=connect_args, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
