@@ -76,6 +76,10 @@ class TextList(IdList):
 class _InList(ColumnElement):
     inherit_cache = True
     type = Boolean()
+    # A predicate in its own right: without this, SQLite (no native booleans) gets
+    # ``... IN (...) = 1`` inside AND/OR, which no index can serve (a full scan of the
+    # statuses at 1M rows: 0.9 s per page).
+    _is_implicitly_boolean = True
 
     def __init__(self, column, param):
         self.column = column

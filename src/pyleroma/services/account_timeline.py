@@ -17,8 +17,9 @@ from pyleroma.policy.visibility import not_blocked_filter, not_muted_filter, vis
 from pyleroma.services.prepared_pages import (
     NOW,
     VIEWER,
+    PageShape,
     PreparedCache,
-    ascending,
+    page_shape,
     read_status_page,
     status_page,
 )
@@ -76,7 +77,7 @@ async def account_statuses(
             blocks_account=blocks_account,
             tag_id=tag_id,
         )
-    shape = (options, ascending(page), viewer_id is not None, blocks_account, tag_id is not None)
+    shape = (options, page_shape(page), viewer_id is not None, blocks_account, tag_id is not None)
     prepared = _ACCOUNT_PAGES.get(
         (*shape, settings.domain), lambda: _account_page(settings, *shape)
     )
@@ -104,7 +105,7 @@ def _account_filters(viewer_id, account_id, options, settings, *, blocks_account
 def _account_page(
     settings: Settings,
     options: TimelineOptions,
-    is_ascending: bool,
+    shape: PageShape,
     signed_in: bool,
     blocks_account: bool,
     tagged: bool,
@@ -132,7 +133,7 @@ def _account_page(
         .outerjoin(ORIGINAL, ORIGINAL.id == Status.reblog_of_id)
         .where(*filters)
     )
-    return status_page(stmt, Status.id, is_ascending)
+    return status_page(stmt, Status.id, shape)
 
 
 async def _pinned_statuses(

@@ -61,8 +61,9 @@ from pyleroma.services.notifications import notify
 from pyleroma.services.prepared_pages import (
     NOW,
     VIEWER,
+    PageShape,
     PreparedCache,
-    ascending,
+    page_shape,
     read_status_page,
     status_page,
 )
@@ -450,7 +451,7 @@ def _followed_or_self(account_id: int):
 _HOME_PAGES = PreparedCache()
 
 
-def _home_page(settings: Settings, options: TimelineOptions, is_ascending: bool):
+def _home_page(settings: Settings, options: TimelineOptions, shape: PageShape):
     """The home page statement for one shape (options, direction); the viewer and the
     bounds are parameters (services/prepared_pages.py)."""
 
@@ -464,9 +465,9 @@ def _home_page(settings: Settings, options: TimelineOptions, is_ascending: bool)
             .outerjoin(ORIGINAL, ORIGINAL.id == Status.reblog_of_id)
             .where(Entry.account_id == VIEWER, *filters)
         )
-        return status_page(stmt, Entry.status_id, is_ascending)
+        return status_page(stmt, Entry.status_id, shape)
 
-    return _HOME_PAGES.get((options, is_ascending, settings.domain), build)
+    return _HOME_PAGES.get((options, shape, settings.domain), build)
 
 
 async def home_timeline(
@@ -479,7 +480,7 @@ async def home_timeline(
     """A page of the viewer's home (StatusRows, and ORM Statuses past the window): a range
     of its entries, then (scrolling back past the oldest entry) older statuses of followed
     accounts read from the statuses table."""
-    prepared = _home_page(settings, options, ascending(page))
+    prepared = _home_page(settings, options, page_shape(page))
     rows = await read_status_page(session, prepared, page, viewer_id=viewer.id)
     if len(rows) < page.limit and page.min_id is None and page.since_id is None:
         rows += await _older_than_window(session, settings, viewer, page, options, len(rows))

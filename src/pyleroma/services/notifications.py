@@ -61,10 +61,11 @@ from pyleroma.policy.visibility import can_see, visible_filter
 from pyleroma.services import markers, push_subscriptions
 from pyleroma.services.prepared_pages import (
     VIEWER,
+    PageShape,
     PreparedCache,
-    ascending,
     bounded,
     page_params,
+    page_shape,
 )
 from pyleroma.services.status_batches import ACCOUNT_COLUMNS, AccountRow
 from pyleroma.streaming.events import emit
@@ -380,7 +381,7 @@ async def list_notifications(
         filters.with_muted,
         filters.account_id is not None,
         tuple(sorted(filters.exclude_visibilities)),
-        ascending(page),
+        page_shape(page),
     )
     prepared = _NOTIFICATION_PAGES.get(shape, lambda: _notification_page(*shape))
     params = page_params(page) | {
@@ -403,7 +404,7 @@ def _notification_page(
     with_muted: bool,
     by_account: bool,
     excluded: tuple[str, ...],
-    is_ascending: bool,
+    shape: PageShape,
 ) -> Prepared:
     """A page of (notification, sender) rows for one shape of the client's filters; the
     viewer, the time and the bounds are parameters."""
@@ -422,7 +423,7 @@ def _notification_page(
         )
     if excluded:
         stmt = stmt.where(~_visibility_excluded(frozenset(excluded)))
-    return Prepared(bounded(stmt, Notification.id, is_ascending))
+    return Prepared(bounded(stmt, Notification.id, shape))
 
 
 async def _own(session: AsyncSession, viewer: Account, notification_id) -> Notification | None:

@@ -54,9 +54,10 @@ from pyleroma.policy.visibility import not_blocked_filter, not_muted_filter, vis
 from pyleroma.services.prepared_pages import (
     NOW,
     VIEWER,
+    PageShape,
     PreparedCache,
-    ascending,
     merged_status_page,
+    page_shape,
     read_status_page,
 )
 from pyleroma.settings import Settings
@@ -253,7 +254,7 @@ async def public_timeline(
     if not options.local and not settings.federated_timeline_available:
         raise NotFound("Federated timeline is disabled")
     check_anonymous_timeline(settings, viewer, options.local)
-    prepared = _public_page(settings, options, ascending(page), viewer is not None)
+    prepared = _public_page(settings, options, page_shape(page), viewer is not None)
     if prepared is None:
         return []
     params = {"viewer_id": viewer.id} if viewer is not None else {}
@@ -263,7 +264,7 @@ async def public_timeline(
 _PUBLIC_PAGES = PreparedCache()
 
 
-def _public_page(settings: Settings, options: TimelineOptions, is_ascending: bool, signed_in: bool):
+def _public_page(settings: Settings, options: TimelineOptions, shape: PageShape, signed_in: bool):
     """The public timeline statement for one shape; None when no range is left to read."""
 
     def build():
@@ -284,9 +285,9 @@ def _public_page(settings: Settings, options: TimelineOptions, is_ascending: boo
             )
             for visibility, local in ranges
         ]
-        return merged_status_page(sources, is_ascending)
+        return merged_status_page(sources, shape)
 
-    return _PUBLIC_PAGES.get((options, is_ascending, signed_in, settings.domain), build)
+    return _PUBLIC_PAGES.get((options, shape, signed_in, settings.domain), build)
 
 
 def normalize_tag(raw) -> str:
@@ -336,7 +337,7 @@ async def tag_timeline(
         return []
     rejected_ids = [known[n] for n in rejected if n in known]
     signed_in = viewer is not None
-    shape = (options, ascending(page), signed_in, len(any_ids), len(required), bool(rejected_ids))
+    shape = (options, page_shape(page), signed_in, len(any_ids), len(required), bool(rejected_ids))
     prepared = _TAG_PAGES.get((*shape, settings.domain), lambda: _tag_page(settings, *shape))
     params = {f"tag_{i}": tag_id for i, tag_id in enumerate(any_ids)}
     params |= {f"required_{i}": known[name] for i, name in enumerate(required)}
@@ -352,7 +353,7 @@ _TAG_PAGES = PreparedCache()
 def _tag_page(
     settings: Settings,
     options: TimelineOptions,
-    is_ascending: bool,
+    shape: PageShape,
     signed_in: bool,
     any_count: int,
     required_count: int,
@@ -394,7 +395,7 @@ def _tag_page(
             .where(driving.hashtag_id == bindparam(f"tag_{i}", type_=BigInteger), *filters)
         )
         sources.append((stmt, driving.status_id))
-    return merged_status_page(sources, is_ascending)
+    return merged_status_page(sources, shape)
 
 
 # --- direct timeline -------------------------------------------------------------------------
@@ -404,7 +405,7 @@ async def direct_timeline(
     session: AsyncSession, viewer: Account, page: Page, options: TimelineOptions
 ) -> list[Status]:
     """Direct posts the viewer wrote or is addressed in (Pleroma's direct timeline)."""
-    shape = (options, ascending(page))
+    shape = (options, page_shape(page))
     prepared = _DIRECT_PAGES.get(shape, lambda: _direct_page(*shape))
     return await read_status_page(session, prepared, page, viewer_id=viewer.id)
 
@@ -412,7 +413,7 @@ async def direct_timeline(
 _DIRECT_PAGES = PreparedCache()
 
 
-def _direct_page(options: TimelineOptions, is_ascending: bool):
+def _direct_page(options: TimelineOptions, shape: PageShape):
     """The direct timeline statement for one shape: the posts addressed to the viewer and
     those it wrote, each range paged on its own index, then merged."""
     filters = [Status.visibility == "direct", *read_filters(VIEWER, options, now=NOW)]
@@ -423,7 +424,7 @@ def _direct_page(options: TimelineOptions, is_ascending: bool):
         .where(mention.account_id == VIEWER, *filters)
     )
     sent = select(Status.id.label("id")).where(Status.account_id == VIEWER, *filters)
-    return merged_status_page([(received, mention.status_id), (sent, Status.id)], is_ascending)
+    return merged_status_page([(received, mention.status_id), (sent, Status.id)], shape)
 
 
 # --- list timeline ---------------------------------------------------------------------------
