@@ -71,7 +71,7 @@ from benchmarks.sink import Sink, make_sink
 from benchmarks.stream import StatusStream, Writer
 from pyleroma.db import fulltext, migrate
 from pyleroma.db.base import Base
-from pyleroma.services.secrets import configure_hashing, digest, hash_password, new_secret
+from pyleroma.services.oauth.secrets import configure_hashing, digest, hash_password, new_secret
 from pyleroma.settings import Settings, SettingsError
 from pyleroma.urls import account_ap_id
 
@@ -251,7 +251,7 @@ def newest_entries(
 
 
 async def phase_home(ctx: Context) -> None:
-    """Each account's home timeline as the fan-out job (services/home_timeline.py) leaves
+    """Each account's home timeline as the fan-out job (services/timelines/home_timeline.py) leaves
     it, newest ``home_max`` entries: its own posts and boosts, those of the accounts it
     follows, and posts that address it; but a reply to someone else only when it follows
     (or is) the one answered, and a boost neither of its own post nor of a post it has

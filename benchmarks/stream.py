@@ -23,7 +23,7 @@ from benchmarks.dataset import THREAD_TAG, WORDS, IdMaker, ms_to_datetime, statu
 from pyleroma.db.base import Base
 from pyleroma.db.ids import id_floor
 from pyleroma.policy.visibility import open_to_everyone
-from pyleroma.services.formatting import render_plain_text
+from pyleroma.services.text.formatting import render_plain_text
 
 OPEN = ("public", "unlisted")
 DAY_MS = 86_400_000

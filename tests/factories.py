@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from pyleroma.db.base import utcnow
 from pyleroma.db.ids import new_id
 from pyleroma.models import Account, OAuthApp, OAuthToken, Status
-from pyleroma.services.accounts import create_local_account
-from pyleroma.services.secrets import digest, new_secret
+from pyleroma.services.accounts.accounts import create_local_account
+from pyleroma.services.oauth.secrets import digest, new_secret
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "correct horse battery"
@@ -110,7 +110,7 @@ class Factory:
 
     async def status(self, author: Account, text: str = "hello", **draft) -> Status:
         """Post a status through the posting service (as the API does) and commit it."""
-        from pyleroma.services.posting import StatusDraft, post_status
+        from pyleroma.services.statuses.posting import StatusDraft, post_status
 
         async with self.app.state.sessionmaker() as session:
             author = await session.get(Account, author.id)

@@ -26,7 +26,7 @@ from pyleroma.db.base import utcnow
 from pyleroma.db.engine import make_engine, make_sessionmaker
 from pyleroma.db.ids import new_id
 from pyleroma.models import Account, Block, Follow, OAuthApp, OAuthAuthorization, OAuthToken
-from pyleroma.services.secrets import verify_password
+from pyleroma.services.oauth.secrets import verify_password
 from pyleroma.settings import Settings
 from tests.scratch_db import scratch_database
 

@@ -10,8 +10,8 @@ from sqlalchemy import BigInteger, bindparam, select
 from pyleroma.db import fastread
 from pyleroma.db.fastread import Prepared, in_list, reader, row_type
 from pyleroma.models import Account, MediaAttachment, Poll, Status
-from pyleroma.services.prepared_pages import PreparedCache
-from pyleroma.services.status_batches import SECRET_ACCOUNT_COLUMNS
+from pyleroma.services.statuses.status_batches import SECRET_ACCOUNT_COLUMNS
+from pyleroma.services.timelines.prepared_pages import PreparedCache
 
 STATUSES_BY_ID = Prepared(
     select(*row_type(Status)[1]).where(in_list(Status.id, "ids")).order_by(Status.id)
@@ -202,7 +202,7 @@ async def test_in_list_inside_or_keeps_its_index_on_sqlite(app, db):
     ``id IN (...) = 1`` inside an OR, which no index serves: a scan of every status (0.9 s
     per timeline page at 1M statuses). The plan of the page's originals statement must
     look statuses up by key."""
-    from pyleroma.services.status_batches import WITH_ORIGINALS
+    from pyleroma.services.statuses.status_batches import WITH_ORIGINALS
 
     dialect = app.state.engine.dialect
     compiled = WITH_ORIGINALS.compiled(dialect)

@@ -1,10 +1,10 @@
-"""services/filters.py as other callers (streaming) use it: matching rules, cost, events."""
+"""services/filters/filters.py as other callers (streaming) use it: matching rules, cost, events."""
 
 from __future__ import annotations
 
 from pyleroma.models import Account
-from pyleroma.services import filter_changes
-from pyleroma.services.filters import (
+from pyleroma.services.filters import filter_changes
+from pyleroma.services.filters.filters import (
     ActiveFilters,
     CompiledFilter,
     apply_filters,

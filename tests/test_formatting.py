@@ -1,9 +1,9 @@
-"""services/formatting.py: plain text and HTML to safe HTML, as Pleroma renders them."""
+"""services/text/formatting.py: plain text and HTML to safe HTML, as Pleroma renders them."""
 
 from __future__ import annotations
 
 from pyleroma.models import Account
-from pyleroma.services import formatting
+from pyleroma.services.text import formatting
 from pyleroma.settings import Settings
 
 SETTINGS = Settings(base_url="http://local.test").validate()

@@ -15,7 +15,7 @@ from pyleroma.db.base import Base
 from pyleroma.db.engine import make_engine
 from pyleroma.db.ids import new_id
 from pyleroma.models import Account, Hashtag, Status
-from pyleroma.services.search import starts_with
+from pyleroma.services.discovery.search import starts_with
 from pyleroma.settings import Settings
 from tests.scratch_db import async_scratch_database
 from tests.test_migrations import migrations_copy  # noqa: F401  (fixture)

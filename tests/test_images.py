@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from pyleroma.models import Account
-from pyleroma.services import images
+from pyleroma.services.media import images
 
 URL = "/api/v1/accounts/update_credentials"
 GPS_IFD = 0x8825

@@ -11,9 +11,9 @@ import warnings
 import pytest
 from PIL import Image
 
-from pyleroma.api.errors import Unprocessable, UnsupportedMedia
-from pyleroma.services import blurhash, media, media_probe
-from pyleroma.services.media_probe import sniff
+from pyleroma.errors import Unprocessable, UnsupportedMedia
+from pyleroma.services.media import blurhash, media, media_probe
+from pyleroma.services.media.media_probe import sniff
 from tests import media_samples as samples
 
 ALPHABET = blurhash.ALPHABET

@@ -190,8 +190,8 @@ def downgrade():
 async def _two_accounts_following(settings: Settings) -> None:
     from pyleroma.db.engine import make_sessionmaker
     from pyleroma.models import Follow
-    from pyleroma.services.accounts import create_local_account
-    from pyleroma.services.secrets import configure_hashing
+    from pyleroma.services.accounts.accounts import create_local_account
+    from pyleroma.services.oauth.secrets import configure_hashing
 
     configure_hashing(1, 1024)
     engine = make_engine(settings.effective_database_url)

@@ -1,8 +1,8 @@
 """The foundation's shared machinery: errors, params, ids, auth and scopes."""
 
-from pyleroma.api.oauth.scopes import covers, parse_scopes, satisfies
 from pyleroma.api.params import fold_pairs
 from pyleroma.db.ids import new_id, parse_id
+from pyleroma.policy.scopes import covers, parse_scopes, satisfies
 
 
 def test_ids_are_increasing_and_parse_back():

@@ -27,14 +27,18 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma import __version__
-from pyleroma.api.errors import ApiError
 from pyleroma.cache import entity_cache_for
 from pyleroma.db import migrate
 from pyleroma.db.engine import make_engine, make_sessionmaker
+from pyleroma.errors import DomainError
 from pyleroma.models import Account, OAuthAuthorization, OAuthToken
-from pyleroma.services.account_deletion import delete_local_account
-from pyleroma.services.accounts import check_password, create_local_account, find_by_nickname
-from pyleroma.services.secrets import configure_hashing, generate_password, hash_password
+from pyleroma.services.accounts.account_deletion import delete_local_account
+from pyleroma.services.accounts.accounts import (
+    check_password,
+    create_local_account,
+    find_by_nickname,
+)
+from pyleroma.services.oauth.secrets import configure_hashing, generate_password, hash_password
 from pyleroma.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -68,7 +72,7 @@ def run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     """Run async database work, turning expected failures into clean CLI errors."""
     try:
         return asyncio.run(work())
-    except (ApiError, migrate.MigrationError) as exc:
+    except (DomainError, migrate.MigrationError) as exc:
         raise CliError(getattr(exc, "message", None) or str(exc)) from exc
     except (OSError, DBAPIError) as exc:
         detail = str(getattr(exc, "orig", None) or exc) or type(exc).__name__

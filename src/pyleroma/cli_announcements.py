@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from pyleroma.cli import CliState, main, open_session, pass_state, run
 from pyleroma.models import Announcement
-from pyleroma.services.announcements import create_announcement
+from pyleroma.services.instance.announcements import create_announcement
 from pyleroma.urls import masto_datetime
 
 TIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]

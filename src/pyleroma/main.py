@@ -22,8 +22,8 @@ from pyleroma.api.trailing_slash import answer_trailing_slashes
 from pyleroma.cache import entity_cache_for
 from pyleroma.db.engine import make_engine, make_sessionmaker
 from pyleroma.jobs.runner import JobRunner
-from pyleroma.services.emoji import registry_for
-from pyleroma.services.secrets import configure_hashing
+from pyleroma.services.oauth.secrets import configure_hashing
+from pyleroma.services.text.emoji import registry_for
 from pyleroma.settings import Settings, load_settings
 from pyleroma.streaming.hub import StreamHub
 from pyleroma.web.files import mount_files

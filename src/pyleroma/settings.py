@@ -153,7 +153,7 @@ class Settings:
     instance_healthcheck: bool = True
     # Off: webfinger and host-meta answer 404, as Pleroma's FederatingPlug does. Federation
     # is not built yet, so today the server never federates whatever this says
-    # (services/features.py: FEDERATION_AVAILABLE).
+    # (services/instance/features.py: FEDERATION_AVAILABLE).
     federating: bool = True
     # Where the server's source code is published (AGPL); shown in /api/v2/instance and
     # nodeinfo 2.1 `software.repository`. Empty: the archive of the running code that the
@@ -294,7 +294,7 @@ class Settings:
                 "streaming_ping_interval must be positive and streaming_queue_size at least 1"
             )
         if self.vapid_public_key or self.vapid_private_key:
-            from pyleroma.services.vapid import check_configured_keys
+            from pyleroma.services.notifications.vapid import check_configured_keys
 
             check_configured_keys(self.vapid_public_key, self.vapid_private_key)
         return self

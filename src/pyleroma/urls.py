@@ -21,6 +21,20 @@ def account_url(settings: Settings, account: Account) -> str:
     return account.ap_id or account_ap_id(settings, account.nickname)
 
 
+def status_uri(settings: Settings, status) -> str:
+    """The ActivityPub id of a status: its own ``uri`` (remote ones keep theirs)."""
+    return status.uri or f"{settings.base_url}/objects/{status.id}"
+
+
+def status_url(settings: Settings, status) -> str:
+    """The web page of a status."""
+    return status.url or f"{settings.base_url}/notice/{status.id}"
+
+
+def tag_url(settings: Settings, name: str) -> str:
+    return f"{settings.base_url}/tag/{name}"
+
+
 def source_archive_url(settings: Settings) -> str:
     return settings.base_url + SOURCE_ARCHIVE_PATH
 

@@ -386,7 +386,7 @@ async def _seed(app) -> World:
 
 
 async def _token_id(app, secret: str) -> str:
-    from pyleroma.services.secrets import digest
+    from pyleroma.services.oauth.secrets import digest
 
     async with app.state.sessionmaker() as session:
         token = await session.scalar(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from pyleroma.models import Account, Notification, Status
-from pyleroma.services.notifications import notify
+from pyleroma.services.notifications.notifications import notify
 
 
 async def stored(db, account_id) -> list[Notification]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from pyleroma.models import Account, AccountTombstone, Status
-from pyleroma.services.account_deletion import delete_local_account
+from pyleroma.services.accounts.account_deletion import delete_local_account
 from tests.api.oauth_helpers import bearer
 from tests.api.relationship_helpers import counts
 from tests.api.status_read_helpers import get_row

@@ -18,7 +18,7 @@ import pytest
 
 import pyleroma
 from pyleroma import __version__
-from pyleroma.services.source_archive import package_dir
+from pyleroma.services.instance.source_archive import package_dir
 from tests.streaming.conftest import stream_server  # noqa: F401  (fixture)
 from tests.streaming.helpers import open_socket
 

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from pyleroma.api.errors import Unprocessable
 from pyleroma.db.base import utcnow
+from pyleroma.errors import Unprocessable
 from pyleroma.models import Announcement, AnnouncementDismissal, AnnouncementReaction
-from pyleroma.services.announcements import check_reaction_name, create_announcement
+from pyleroma.services.instance.announcements import check_reaction_name, create_announcement
 
 URL = "/api/v1/announcements"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from pyleroma.api.pagination import MAX_OFFSET
 from pyleroma.db.ids import parse_id
+from pyleroma.db.paging import MAX_OFFSET
 
 SUPERSCRIPT_TWO = "%C2%B2"  # "²"
 SUPERSCRIPT_THREE = "%C2%B3"  # "³"

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from pyleroma.main import create_app
-from pyleroma.services.emoji import is_shortcode, load_packs, shortcodes_in
+from pyleroma.services.text.emoji import is_shortcode, load_packs, shortcodes_in
 from tests.api.emoji_helpers import (
     BLOBCAT,
     BLOBFOX,

@@ -376,7 +376,7 @@ async def test_concurrent_follows_count_once(client, factory, db):
 
 
 async def test_recount_follows_repairs_counters(client, factory, db):
-    from pyleroma.services.follows import recount_follows
+    from pyleroma.services.relations.follows import recount_follows
 
     alice, bob = await factory.user("alice"), await factory.user("bob")
     await _follow(client, alice, bob.id)

@@ -7,7 +7,7 @@ import pytest
 
 from pyleroma.db.engine import make_engine
 from pyleroma.main import create_app
-from pyleroma.services import health
+from pyleroma.services.instance import health
 from tests.conftest import BASE_URL, make_test_settings
 
 KEYS = {"pool_size", "active", "idle", "memory_used", "healthy", "job_queue_stats"}

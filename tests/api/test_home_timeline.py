@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from pyleroma.db.ids import new_id
 from pyleroma.models import Follow, HomeTimelineEntry, Job, Mute, Notification, Status
-from pyleroma.services import home_timeline
+from pyleroma.services.timelines import home_timeline
 from tests.api.relationship_helpers import ids, next_link, prev_link, remote_account
 from tests.api.timeline_helpers import drain, follow, home_entries, remote_status, sid, users
 

@@ -12,7 +12,7 @@ from pyleroma import VERSION_STRING
 from pyleroma.db.base import utcnow
 from pyleroma.db.ids import new_id
 from pyleroma.models import Account, OAuthToken
-from pyleroma.services.features import BASE_FEATURES
+from pyleroma.services.instance.features import BASE_FEATURES
 
 # What Pleroma clients (Pleroma-FE, Soapbox, megalodon, Tusky, Mastodon.py) read from v1.
 V1_KEYS = {

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from pyleroma.db.base import utcnow
 from pyleroma.models import Job, MediaAttachment
-from pyleroma.services.media_cleanup import PURGE_JOB
+from pyleroma.services.media.media_cleanup import PURGE_JOB
 from tests import media_samples as samples
 from tests.api.test_media import attachment_files, stored, upload
 from tests.api.test_status_edit_delete import run_due_purges

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pyleroma import VERSION_STRING, __version__
-from pyleroma.services.features import BASE_FEATURES
+from pyleroma.services.instance.features import BASE_FEATURES
 from tests.api.test_instance import remote_account
 
 METADATA_KEYS = {

@@ -1,4 +1,5 @@
-"""The rules that suppress, pre-read or hide notifications (services/notifications.py).
+"""The rules that suppress, pre-read or hide notifications
+(services/notifications/notifications.py).
 
 Creation: self, blocks, domain blocks, block_from_strangers, deactivated and remote
 recipients, invisible statuses, repeated follows. Muted accounts and threads: stored seen,

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from pyleroma.db.base import utcnow
 from pyleroma.models import OAuthAuthorization, OAuthToken
-from pyleroma.services.secrets import digest
+from pyleroma.services.oauth.secrets import digest
 from tests.api.oauth_helpers import (
     OOB,
     REDIRECT_URI,

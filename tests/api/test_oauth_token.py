@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from pyleroma.db.base import utcnow
 from pyleroma.models import OAuthToken
-from pyleroma.services.secrets import digest
+from pyleroma.services.oauth.secrets import digest
 from tests.api.oauth_helpers import bearer, password_grant, register_app
 
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from pyleroma.models import OAuthToken
-from pyleroma.services.push_subscriptions import ALERT_TYPES
-from pyleroma.services.secrets import digest
+from pyleroma.services.notifications.push_subscriptions import ALERT_TYPES
+from pyleroma.services.oauth.secrets import digest
 from tests.api.push_helpers import URL, Subscriber, stored_subscriptions, subscribe
 
 ENDPOINT = "https://push.example/wpush/v2/abc"

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from pyleroma.db.ids import new_id
 from pyleroma.models import Account, InviteToken, OAuthToken
-from pyleroma.services.secrets import digest, verify_password
+from pyleroma.services.oauth.secrets import digest, verify_password
 from tests.api.oauth_helpers import bearer, register_app
 
 VALID = {

@@ -1,4 +1,4 @@
-"""A timed mute ends when it says, on every read built once (services/prepared_pages.py).
+"""A timed mute ends when it says, on every read built once (services/timelines/prepared_pages.py).
 
 Those statements are built at the first request of their shape and kept for the life of the
 process; the time that decides whether a mute still runs must be bound per request, not the

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pyleroma.models import InstanceSecret
-from pyleroma.services import vapid
+from pyleroma.services.notifications import vapid
 from pyleroma.settings import Settings, SettingsError
 from tests.api.push_helpers import subscribe
 

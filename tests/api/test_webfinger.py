@@ -13,7 +13,7 @@ from tests.api.test_instance import remote_account
 def federation_built(monkeypatch):
     """These tests pin the answers WebFinger gives once federation exists (its actors answer):
     until then it is a 404 (tests/api/test_advertised_claims.py checks that)."""
-    monkeypatch.setattr("pyleroma.services.features.FEDERATION_AVAILABLE", True)
+    monkeypatch.setattr("pyleroma.services.instance.features.FEDERATION_AVAILABLE", True)
 
 
 XRD = "{http://docs.oasis-open.org/ns/xri/xrd-1.0}"

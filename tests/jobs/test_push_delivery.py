@@ -18,8 +18,8 @@ from pyleroma.models import (
     PushSubscription,
 )
 from pyleroma.models.job import AVAILABLE, COMPLETED, DISCARDED
-from pyleroma.services.push_subscriptions import PUSH_JOB
-from pyleroma.services.secrets import digest
+from pyleroma.services.notifications.push_subscriptions import PUSH_JOB
+from pyleroma.services.oauth.secrets import digest
 from tests.api.notification_helpers import mention
 from tests.api.push_helpers import URL, Subscriber, stored_subscriptions, subscribe
 from tests.conftest import BASE_URL

@@ -296,7 +296,7 @@ async def test_large_deletes_reach_each_socket_once(stream_server, client, facto
 
 async def test_rolled_back_transactions_stream_nothing(stream_server, client, factory, app):
     from pyleroma.models import Account
-    from pyleroma.services.notifications import notify
+    from pyleroma.services.notifications.notifications import notify
     from pyleroma.streaming.events import emit
 
     alice, bob = await factory.user(), await factory.user()

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Request
 
-from pyleroma.api.errors import Forbidden
+from pyleroma.errors import Forbidden
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SAME_ORIGIN_FETCH_SITES = ("same-origin", "none")

@@ -19,12 +19,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.csrf import check_cookie_request
-from pyleroma.api.errors import Forbidden, Unauthorized
-from pyleroma.api.oauth.scopes import TOP_LEVEL, satisfies
 from pyleroma.cache.tokens import find_token
 from pyleroma.db.base import utcnow
+from pyleroma.errors import Forbidden, Unauthorized
 from pyleroma.models import Account, OAuthApp, OAuthToken
-from pyleroma.services.secrets import digest, verify_password
+from pyleroma.policy.scopes import TOP_LEVEL, satisfies
+from pyleroma.services.oauth.secrets import digest, verify_password
 from pyleroma.settings import Settings
 
 SESSION_COOKIE = "_pleroma_key"

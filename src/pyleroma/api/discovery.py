@@ -3,7 +3,8 @@
 Other servers and crawlers read these without any credentials: nodeinfo tells them what
 software this is and which Pleroma features it has, WebFinger turns ``nick@domain`` into an
 actor URL. WebFinger and host-meta answer 404 when the instance does not federate (switched off, as
-Pleroma's FederatingPlug does, or not built yet: services/features.py), since their links would
+Pleroma's FederatingPlug does, or not built yet: services/instance/features.py), since their links
+would
 point at actors nobody can fetch; nodeinfo stays up (it describes the instance either way).
 """
 
@@ -14,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from pyleroma.api.deps import get_session, get_settings
-from pyleroma.api.errors import NotFound
 from pyleroma.api.openapi import STR, api_doc, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import JSONResponse
-from pyleroma.services import instance as instance_service
-from pyleroma.services import webfinger
-from pyleroma.services.features import federates
+from pyleroma.errors import NotFound
+from pyleroma.services.instance import instance as instance_service
+from pyleroma.services.instance import webfinger
+from pyleroma.services.instance.features import federates
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["discovery"])

@@ -1,8 +1,9 @@
 """Every error leaves the server as ``{"error": "..."}`` with the status that fits it.
 
-Services raise ``ApiError`` subclasses; the handlers installed by ``install_error_handlers``
-turn them, FastAPI's validation errors, unknown routes and any unexpected exception into that
-shape. An unexpected exception is logged and answered 500 without leaking its text.
+Services raise the core's refusals (``pyleroma/errors.py``); this module gives each its
+HTTP status, and the handlers installed by ``install_error_handlers`` turn them, FastAPI's
+validation errors, unknown routes and any unexpected exception into that shape. An
+unexpected exception is logged and answered 500 without leaking its text.
 """
 
 from __future__ import annotations
@@ -15,61 +16,47 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from pyleroma.api.responses import json_response
+from pyleroma.errors import (
+    BadRequest,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    TooLarge,
+    Unauthorized,
+    Unprocessable,
+    UnsupportedMedia,
+)
 
 log = logging.getLogger("pyleroma.errors")
 
 
-class ApiError(Exception):
-    status = 400
+# Each kind of refusal's HTTP status (the most specific class wins).
+HTTP_STATUS: dict[type[DomainError], int] = {
+    BadRequest: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    TooLarge: 413,
+    UnsupportedMedia: 415,
+    Unprocessable: 422,
+    RateLimited: 429,
+}
 
-    def __init__(self, message: str, status: int | None = None, headers: dict | None = None):
-        super().__init__(message)
-        self.message = message
+
+def http_status(exc: DomainError) -> int:
+    for klass in type(exc).__mro__:
+        status = HTTP_STATUS.get(klass)
         if status is not None:
-            self.status = status
-        self.headers = headers or {}
+            return status
+    return 400
 
 
-class BadRequest(ApiError):
-    status = 400
-
-
-class Unauthorized(ApiError):
-    status = 401
-
-
-class Forbidden(ApiError):
-    status = 403
-
-
-class NotFound(ApiError):
-    status = 404
-
-    def __init__(self, message: str = "Record not found", **kwargs):
-        super().__init__(message, **kwargs)
-
-
-class Conflict(ApiError):
-    status = 409
-
-
-class Unprocessable(ApiError):
-    status = 422
-
-
-class TooLarge(ApiError):
-    status = 413
-
-
-class UnsupportedMedia(ApiError):
-    status = 415
-
-
-class RateLimited(ApiError):
-    status = 429
-
-    def __init__(self, message: str = "Throttled", **kwargs):
-        super().__init__(message, **kwargs)
+def http_headers(exc: DomainError) -> dict[str, str]:
+    retry_after = getattr(exc, "retry_after", None)
+    return {"Retry-After": str(retry_after)} if retry_after is not None else {}
 
 
 def error_response(status: int, message: str, headers: dict | None = None) -> Response:
@@ -77,9 +64,9 @@ def error_response(status: int, message: str, headers: dict | None = None) -> Re
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError):
-        return error_response(exc.status, exc.message, exc.headers)
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, exc: DomainError):
+        return error_response(http_status(exc), exc.message, http_headers(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError):

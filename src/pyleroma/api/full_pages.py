@@ -2,7 +2,7 @@
 
 A ``hide`` filter (Mastodon's ``filter_action=hide``, Pleroma's v1 ``irreversible``) is
 matched against the rendered status (plain text, content warning, poll options, media
-descriptions: services/filters.py), which no single WHERE clause reproduces on both
+descriptions: services/filters/filters.py), which no single WHERE clause reproduces on both
 engines. So a read whose page comes out short because hidden items were left out reads on
 from where it stopped, in a few bigger batches, until the page is full or the rows run out:
 ``GET /api/v1/timelines/home?limit=1`` answers the next visible post, not ``[]``, and a
@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pyleroma.api.pagination import MAX_LIMIT, Page
+from pyleroma.db.paging import MAX_LIMIT, Page
 
 # Further reads after the first, and the most rows each may examine.
 MORE_BATCHES = 3

@@ -5,34 +5,26 @@ A page is always selected by comparing an indexed integer column with the bounds
 - ``min_id``: strictly newer than, but the page *right after* min_id (oldest first in SQL,
   returned newest first), which is how clients scroll up without gaps.
 The Link header points ``next`` at ``max_id=<last id>`` and ``prev`` at ``min_id=<first id>``.
+The bounds and the SQL are the core's (db/paging.py); reading them from a request is here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from sqlalchemy import Select
 from starlette.requests import Request
 
-from pyleroma.api.errors import Unprocessable
 from pyleroma.api.params import Params
 from pyleroma.db.ids import parse_id
-
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 40
-# Past this an ``offset`` is a 422: no list is that long, and ``offset + limit`` must still fit
-# the 64-bit integers SQLite and PostgreSQL compute with.
-MAX_OFFSET = 2**31 - 1
-
-
-@dataclass(frozen=True)
-class Page:
-    max_id: int | None = None
-    since_id: int | None = None
-    min_id: int | None = None
-    limit: int = DEFAULT_LIMIT
-    offset: int = 0
+from pyleroma.db.paging import (  # noqa: F401 (the API's routes import them from here)
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    Page,
+    in_display_order,
+    paginate,
+)
+from pyleroma.errors import Unprocessable
 
 
 def _bound(params: Params, name: str) -> int | None:
@@ -62,26 +54,6 @@ def read_page(
         limit=limit,
         offset=read_offset(params),
     )
-
-
-def paginate(stmt: Select, column, page: Page) -> Select:
-    """Apply the bounds, order and limit to ``stmt`` for the integer ``column``."""
-    if page.max_id is not None:
-        stmt = stmt.where(column < page.max_id)
-    if page.since_id is not None:
-        stmt = stmt.where(column > page.since_id)
-    if page.min_id is not None:
-        stmt = stmt.where(column > page.min_id).order_by(column.asc())
-    else:
-        stmt = stmt.order_by(column.desc())
-    if page.offset:
-        stmt = stmt.offset(page.offset)
-    return stmt.limit(page.limit)
-
-
-def in_display_order(rows: list, page: Page) -> list:
-    """Rows fetched with ``paginate`` in newest-first order (min_id pages come out reversed)."""
-    return list(reversed(rows)) if page.min_id is not None else rows
 
 
 def link_header(request: Request, ids: list[int], page: Page) -> dict[str, str]:

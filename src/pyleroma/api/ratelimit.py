@@ -12,7 +12,7 @@ from collections import deque
 
 from starlette.requests import Request
 
-from pyleroma.api.errors import RateLimited
+from pyleroma.errors import RateLimited
 
 
 def client_ip(request: Request) -> str:
@@ -40,7 +40,7 @@ class RateLimiter:
         hits = self._recent(client_ip(request), now)
         if len(hits) >= self.limit:
             retry = max(1, int(hits[0] + self.window - now) + 1)
-            raise RateLimited("Throttled", headers={"Retry-After": str(retry)})
+            raise RateLimited("Throttled", retry_after=retry)
 
     def hit(self, request: Request) -> None:
         now = time.monotonic()

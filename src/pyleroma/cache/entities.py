@@ -2,7 +2,7 @@
 besides its own row, each with the rendering made from it.
 
 Entries keyed by id (tokens by digest, filters and relationships by account; see
-cache/tokens.py, services/filters.py and services/relationships_view.py):
+cache/tokens.py, services/filters/filters.py and services/relations/relationships_view.py):
 
 - ``KIND_ACCOUNT``: an account's row (secrets left out) and, made on first use, its
   public rendering (what anyone but the account itself and admins sees).
@@ -77,11 +77,11 @@ class EntityCache:
         self.statuses: OrderedDict[int, StatusBundle] = OrderedDict()
         self.tokens: OrderedDict[str, TokenEntry] = OrderedDict()  # by digest
         # An account's filters with their keywords and statuses, expired ones included
-        # (services/filters.py drops those per request: time is not an invalidation).
+        # (services/filters/filters.py drops those per request: time is not an invalidation).
         self.filters: OrderedDict[int, list[tuple]] = OrderedDict()
         # A viewer's relationships (follows both ways, blocks both ways, mutes with their
         # expiry, endorsements, notes, domain blocks) to the accounts asked about so far,
-        # by target id (services/relationships_view.py).
+        # by target id (services/relations/relationships_view.py).
         self.relations: OrderedDict[int, dict[int, tuple]] = OrderedDict()
         self._tables = {
             KIND_ACCOUNT: self.accounts,

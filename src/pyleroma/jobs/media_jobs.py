@@ -1,9 +1,9 @@
-"""Job kinds for media: purging attachments no status uses (services/media_cleanup.py)."""
+"""Job kinds for media: purging attachments no status uses (services/media/media_cleanup.py)."""
 
 from __future__ import annotations
 
 from pyleroma.jobs.registry import JobContext, register
-from pyleroma.services.media_cleanup import PURGE_JOB, purge_if_unattached
+from pyleroma.services.media.media_cleanup import PURGE_JOB, purge_if_unattached
 
 
 @register(PURGE_JOB, max_attempts=5)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pyleroma.db.ids import parse_id
 from pyleroma.jobs.registry import DiscardJob, JobContext, RetryJob, register
-from pyleroma.services.poll_votes import PollNotEnded, notify_poll_ended
+from pyleroma.services.statuses.poll_votes import PollNotEnded, notify_poll_ended
 
 POLL_END_JOB = "poll.end"
 

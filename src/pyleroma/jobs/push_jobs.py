@@ -26,9 +26,9 @@ from pyleroma.db.ids import parse_id
 from pyleroma.federation.net_guard import BlockedDestination
 from pyleroma.jobs.registry import DiscardJob, JobContext, RetryJob, register
 from pyleroma.models import Notification, PushSubscription
-from pyleroma.services import push_subscriptions as subscriptions
-from pyleroma.services.push_delivery import build_payload, endpoint_host, send_push
-from pyleroma.services.vapid import get_keys
+from pyleroma.services.notifications import push_subscriptions as subscriptions
+from pyleroma.services.notifications.push_delivery import build_payload, endpoint_host, send_push
+from pyleroma.services.notifications.vapid import get_keys
 
 log = logging.getLogger("pyleroma.push")
 

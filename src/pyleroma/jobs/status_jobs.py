@@ -4,7 +4,7 @@
   (unique key ``status.publish_scheduled:<id>``): posts the draft and deletes the scheduled
   status, in the job's transaction, so the post happens exactly once.
 - "status.expire" ``{"status_id": id}``, due at the status's ``expires_at`` (unique key
-  ``status.expire:<id>``): deletes the status through ``services/status_delete.py``, as
+  ``status.expire:<id>``): deletes the status through ``services/statuses/status_delete.py``, as
   Pleroma's PurgeExpiredActivity does. A status already gone is nothing to do; a pinned
   one is kept (Pleroma drops the expiry when a status is pinned): unpinning may call
   ``services.posting.schedule_expiry`` to bring the expiry back.
@@ -18,8 +18,8 @@ from pyleroma.db.base import utcnow
 from pyleroma.db.ids import parse_id
 from pyleroma.jobs.registry import DiscardJob, JobContext, RetryJob, register
 from pyleroma.models import Status, StatusPin
-from pyleroma.services.posting import EXPIRE_JOB
-from pyleroma.services.scheduled import PUBLISH_JOB, NotDueYet, publish
+from pyleroma.services.statuses.posting import EXPIRE_JOB
+from pyleroma.services.statuses.scheduled import PUBLISH_JOB, NotDueYet, publish
 
 
 @register(PUBLISH_JOB)
@@ -36,7 +36,7 @@ async def publish_scheduled(ctx: JobContext) -> None:
 
 @register(EXPIRE_JOB)
 async def expire_status(ctx: JobContext) -> None:
-    from pyleroma.services.status_delete import delete_status
+    from pyleroma.services.statuses.status_delete import delete_status
 
     status_id = parse_id(ctx.args.get("status_id"))
     if status_id is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pyleroma.db.ids import parse_id
 from pyleroma.jobs.registry import DiscardJob, JobContext, register
-from pyleroma.services.thread_mutes import EXPIRE_JOB, expire_mute
+from pyleroma.services.statuses.thread_mutes import EXPIRE_JOB, expire_mute
 
 
 @register(EXPIRE_JOB)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pyleroma.jobs.registry import DiscardJob, JobContext, register
 from pyleroma.models import Status
-from pyleroma.services import home_timeline
+from pyleroma.services.timelines import home_timeline
 
 
 def _id(ctx: JobContext, name: str) -> int:

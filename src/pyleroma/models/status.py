@@ -63,7 +63,7 @@ class Status(Base):
     has_media: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     has_poll: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     # Custom emoji of the text, content warning and poll, {shortcode: absolute URL}, fixed
-    # when the status is written (Pleroma's object "emoji"); see services/emoji.py.
+    # when the status is written (Pleroma's object "emoji"); see services/text/emoji.py.
     emojis: Mapped[dict] = mapped_column(default=dict, server_default=text("'{}'"), nullable=False)
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
     edited_at: Mapped[dt.datetime | None] = mapped_column(DateTime())

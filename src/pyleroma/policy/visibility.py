@@ -28,13 +28,12 @@ from pyleroma.models import (
     Account,
     Block,
     DomainBlock,
-    Follow,
     Mute,
     Status,
     StatusMention,
     ThreadMute,
 )
-from pyleroma.models.relationship import FOLLOW_ACCEPTED
+from pyleroma.policy.relations import follows, mute_in_force
 
 OPEN_VISIBILITIES = ("public", "unlisted", "local")
 
@@ -52,18 +51,6 @@ def open_to_everyone(visibility: str) -> bool:
 # comes from an enclosing query at any depth. Auto-correlation only looks one level up, which
 # would turn a nested reference to the viewer (a column, as in the home fan-out) or to the
 # status into a cross join.
-
-
-def _follows(viewer_id: int, author_column):
-    return (
-        exists()
-        .where(
-            Follow.follower_id == viewer_id,
-            Follow.followed_id == author_column,
-            Follow.state == FOLLOW_ACCEPTED,
-        )
-        .correlate_except(Follow)
-    )
 
 
 def _mentioned(viewer_id: int, status_column):
@@ -97,7 +84,7 @@ def addressing_filter(viewer_id: int | None, status=Status):
         (status.account_id == viewer_id, true()),
         (
             status.visibility == "private",
-            or_(_follows(viewer_id, status.account_id), _mentioned(viewer_id, status.id)),
+            or_(follows(viewer_id, status.account_id), _mentioned(viewer_id, status.id)),
         ),
         (status.visibility == "direct", _mentioned(viewer_id, status.id)),
         else_=false(),
@@ -164,7 +151,7 @@ def not_muted_filter(
 
     ``include_threads=False`` keeps muted threads (a thread's own context view shows it).
     ``now`` decides which timed mutes still run: the current time by default, and a bound
-    parameter in a statement built once (services/prepared_pages.py ``NOW``), which must
+    parameter in a statement built once (services/timelines/prepared_pages.py ``NOW``), which must
     never freeze the time it was built at.
     """
     if viewer_id is None:
@@ -173,7 +160,7 @@ def not_muted_filter(
     account_mutes = ~exists().where(
         Mute.account_id == viewer_id,
         Mute.target_id == status.account_id,
-        or_(Mute.expires_at.is_(None), Mute.expires_at > now),
+        mute_in_force(now),
     )
     if not include_threads:
         return account_mutes

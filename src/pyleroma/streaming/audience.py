@@ -24,8 +24,9 @@ from pyleroma.models import (
     Status,
     StatusTag,
 )
+from pyleroma.policy.relations import follows
 from pyleroma.policy.visibility import visible_filter
-from pyleroma.services.timelines import TimelineOptions, follows, read_filters
+from pyleroma.services.timelines.timelines import TimelineOptions, read_filters
 from pyleroma.streaming.connections import Registry
 from pyleroma.streaming.topics import Topic
 

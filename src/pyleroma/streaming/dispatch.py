@@ -41,8 +41,12 @@ from pyleroma.models import (
     Notification,
     Status,
 )
-from pyleroma.services.filters import filter_notifications, filter_statuses, load_active_filters
-from pyleroma.services.notifications import readable_conditions
+from pyleroma.services.filters.filters import (
+    filter_notifications,
+    filter_statuses,
+    load_active_filters,
+)
+from pyleroma.services.notifications.notifications import readable_conditions
 from pyleroma.settings import Settings
 from pyleroma.streaming import audience
 from pyleroma.streaming.connections import CLOSE_POLICY, Connection, Registry

@@ -25,9 +25,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pyleroma.api.oauth.scopes import satisfies
 from pyleroma.db.ids import parse_id
 from pyleroma.models import List
+from pyleroma.policy.scopes import satisfies
 from pyleroma.settings import Settings
 
 Topic = tuple[str, Any]
@@ -39,7 +39,7 @@ REMOTE_STREAMS = ("public:remote", "public:remote:media")
 HASHTAG_STREAMS = ("hashtag", "hashtag:local")
 ALL_STREAMS = (*USER_STREAMS, *PUBLIC_STREAMS, *REMOTE_STREAMS, *HASHTAG_STREAMS, "list")
 
-# The filter context (services/filters.py) a stream's statuses are checked against.
+# The filter context (services/filters/filters.py) a stream's statuses are checked against.
 FILTER_CONTEXT = {
     "user": "home",
     "list": "home",

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from pyleroma.services.media_probe import SERVED_TYPES
+from pyleroma.services.media.media_probe import SERVED_TYPES
 from pyleroma.settings import Settings
 
 UPLOAD_HEADERS = {

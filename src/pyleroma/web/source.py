@@ -1,4 +1,5 @@
-"""GET /pyleroma/source.tar.gz: the source of the running server (services/source_archive.py).
+"""GET /pyleroma/source.tar.gz: the source of the running server
+(services/instance/source_archive.py).
 
 The default ``source_url`` of /api/v2/instance and nodeinfo 2.1 points here. Public: the AGPL
 offers the source to everyone who uses the server.
@@ -12,7 +13,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from pyleroma.api.openapi import api_doc
-from pyleroma.services.source_archive import source_archive
+from pyleroma.services.instance.source_archive import source_archive
 from pyleroma.urls import SOURCE_ARCHIVE_PATH
 
 router = APIRouter(tags=["discovery"])

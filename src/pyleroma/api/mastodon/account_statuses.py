@@ -16,11 +16,12 @@ from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_u
 from pyleroma.api.mastodon.timelines import read_options, statuses_page
 from pyleroma.api.openapi import BOOL, STR, api_doc, arr, param, ref
 from pyleroma.api.openapi.parameters import PAGE, TIMELINE_OPTIONS
-from pyleroma.api.pagination import Page, read_page
+from pyleroma.api.pagination import read_page
 from pyleroma.api.params import Params, get_params
+from pyleroma.db.paging import Page
 from pyleroma.models import Status
-from pyleroma.services import account_timeline
-from pyleroma.services.account_directory import show_account
+from pyleroma.services.accounts.account_directory import show_account
+from pyleroma.services.timelines import account_timeline
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Accounts"])

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.convertors import Convertor, register_url_convertor
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_app
-from pyleroma.api.errors import Forbidden, Unprocessable
 from pyleroma.api.mastodon.render_accounts import account_to_api, accounts_to_api
 from pyleroma.api.oauth.render import token_to_api
 from pyleroma.api.openapi import BOOL, STR, api_doc, arr, param, ref
@@ -22,8 +21,10 @@ from pyleroma.api.pagination import read_offset
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.ratelimit import RateLimiter
 from pyleroma.api.responses import json_response
-from pyleroma.services import account_directory, registration, search
-from pyleroma.services.relationships_view import load_relationships
+from pyleroma.errors import Forbidden, Unprocessable
+from pyleroma.services.accounts import account_directory, registration
+from pyleroma.services.discovery import search
+from pyleroma.services.relations.relationships_view import load_relationships
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Accounts"])

@@ -2,7 +2,7 @@
 
 Scopes as Akkoma (listing needs a logged-in user and no particular scope; dismissing needs
 ``write:accounts``) and Mastodon for reactions (``write:favourites``), which Akkoma lacks.
-The rules live in services/announcements.py.
+The rules live in services/instance/announcements.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, require_user
 from pyleroma.api.openapi import STR, api_doc, arr, param, ref
-from pyleroma.services import announcements
+from pyleroma.services.instance import announcements
 
 router = APIRouter(tags=["Announcements"])
 REACTION = param("name", STR, "A unicode emoji or a custom emoji shortcode")

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
-from pyleroma.api.errors import Unprocessable
 from pyleroma.api.mastodon.render_conversations import conversation_to_api, conversations_to_api
 from pyleroma.api.mastodon.render_statuses import statuses_to_api
 from pyleroma.api.openapi import STR, api_doc, arr, param, ref
@@ -20,7 +19,8 @@ from pyleroma.api.openapi.parameters import PAGE
 from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
-from pyleroma.services import conversations
+from pyleroma.errors import Unprocessable
+from pyleroma.services.timelines import conversations
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Conversations"])

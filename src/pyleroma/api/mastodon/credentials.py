@@ -24,7 +24,7 @@ from pyleroma.api.openapi import (
     ref,
 )
 from pyleroma.api.params import Params, get_params
-from pyleroma.services import profile
+from pyleroma.services.accounts import profile
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Account credentials"])

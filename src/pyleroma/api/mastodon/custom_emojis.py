@@ -12,10 +12,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import FileResponse
 
-from pyleroma.api.errors import NotFound
 from pyleroma.api.mastodon.render_emojis import custom_emoji_to_api, pleroma_emoji_index
 from pyleroma.api.openapi import api_doc, arr, ref
-from pyleroma.services.emoji import EmojiRegistry
+from pyleroma.errors import NotFound
+from pyleroma.services.text.emoji import EmojiRegistry
 
 router = APIRouter(tags=["Custom emoji"])
 pleroma_router = APIRouter(tags=["Custom emoji"])

@@ -15,15 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
 from pyleroma.api.mastodon.render_accounts import accounts_to_api
-from pyleroma.api.mastodon.render_statuses import statuses_to_api, tag_url
+from pyleroma.api.mastodon.render_statuses import statuses_to_api
 from pyleroma.api.openapi import ANY_OBJECT, BOOL, api_doc, arr, enum, param, ref
 from pyleroma.api.openapi.parameters import IDS, LIMIT, OFFSET_LIMIT
 from pyleroma.api.pagination import read_offset
 from pyleroma.api.params import Params, get_params
-from pyleroma.services import discovery_lists
-from pyleroma.services.account_directory import check_anonymous_access
-from pyleroma.services.discovery_lists import TrendingTag
+from pyleroma.services.accounts.account_directory import check_anonymous_access
+from pyleroma.services.discovery import discovery_lists
+from pyleroma.services.discovery.discovery_lists import TrendingTag
 from pyleroma.settings import Settings
+from pyleroma.urls import tag_url
 
 router = APIRouter(tags=["Discovery lists"])
 

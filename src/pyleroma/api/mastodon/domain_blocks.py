@@ -15,7 +15,7 @@ from pyleroma.api.openapi.parameters import PAGE
 from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
-from pyleroma.services import blocks
+from pyleroma.services.relations import blocks
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Domain blocks"])

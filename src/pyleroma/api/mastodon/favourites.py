@@ -13,14 +13,15 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
-from pyleroma.api.errors import Forbidden, NotFound
 from pyleroma.api.mastodon.render_statuses import statuses_to_api
 from pyleroma.api.openapi import api_doc, arr, ref
 from pyleroma.api.openapi.parameters import PAGE
 from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
-from pyleroma.services import account_directory, favourites
+from pyleroma.errors import Forbidden, NotFound
+from pyleroma.services.accounts import account_directory
+from pyleroma.services.statuses import favourites
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Favourites and bookmarks"])

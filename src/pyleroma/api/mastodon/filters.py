@@ -1,9 +1,10 @@
 """Keyword filters: Pleroma/Mastodon v1 ``/api/v1/filters`` and Mastodon 4 ``/api/v2/filters``.
 
 Reads need ``read:filters``, changes ``write:filters`` (``read``/``write`` cover them). Both
-APIs share one storage (services/filter_reads.py, services/filter_changes.py); a v1 filter
+APIs share one storage (services/filters/filter_reads.py, services/filters/filter_changes.py); a v1
+filter
 is one keyword of a v2 filter. Filters are applied when statuses are read
-(services/filters.py), not here.
+(services/filters/filters.py), not here.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from pyleroma.api.deps import AuthContext, get_session, get_settings, require_us
 from pyleroma.api.openapi import BOOL, INT, STR, api_doc, arr, enum, nullable, obj, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.models.filter import FILTER_ACTIONS, FILTER_CONTEXTS
-from pyleroma.services import filter_changes, filter_reads
-from pyleroma.services.filter_changes import KEEP
-from pyleroma.services.filters import (
+from pyleroma.services.filters import filter_changes, filter_reads
+from pyleroma.services.filters.filter_changes import KEEP
+from pyleroma.services.filters.filters import (
     filter_status_to_api,
     filter_to_api,
     keyword_to_api,

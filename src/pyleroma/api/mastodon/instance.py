@@ -1,7 +1,7 @@
 """GET /api/v1/instance, /api/v2/instance, /api/v1/instance/peers and /rules: public, no token.
 
 Clients read these before login to learn the server's limits and which Pleroma features it
-has; the documents are built in services/instance.py so they never disagree with nodeinfo.
+has; the documents are built in services/instance/instance.py so they never disagree with nodeinfo.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.api.deps import get_session, get_settings
 from pyleroma.api.mastodon.render_accounts import account_to_api
 from pyleroma.api.openapi import STR, api_doc, arr, ref
-from pyleroma.services import instance as instance_service
+from pyleroma.services.instance import instance as instance_service
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["instance"])

@@ -11,17 +11,17 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
-from pyleroma.api.errors import NotFound
 from pyleroma.api.mastodon.render_accounts import accounts_to_api
 from pyleroma.api.openapi import BOOL, STR, api_doc, arr, enum, param, ref
 from pyleroma.api.openapi.parameters import PAGE
 from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
-from pyleroma.services import lists
-from pyleroma.services.accounts import find_account
-from pyleroma.services.lists import list_to_api
-from pyleroma.services.timelines import get_own_list
+from pyleroma.errors import NotFound
+from pyleroma.services.accounts.accounts import find_account
+from pyleroma.services.timelines import lists
+from pyleroma.services.timelines.lists import list_to_api
+from pyleroma.services.timelines.timelines import get_own_list
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Lists"])

@@ -1,7 +1,7 @@
 """GET/POST /api/v1/markers: where the user stopped reading home and notifications.
 
 Scopes as Pleroma's MarkerController: ``read:statuses`` to read, ``write:statuses`` to save.
-Validation, the upsert and the unread counter live in ``services/markers.py``.
+Validation, the upsert and the unread counter live in ``services/timelines/markers.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pyleroma.api.openapi import STR, api_doc, arr, enum, obj, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.models import Account, Marker
 from pyleroma.models.marker import MARKER_TIMELINES
-from pyleroma.services import markers as marker_service
+from pyleroma.services.timelines import markers as marker_service
 from pyleroma.urls import masto_datetime
 
 router = APIRouter(tags=["Markers"])

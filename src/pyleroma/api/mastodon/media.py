@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
-from pyleroma.api.errors import BadRequest, TooLarge
 from pyleroma.api.mastodon.render_statuses import media_to_api
 from pyleroma.api.openapi import STR, api_doc, nullable, param, ref
 from pyleroma.api.params import Params, check_no_nul, fold_pairs, get_params
 from pyleroma.db.ids import is_ascii_digits
-from pyleroma.services import media as media_service
+from pyleroma.errors import BadRequest, TooLarge
+from pyleroma.services.media import media as media_service
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Media attachments"])

@@ -2,7 +2,7 @@
 
 Scopes as Pleroma's NotificationController: ``read:notifications`` to list and show,
 ``write:notifications`` for everything that changes them. The rules for what is listed live
-in ``services/notifications.py``; the entity in ``render_notifications.py``.
+in ``services/notifications/notifications.py``; the entity in ``render_notifications.py``.
 """
 
 from __future__ import annotations
@@ -11,17 +11,18 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
-from pyleroma.api.errors import NotFound, Unprocessable
 from pyleroma.api.full_pages import fill_page
 from pyleroma.api.mastodon.render_notifications import notification_to_api, notifications_to_api
 from pyleroma.api.openapi import STR, api_doc, arr, param, ref
 from pyleroma.api.openapi.parameters import ID_PARAM, IDS, PAGE, WITH_MUTED
-from pyleroma.api.pagination import Page, link_header, read_page
+from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
 from pyleroma.db.ids import parse_id
-from pyleroma.services import notifications
-from pyleroma.services.filters import filter_notifications, load_active_filters
+from pyleroma.db.paging import Page
+from pyleroma.errors import NotFound, Unprocessable
+from pyleroma.services.filters.filters import filter_notifications, load_active_filters
+from pyleroma.services.notifications import notifications
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Notifications"])

@@ -2,7 +2,7 @@
 
 A poll is shown to whoever may see its status (anonymous viewers included for public posts;
 ``read:statuses`` when a token is given) and is a 404 otherwise. Voting needs
-``write:statuses``; the rules and their messages live in services/poll_votes.py.
+``write:statuses``; the rules and their messages live in services/statuses/poll_votes.py.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pyleroma.api.deps import AuthContext, get_session, optional_user, require_u
 from pyleroma.api.mastodon.render_statuses import poll_to_api
 from pyleroma.api.openapi import api_doc, arr, param, ref
 from pyleroma.api.params import Params, get_params
-from pyleroma.services import poll_votes
-from pyleroma.services.emoji import poll_emojis
+from pyleroma.services.statuses import poll_votes
+from pyleroma.services.text.emoji import poll_emojis
 
 router = APIRouter(tags=["Polls"])
 

@@ -2,7 +2,7 @@
 
 Scope ``push``, as Pleroma's SubscriptionController. The subscription belongs to the access
 token of the request (one per token); validation and the writes live in
-``services/push_subscriptions.py``, the deliveries in ``jobs/push_jobs.py``.
+``services/notifications/push_subscriptions.py``, the deliveries in ``jobs/push_jobs.py``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pyleroma.api.openapi import BOOL, STR, api_doc, enum, obj, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.models import PushSubscription
 from pyleroma.models.push_subscription import PUSH_POLICIES
-from pyleroma.services import push_subscriptions as service
-from pyleroma.services import vapid
+from pyleroma.services.notifications import push_subscriptions as service
+from pyleroma.services.notifications import vapid
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Push subscriptions"])

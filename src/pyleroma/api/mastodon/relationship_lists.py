@@ -11,16 +11,17 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
-from pyleroma.api.errors import NotFound, Unauthorized
 from pyleroma.api.mastodon.render_accounts import accounts_to_api
 from pyleroma.api.openapi import api_doc, arr, ref
 from pyleroma.api.openapi.parameters import PAGE, WITH_RELATIONSHIPS
-from pyleroma.api.pagination import Page, link_header, read_page
+from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
+from pyleroma.db.paging import Page
+from pyleroma.errors import NotFound, Unauthorized
 from pyleroma.models import Account
-from pyleroma.services import blocks, endorsements, follows
-from pyleroma.services.accounts import find_account
+from pyleroma.services.accounts.accounts import find_account
+from pyleroma.services.relations import blocks, endorsements, follows
 from pyleroma.settings import Settings
 from pyleroma.urls import masto_datetime
 

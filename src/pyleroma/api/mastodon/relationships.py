@@ -13,14 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
-from pyleroma.api.errors import NotFound, Unprocessable
 from pyleroma.api.openapi import BOOL, STR, api_doc, arr, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.db.ids import parse_id
+from pyleroma.errors import NotFound, Unprocessable
 from pyleroma.models import Account
-from pyleroma.services import blocks, endorsements, follows
-from pyleroma.services.accounts import find_by_nickname
-from pyleroma.services.relationships_view import load_relationships
+from pyleroma.services.accounts.accounts import find_by_nickname
+from pyleroma.services.relations import blocks, endorsements, follows
+from pyleroma.services.relations.relationships_view import load_relationships
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Account actions"])

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.mastodon.render_emojis import emojis_to_api
 from pyleroma.models import Account
-from pyleroma.services.credential_counts import credential_counts
-from pyleroma.services.relationships_view import load_relationships
+from pyleroma.services.accounts.credential_counts import credential_counts
+from pyleroma.services.relations.relationships_view import load_relationships
 from pyleroma.settings import Settings
 from pyleroma.urls import (
     account_url,

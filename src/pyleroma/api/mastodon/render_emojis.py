@@ -3,7 +3,7 @@ edit history entries and accounts, as Pleroma renders them."""
 
 from __future__ import annotations
 
-from pyleroma.services.emoji import CustomEmoji, EmojiRegistry
+from pyleroma.services.text.emoji import CustomEmoji, EmojiRegistry
 
 
 def emojis_to_api(emojis: dict[str, str] | None) -> list[dict]:

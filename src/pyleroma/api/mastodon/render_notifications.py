@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.api.mastodon.render_accounts import account_to_api
 from pyleroma.api.mastodon.render_statuses import statuses_to_api
 from pyleroma.models import Account, Notification
-from pyleroma.services.status_batches import muted_among, statuses_with_originals
+from pyleroma.services.statuses.status_batches import muted_among, statuses_with_originals
 from pyleroma.settings import Settings
 from pyleroma.urls import masto_datetime
 

@@ -1,7 +1,8 @@
 """Status, MediaAttachment, Poll, Mention, Tag and Application entities, as Pleroma renders them.
 
 ``statuses_to_api`` renders a page of statuses for one viewer from what
-services/status_batches.py loads for it in at most two batched reads, whatever the page size.
+services/statuses/status_batches.py loads for it in at most two batched reads, whatever the page
+size.
 Reblogs embed their original, and statuses embed the status they quote (one level deep).
 The statuses and accounts may be ORM objects or the light rows of db/fastread.py: the
 renderers only read attributes.
@@ -17,22 +18,17 @@ from pyleroma.api.mastodon.render_accounts import account_to_api
 from pyleroma.api.mastodon.render_emojis import emojis_to_api
 from pyleroma.db.base import utcnow
 from pyleroma.models import Account, MediaAttachment, Poll, Status
-from pyleroma.services.formatting import html_to_text
-from pyleroma.services.status_batches import RenderContext, load_context
+from pyleroma.services.statuses.status_batches import RenderContext, load_context
+from pyleroma.services.text.formatting import html_to_text
 from pyleroma.settings import Settings
-from pyleroma.urls import account_url, masto_datetime, upload_url
-
-
-def status_uri(settings: Settings, status: Status) -> str:
-    return status.uri or f"{settings.base_url}/objects/{status.id}"
-
-
-def status_url(settings: Settings, status: Status) -> str:
-    return status.url or f"{settings.base_url}/notice/{status.id}"
-
-
-def tag_url(settings: Settings, name: str) -> str:
-    return f"{settings.base_url}/tag/{name}"
+from pyleroma.urls import (
+    account_url,
+    masto_datetime,
+    status_uri,
+    status_url,
+    tag_url,
+    upload_url,
+)
 
 
 def media_to_api(settings: Settings, media: MediaAttachment) -> dict:
@@ -181,7 +177,7 @@ def _fragment(settings: Settings, ctx: RenderContext, status: Status) -> dict:
         "quote": None,
         "quote_id": str(status.quote_id) if status.quote_id else None,
         "emoji_reactions": [],
-        # Mastodon 4's FilterResults; services/filters.py apply_filters fills it per viewer.
+        # Mastodon 4's FilterResults; services/filters/filters.py apply_filters fills it per viewer.
         "filtered": [],
         "pleroma": {
             "local": status.local,

@@ -1,6 +1,6 @@
 """POST /api/v1/reports (``write:reports``): flag an account and some of its statuses.
 
-The rules live in services/reports.py. The answer is Pleroma's Report entity (``id``,
+The rules live in services/moderation/reports.py. The answer is Pleroma's Report entity (``id``,
 ``action_taken``) with Mastodon's fields added, so clients of either find what they read.
 """
 
@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
-from pyleroma.api.errors import Unprocessable
 from pyleroma.api.mastodon.render_accounts import account_to_api
 from pyleroma.api.openapi import BOOL, STR, api_doc, arr, enum, param, ref
 from pyleroma.api.params import Params, get_params
+from pyleroma.errors import Unprocessable
 from pyleroma.models import Account, Report
 from pyleroma.models.report import REPORT_CATEGORIES
-from pyleroma.services import reports
+from pyleroma.services.moderation import reports
 from pyleroma.settings import Settings
 from pyleroma.urls import masto_datetime
 

@@ -19,7 +19,7 @@ from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
 from pyleroma.models import MediaAttachment, ScheduledStatus
-from pyleroma.services import scheduled as scheduled_service
+from pyleroma.services.statuses import scheduled as scheduled_service
 from pyleroma.settings import Settings
 from pyleroma.urls import masto_datetime
 

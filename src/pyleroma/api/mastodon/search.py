@@ -4,7 +4,7 @@ As Akkoma's SearchController: ``read:search`` (or ``read``), anonymous allowed; 
 ``/api/v1/search`` (Mastodon 3.0 removed it and Akkoma does not serve it). Parameter
 errors a Pleroma client could make by hand are 400 as Akkoma's schema check answers them
 (missing ``q``, unknown ``type``); values of the wrong kind are the house 422. The search
-itself lives in services/search.py.
+itself lives in services/discovery/search.py.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pyleroma.api.openapi import ANY_OBJECT, BOOL, STR, api_doc, arr, enum, para
 from pyleroma.api.openapi.parameters import PAGE, WITH_RELATIONSHIPS
 from pyleroma.api.pagination import read_page
 from pyleroma.api.params import Params, get_params
-from pyleroma.services import search as search_service
+from pyleroma.services.discovery import search as search_service
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Search"])

@@ -18,8 +18,8 @@ from pyleroma.api.mastodon.render_statuses import status_to_api
 from pyleroma.api.openapi import INT, api_doc, enum, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.models import Account, Status
-from pyleroma.services import favourites, pins, reblogs, thread_mutes
-from pyleroma.services.status_access import get_visible_status
+from pyleroma.services.statuses import favourites, pins, reblogs, thread_mutes
+from pyleroma.services.statuses.status_access import get_visible_status, resolve_original
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Status actions"])
@@ -34,7 +34,7 @@ MUTE_SCOPES = ("write:mutes",)
 async def _target(session: AsyncSession, viewer: Account, status_id: str) -> tuple[Status, Status]:
     """(the status asked for, the original the action applies to); 404 when not visible."""
     requested = await get_visible_status(session, viewer, status_id)
-    return requested, await reblogs.resolve_original(session, requested)
+    return requested, await resolve_original(session, requested)
 
 
 async def _render(

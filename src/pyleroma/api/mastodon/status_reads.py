@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
-from pyleroma.api.errors import Forbidden, NotFound, Unprocessable
 from pyleroma.api.mastodon.render_accounts import account_to_api, accounts_to_api
 from pyleroma.api.mastodon.render_emojis import emojis_to_api
 from pyleroma.api.mastodon.render_statuses import media_to_api, status_to_api, statuses_to_api
@@ -22,12 +21,13 @@ from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
 from pyleroma.db.ids import parse_id
+from pyleroma.errors import Forbidden, NotFound, Unprocessable
 from pyleroma.models import Account
-from pyleroma.services import status_reads, threads
-from pyleroma.services.filters import filter_statuses
-from pyleroma.services.status_access import get_visible_status, read_visible_status
-from pyleroma.services.status_delete import delete_status, get_deletable_status
-from pyleroma.services.status_edit import StatusChanges, edit_status, load_history
+from pyleroma.services.filters.filters import filter_statuses
+from pyleroma.services.statuses import status_reads, threads
+from pyleroma.services.statuses.status_access import get_visible_status, read_visible_status
+from pyleroma.services.statuses.status_delete import delete_status, get_deletable_status
+from pyleroma.services.statuses.status_edit import StatusChanges, edit_status, load_history
 from pyleroma.settings import Settings
 from pyleroma.urls import masto_datetime
 
@@ -88,7 +88,8 @@ async def destroy_status(
 ):
     """Delete one's own status (staff: anyone's); answers it with ``text`` for redraft."""
     status = await get_deletable_status(session, auth.user, status_id)
-    rendered = await delete_status(session, settings, status, viewer=auth.user)
+    rendered = await status_to_api(session, settings, status, auth.user, with_source=True)
+    await delete_status(session, settings, status)
     await session.commit()
     return rendered
 

@@ -12,16 +12,16 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
-from pyleroma.api.errors import NotFound, Unprocessable
 from pyleroma.api.mastodon.render_statuses import status_to_api
 from pyleroma.api.mastodon.scheduled_statuses import render_scheduled
 from pyleroma.api.openapi import BOOL, INT, STR, api_doc, arr, obj, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.db.ids import parse_id
+from pyleroma.errors import NotFound, Unprocessable
 from pyleroma.models import ScheduledStatus
-from pyleroma.services.posting import StatusDraft, post_status
-from pyleroma.services.scheduled import parse_scheduled_at
-from pyleroma.services.submission import submit_status
+from pyleroma.services.statuses.posting import StatusDraft, post_status
+from pyleroma.services.statuses.scheduled import parse_scheduled_at
+from pyleroma.services.statuses.submission import submit_status
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Statuses"])

@@ -20,7 +20,7 @@ from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
 from pyleroma.models import Hashtag
-from pyleroma.services import tags as tag_service
+from pyleroma.services.discovery import tags as tag_service
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Tags"])

@@ -16,13 +16,14 @@ from pyleroma.api.full_pages import Fetch, fill_page
 from pyleroma.api.mastodon.render_statuses import statuses_to_api
 from pyleroma.api.openapi import STR, api_doc, arr, param, ref
 from pyleroma.api.openapi.parameters import PAGE, TIMELINE_OPTIONS
-from pyleroma.api.pagination import Page, link_header, read_page
+from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
+from pyleroma.db.paging import Page
 from pyleroma.models import Account, Status
-from pyleroma.services import home_timeline, timelines
-from pyleroma.services.filters import apply_filters, load_active_filters
-from pyleroma.services.timelines import TimelineOptions, check_options
+from pyleroma.services.filters.filters import apply_filters, load_active_filters
+from pyleroma.services.timelines import home_timeline, timelines
+from pyleroma.services.timelines.timelines import TimelineOptions, check_options
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Timelines"])
@@ -59,7 +60,7 @@ async def statuses_page(
     """Read a page of statuses through ``fetch`` (a read function given the page) and
     render it with its Link header.
 
-    With a filter ``context``, the viewer's filters for it apply (services/filters.py). When
+    With a filter ``context``, the viewer's filters for it apply (services/filters/filters.py). When
     ``hide`` filters leave statuses out, the page is read on until it is full
     (api/full_pages.py), and its Link header points past every status examined, so clients
     keep paging past runs of hidden posts.

@@ -12,11 +12,12 @@ from pyleroma.api.deps import (
     get_settings,
     require_app,
 )
-from pyleroma.api.errors import ApiError
 from pyleroma.api.oauth.render import app_public_to_api, app_to_api
 from pyleroma.api.openapi import STR, api_doc, nullable, param, ref
 from pyleroma.api.params import Params, get_params
-from pyleroma.services import oauth, vapid
+from pyleroma.errors import DomainError
+from pyleroma.services.notifications import vapid
+from pyleroma.services.oauth import oauth
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Applications"])
@@ -63,7 +64,7 @@ async def create_app(
     )
     try:
         context = await authenticate(request, session)
-    except ApiError:
+    except DomainError:
         context = None
     owner_id = context.account.id if context and context.account else None
     app = await oauth.create_app(session, app_request, owner_id)

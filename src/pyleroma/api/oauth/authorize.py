@@ -22,15 +22,17 @@ from starlette.responses import RedirectResponse, Response
 
 from pyleroma.api.csrf import FORM_TOKEN_FIELD, cross_site_reason, form_token, form_token_matches
 from pyleroma.api.deps import SESSION_COOKIE, get_session, get_settings
-from pyleroma.api.errors import ApiError, BadRequest, Forbidden, RateLimited, error_response
+from pyleroma.api.errors import error_response, http_headers, http_status
 from pyleroma.api.oauth.credentials import check_password_login, wants_json
 from pyleroma.api.oauth.pages import AuthorizeForm, authorize_page, error_page, oob_page
-from pyleroma.api.oauth.scopes import within
 from pyleroma.api.openapi import BOOL, STR, api_doc, enum, obj, param, ref
-from pyleroma.api.params import Params, get_params, parse_bool
+from pyleroma.api.params import Params, get_params
+from pyleroma.errors import BadRequest, DomainError, Forbidden, RateLimited
 from pyleroma.models import Account, OAuthApp
-from pyleroma.services import oauth
+from pyleroma.policy.scopes import within
+from pyleroma.services.oauth import oauth
 from pyleroma.settings import Settings
+from pyleroma.values import parse_bool
 
 router = APIRouter(tags=["OAuth"])
 
@@ -147,8 +149,8 @@ async def authorize_form(
         if len(within(scopes, app.scopes)) != len(scopes):
             raise oauth.ScopeRefused()
         force_login = parse_bool(data.get("force_login") or False, "force_login")
-    except ApiError as exc:
-        return _fail(request, settings, exc.message, exc.status)
+    except DomainError as exc:
+        return _fail(request, settings, exc.message, http_status(exc))
     account = None
     if not force_login:
         account = await oauth.find_session_account(session, request.cookies.get(SESSION_COOKIE))
@@ -215,8 +217,8 @@ async def create_authorization(
         if app is None:
             raise BadRequest("Unknown client_id")
         redirect_uri, pkce = _check_request(app, data)
-    except ApiError as exc:
-        return _fail(request, settings, exc.message, exc.status)
+    except DomainError as exc:
+        return _fail(request, settings, exc.message, http_status(exc))
     cookie_account = await oauth.find_session_account(session, request.cookies.get(SESSION_COOKIE))
 
     def refuse(message: str, status: int, scopes=None) -> Response:
@@ -242,9 +244,9 @@ async def create_authorization(
         else:
             raise oauth.InvalidGrant()
     except RateLimited as exc:
-        return _fail(request, settings, exc.message, exc.status, exc.headers)
+        return _fail(request, settings, exc.message, http_status(exc), http_headers(exc))
     except Forbidden as exc:
-        return refuse(exc.message, exc.status, requested)
+        return refuse(exc.message, http_status(exc), requested)
     except oauth.InvalidGrant:
         return refuse(INVALID_LOGIN, 401, requested)
     new_session = cookie_account is None or cookie_account.id != account.id

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.api.deps import find_account_by_login
 from pyleroma.api.params import Params
 from pyleroma.models import Account
-from pyleroma.services.oauth import InvalidGrant
-from pyleroma.services.secrets import verify_password
+from pyleroma.services.oauth.oauth import InvalidGrant
+from pyleroma.services.oauth.secrets import verify_password
 
 
 def client_credentials(request: Request, params: Params) -> tuple[str | None, str | None]:

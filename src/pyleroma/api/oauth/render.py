@@ -10,7 +10,7 @@ import calendar
 
 from pyleroma.db.base import utcnow
 from pyleroma.models import OAuthApp, OAuthToken
-from pyleroma.services.oauth import IssuedToken
+from pyleroma.services.oauth.oauth import IssuedToken
 
 
 def app_to_api(app: OAuthApp, vapid_key: str | None = None) -> dict:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.api.deps import AuthContext, get_session, require_user
 from pyleroma.api.oauth.render import session_to_api
 from pyleroma.api.openapi import api_doc, arr, ref
-from pyleroma.services import oauth
+from pyleroma.services.oauth import oauth
 
 router = APIRouter(tags=["OAuth"])
 

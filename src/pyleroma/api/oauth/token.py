@@ -14,13 +14,13 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import SESSION_COOKIE, get_session, get_settings
-from pyleroma.api.errors import BadRequest
 from pyleroma.api.oauth.credentials import check_password_login, client_credentials
 from pyleroma.api.oauth.render import token_to_api
 from pyleroma.api.openapi import STR, api_doc, enum, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
-from pyleroma.services import oauth
+from pyleroma.errors import BadRequest
+from pyleroma.services.oauth import oauth
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["OAuth"])

@@ -14,8 +14,6 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from pyleroma.api.oauth.scopes import SUB_SCOPES, TOP_LEVEL
-
 # The schema modules register their components when imported.
 from pyleroma.api.openapi import (  # noqa: F401
     schemas_accounts,
@@ -25,6 +23,7 @@ from pyleroma.api.openapi import (  # noqa: F401
 )
 from pyleroma.api.openapi.declare import DECLARED, error_response
 from pyleroma.api.openapi.types import COMPONENTS
+from pyleroma.policy.scopes import SUB_SCOPES, TOP_LEVEL
 
 try:  # FastAPI >= 0.130 wraps included routers; this walks them to the effective routes.
     from fastapi.routing import iter_route_contexts

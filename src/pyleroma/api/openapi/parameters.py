@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pyleroma.api.openapi.declare import param
 from pyleroma.api.openapi.types import BOOL, INT, STR, arr, enum
-from pyleroma.api.pagination import MAX_OFFSET
+from pyleroma.db.paging import MAX_OFFSET
 from pyleroma.models.status import VISIBILITIES
-from pyleroma.services.timelines import REPLY_VISIBILITIES
+from pyleroma.services.timelines.timelines import REPLY_VISIBILITIES
 
 # An id given as a parameter: ASCII digits (anything else is a 422).
 ID_PARAM = {"type": "string", "pattern": "^[0-9]{1,19}$"}

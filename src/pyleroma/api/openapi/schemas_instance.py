@@ -1,4 +1,4 @@
-"""Schemas of the instance documents (services/instance.py) and the well-known discovery
+"""Schemas of the instance documents (services/instance/instance.py) and the well-known discovery
 answers (nodeinfo, WebFinger, host-meta) and the healthcheck.
 
 The keys clients rely on are typed exactly; the large ``configuration`` and ``pleroma``

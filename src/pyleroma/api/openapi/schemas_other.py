@@ -19,8 +19,8 @@ from pyleroma.api.openapi.types import (
 )
 from pyleroma.models.filter import FILTER_CONTEXTS
 from pyleroma.models.push_subscription import PUSH_POLICIES
-from pyleroma.services.lists import REPLIES_POLICIES
-from pyleroma.services.push_subscriptions import ALERT_TYPES
+from pyleroma.services.notifications.push_subscriptions import ALERT_TYPES
+from pyleroma.services.timelines.lists import REPLIES_POLICIES
 
 ERROR = component(
     "Error",

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from pyleroma.api.deps import get_settings
 from pyleroma.api.openapi import api_doc, ref
 from pyleroma.api.responses import json_response
-from pyleroma.services.health import health_report
+from pyleroma.services.instance.health import health_report
 from pyleroma.settings import Settings
 
 pleroma_router = APIRouter(tags=["healthcheck"])

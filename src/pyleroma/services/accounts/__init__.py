@@ -1,0 +1,1 @@
+"""Local accounts: creating, finding, registering, updating and deleting them."""

@@ -1,0 +1,1 @@
+"""Finding things: search, the directory and suggestions, hashtags."""

@@ -1,0 +1,1 @@
+"""Keyword filters: changing them, reading them, applying them."""

@@ -1,0 +1,1 @@
+"""The instance itself: metadata, announcements, features, health, source, WebFinger."""

@@ -1,0 +1,1 @@
+"""Uploaded media and profile images: checked, processed, stored and cleaned up."""

@@ -1,0 +1,1 @@
+"""Reports, and later the admin's moderation actions."""

@@ -1,0 +1,1 @@
+"""OAuth apps and tokens, and the secrets and password hashes behind them."""

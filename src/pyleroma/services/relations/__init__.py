@@ -1,0 +1,1 @@
+"""Relations between accounts: follows, blocks, mutes, endorsements, notes, and reading them."""

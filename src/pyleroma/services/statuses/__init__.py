@@ -1,0 +1,1 @@
+"""Statuses: posting, editing, deleting, reading, and what people do with them."""

@@ -1,0 +1,91 @@
+"""Pinning one's own statuses to the profile, up to ``settings.max_pinned_statuses``.
+
+Pleroma's rules and messages: only the author's own posts, only posts anyone may read
+(public, unlisted or local; a followers-only or direct post would leak through the profile's
+featured collection), and at most the configured number. Pinning twice is harmless.
+The limit is checked under a lock on the author's account row (PostgreSQL), and SQLite
+serialises writers, so two concurrent pins can't both slip under the limit.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyleroma.db.ids import new_id
+from pyleroma.db.upsert import insert_or_ignore
+from pyleroma.errors import BadRequest, Unprocessable
+from pyleroma.models import Account, Status, StatusPin
+from pyleroma.policy.visibility import OPEN_VISIBILITIES
+from pyleroma.services.statuses.posting import schedule_expiry
+from pyleroma.settings import Settings
+
+LIMIT_REACHED = "You have already pinned the maximum number of statuses"
+
+
+def check_pinnable(actor: Account, status: Status) -> None:
+    if status.account_id != actor.id or status.reblog_of_id is not None:
+        raise Unprocessable("Someone else's status cannot be pinned")
+    if status.visibility not in OPEN_VISIBILITIES:
+        raise Unprocessable("Non-public status cannot be pinned")
+
+
+async def _is_pinned(session: AsyncSession, actor: Account, status: Status) -> bool:
+    found = await session.scalar(
+        select(StatusPin.id).where(
+            StatusPin.account_id == actor.id, StatusPin.status_id == status.id
+        )
+    )
+    return found is not None
+
+
+async def pin(session: AsyncSession, settings: Settings, actor: Account, status: Status) -> None:
+    """Pin ``status`` to ``actor``'s profile. Commits.
+
+    Over the limit is Pleroma's 400 with its message (Pleroma answers it through its generic
+    error path; clients show the message).
+    """
+    check_pinnable(actor, status)
+    # Take the account row's write lock first: a no-op UPDATE locks the row on PostgreSQL
+    # and starts SQLite's write transaction, so the count below can't go stale.
+    await session.execute(
+        update(Account)
+        .where(Account.id == actor.id)
+        .values(statuses_count=Account.statuses_count)
+        .execution_options(synchronize_session=False)
+    )
+    if await _is_pinned(session, actor, status):
+        await session.commit()
+        return
+    pinned = await session.scalar(
+        select(func.count()).select_from(StatusPin).where(StatusPin.account_id == actor.id)
+    )
+    if pinned >= settings.max_pinned_statuses:
+        await session.rollback()
+        raise BadRequest(LIMIT_REACHED)
+    await insert_or_ignore(
+        session,
+        StatusPin,
+        {"id": new_id(), "account_id": actor.id, "status_id": status.id},
+        ("account_id", "status_id"),
+    )
+    await session.commit()
+
+
+async def unpin(session: AsyncSession, actor: Account, status: Status) -> None:
+    """Unpin ``status``; unpinning what isn't pinned is harmless. Commits.
+
+    A pinned expiring post is kept past its expiry (the "status.expire" job skips pinned
+    statuses, as Pleroma drops the expiry on pin); unpinning brings the expiry back, as
+    Pleroma reschedules it, so a post whose time has passed goes right away.
+    """
+    if status.account_id != actor.id or status.reblog_of_id is not None:
+        raise Unprocessable("Someone else's status cannot be unpinned")
+    deleted = await session.execute(
+        delete(StatusPin)
+        .where(StatusPin.account_id == actor.id, StatusPin.status_id == status.id)
+        .returning(StatusPin.id)
+    )
+    if deleted.first() is not None and status.expires_at is not None:
+        await schedule_expiry(session, status)
+    await session.commit()

@@ -1,0 +1,1 @@
+"""Text a user writes: safe HTML, languages, custom emoji."""

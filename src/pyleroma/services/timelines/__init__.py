@@ -1,0 +1,1 @@
+"""Timelines and the lists, markers and conversations they are read with."""
