@@ -27,7 +27,7 @@ from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocketDisconnect
 
 from pyleroma.api.deps import token_context
-from pyleroma.api.errors import error_response, http_status
+from pyleroma.api.errors import error_response
 from pyleroma.api.openapi import api_doc
 from pyleroma.errors import DomainError
 from pyleroma.settings import Settings
@@ -138,7 +138,7 @@ async def _handle(websocket: WebSocket, conn: Connection, text: str) -> None:
     try:
         topic = await _resolve(websocket, conn.viewer, data.get("stream"), params)
     except StreamError as exc:
-        conn.send(orjson.dumps({"error": exc.message, "status": http_status(exc)}).decode())
+        conn.send(orjson.dumps({"error": exc.message, "status": exc.status}).decode())
         return
     if kind == "subscribe":
         registry.subscribe(conn, topic)
@@ -156,7 +156,7 @@ async def streaming(websocket: WebSocket) -> None:
         name = params.get("stream")
         topic = await _resolve(websocket, viewer, name, params) if name else None
     except StreamError as exc:
-        await _deny(websocket, http_status(exc), exc.message)
+        await _deny(websocket, exc.status, exc.message)
         return
     # Registered before the upgrade completes: whatever the client does once it sees the
     # handshake answer, the socket already hears about.
