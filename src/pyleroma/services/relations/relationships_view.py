@@ -104,10 +104,10 @@ async def _relation_rows(session, viewer_id: int, ids: list[int]) -> dict[int, t
     """Each target's rows of RELATIONS (possibly none), from the viewer's entry in the
     entity cache where it holds them, the rest read in one statement and cached.
 
-    Cached per viewer (``KIND_RELATIONS``): any change to a follow, block, mute,
-    endorsement, note or domain block of which the viewer is either side drops the
-    viewer's entry in every process (cache/changes.py). Mute expiry is time, not a change:
-    it is checked per request from the stored ``expires_at``.
+    Cached per viewer (``KIND_RELATIONS``): a change to a follow or block on either side
+    of the viewer, or to the viewer's own mutes, endorsements, notes or domain blocks,
+    drops the viewer's entry in every process (cache/changes.py). Mute expiry is time, not
+    a change: it is checked per request from the stored ``expires_at``.
     """
     read = await reader(session)
     cached = cache_in_transaction(session)
