@@ -14,7 +14,6 @@ and ``PREFIX-jobs.pstats``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import cProfile
 import json
 import statistics
@@ -25,10 +24,9 @@ from pathlib import Path
 import httpx
 
 from benchmarks.profile_request import StatementClock
-from benchmarks.settings_args import add_settings_arguments, settings_from_args
+from benchmarks.settings_args import add_settings_arguments, run_in_process
 from pyleroma.jobs.runner import JobRunner
 from pyleroma.main import create_app
-from pyleroma.settings import SettingsError
 
 
 class Phase:
@@ -109,14 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--pstats", help="write cProfile dumps PREFIX-request/-jobs.pstats")
     add_settings_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        settings = settings_from_args(args)
-    except SettingsError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 1
-    settings.log_level = "warning"
-    return asyncio.run(profile(args, settings))
+    return run_in_process(parser.parse_args(argv), profile)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ plan of the slowest statement (SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN
 from __future__ import annotations
 
 import argparse
-import asyncio
 import cProfile
 import json
 import sys
@@ -25,10 +24,9 @@ from pathlib import Path
 import httpx
 from sqlalchemy import event
 
-from benchmarks.settings_args import add_settings_arguments, settings_from_args
+from benchmarks.settings_args import add_settings_arguments, run_in_process
 from pyleroma.db import fastread
 from pyleroma.main import create_app
-from pyleroma.settings import SettingsError
 
 
 class StatementClock:
@@ -136,14 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pstats", help="write a cProfile dump here")
     add_settings_arguments(parser)
     parser.add_argument("--manifest", help="generator manifest (default DATA_DIR/benchmark.json)")
-    args = parser.parse_args(argv)
-    try:
-        settings = settings_from_args(args)
-    except SettingsError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 1
-    settings.log_level = "warning"
-    return asyncio.run(profile(args, settings))
+    return run_in_process(parser.parse_args(argv), profile)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,12 @@ find the same database as ``pyleroma serve``; ``--config``, ``--data-dir`` and
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from pyleroma.settings import Settings, load_settings
+from pyleroma.settings import Settings, SettingsError, load_settings
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,3 +30,17 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     if args.database_url:
         settings.database_url = args.database_url
     return settings
+
+
+def run_in_process(
+    args: argparse.Namespace, profile: Callable[[argparse.Namespace, Settings], Awaitable[int]]
+) -> int:
+    """Run an in-process profiling script (``profile(args, settings)``) with the command
+    line's settings and the server's logging quietened; 1 when the settings are bad."""
+    try:
+        settings = settings_from_args(args)
+    except SettingsError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    settings.log_level = "warning"
+    return asyncio.run(profile(args, settings))
