@@ -40,7 +40,7 @@ from pyleroma.models import (
     StatusTag,
 )
 from pyleroma.policy.visibility import OPEN_VISIBILITIES
-from pyleroma.services.timelines.home_timeline import delivery_filter
+from pyleroma.services.timelines.home_fanout import delivery_filter
 from tests.conftest import make_test_settings
 
 TINY = {

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from pyleroma.db.ids import new_id
 from pyleroma.models import Follow, HomeTimelineEntry, Job, Mute, Notification, Status
-from pyleroma.services.timelines import home_timeline
+from pyleroma.services.timelines import home_fanout, home_timeline
 from tests.api.relationship_helpers import ids, next_link, prev_link, remote_account
 from tests.api.timeline_helpers import drain, follow, home_entries, remote_status, sid, users
 
@@ -188,7 +188,7 @@ async def test_fan_out_is_idempotent(client, factory, db, app):
     await drain(app)
     async with db() as session:
         status = await session.get(Status, post.id)
-        await home_timeline.fan_out_status(session, app.state.settings, status)
+        await home_fanout.fan_out_status(session, app.state.settings, status)
         await session.commit()
         entries = await session.scalar(
             select(func.count())
@@ -309,7 +309,7 @@ async def test_domain_block_purges_remote_authors(client, factory, db, app):
         await session.commit()
     post = await remote_status(db, remote, "from afar")
     async with db() as session:
-        await home_timeline.fan_out_status(
+        await home_fanout.fan_out_status(
             session, app.state.settings, await session.get(Status, post.id)
         )
         await session.commit()
@@ -335,7 +335,7 @@ async def test_someone_elses_domain_block_does_not_stop_delivery(client, factory
     assert response.status_code == 200
     post = await remote_status(db, remote, "from afar")
     async with db() as session:
-        await home_timeline.fan_out_status(
+        await home_fanout.fan_out_status(
             session, app.state.settings, await session.get(Status, post.id)
         )
         await session.commit()
@@ -367,7 +367,7 @@ async def test_local_remote_and_only_media_filters(client, factory, db, app):
     remote_post = await remote_status(db, remote, "remote", has_media=True)
     await drain(app)
     async with db() as session:
-        await home_timeline.fan_out_status(
+        await home_fanout.fan_out_status(
             session, app.state.settings, await session.get(Status, remote_post.id)
         )
         await session.commit()

@@ -114,12 +114,18 @@ def _add(session, keys) -> None:
         session.info.setdefault(_PENDING, set()).update(keys)
 
 
+def _drops_whole_kind(column: str | None, *, inserting: bool) -> bool:
+    """For a table whose rows are not keyed like the entries (``TRACKED`` column None or
+    ``ANY_ROW``): whether this write drops the whole kind."""
+    return column == ANY_ROW or not inserting
+
+
 def _keys_of_object(obj, *, new: bool = False) -> set[tuple[int, int]]:
     """The keys a flushed object touches (a new row only through the parent it joins)."""
     keys: set[tuple[int, int]] = set()
     for kind, column in TRACKED.get(getattr(type(obj), "__tablename__", None), ()):
         if column is None or column == ANY_ROW:
-            if column == ANY_ROW or not new:
+            if _drops_whole_kind(column, inserting=new):
                 keys.add((kind, WHOLE_KIND))
             continue
         if new and column == "id":
@@ -204,7 +210,7 @@ def _keys_of_statement(statement, parameters) -> set[tuple[int, int]]:
     keys: set[tuple[int, int]] = set()
     for kind, column in TRACKED.get(table, ()):
         if column is None or column == ANY_ROW:
-            if column == ANY_ROW or not isinstance(statement, Insert):
+            if _drops_whole_kind(column, inserting=isinstance(statement, Insert)):
                 keys.add((kind, WHOLE_KIND))
             continue
         if isinstance(statement, Insert):

@@ -12,12 +12,18 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-def _insert_for(session: AsyncSession):
-    if session.get_bind().dialect.name == "postgresql":
+def insert_for_dialect(name: str):
+    """The ``insert`` construct (with ``on_conflict_do_*``) of the dialect called ``name``:
+    for statements built once per dialect rather than per session."""
+    if name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert
+
+
+def _insert_for(session: AsyncSession):
+    return insert_for_dialect(session.get_bind().dialect.name)
 
 
 def dialect_insert(session: AsyncSession):

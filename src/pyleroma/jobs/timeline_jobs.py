@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pyleroma.jobs.registry import DiscardJob, JobContext, register
 from pyleroma.models import Status
-from pyleroma.services.timelines import home_timeline
+from pyleroma.services.timelines import home_fanout, home_timeline
 
 
 def _id(ctx: JobContext, name: str) -> int:
@@ -20,12 +20,12 @@ def _id(ctx: JobContext, name: str) -> int:
     return value
 
 
-@register(home_timeline.FANOUT_JOB, max_attempts=5)
+@register(home_fanout.FANOUT_JOB, max_attempts=5)
 async def fan_out(ctx: JobContext) -> None:
     status = await ctx.session.get(Status, _id(ctx, "status_id"))
     if status is None:
         return
-    await home_timeline.fan_out_status(ctx.session, ctx.settings, status)
+    await home_fanout.fan_out_status(ctx.session, ctx.settings, status)
 
 
 @register(home_timeline.BACKFILL_JOB, max_attempts=5)

@@ -3,7 +3,7 @@
 A hashtag row is created the first time a post uses it (services/statuses/posting.py) or someone
 follows it; names are stored lower-cased, so every lookup here is case-insensitive.
 Following a tag puts new public posts carrying it into the follower's home (the fan-out in
-services/timelines/home_timeline.py reads TagFollow); here are only the follow rows themselves.
+services/timelines/home_fanout.py reads TagFollow); here are only the follow rows themselves.
 """
 
 from __future__ import annotations

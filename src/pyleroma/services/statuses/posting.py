@@ -57,11 +57,11 @@ from pyleroma.services.text import formatting
 from pyleroma.services.text.emoji import status_emojis
 from pyleroma.services.text.languages import normalize_language
 from pyleroma.services.timelines.direct_conversations import bump_for_status, get_own_participation
+from pyleroma.services.timelines.home_fanout import FANOUT_JOB
 from pyleroma.settings import Settings
 from pyleroma.urls import status_uri, status_url
 
 CONTENT_TYPES = ("text/plain", "text/markdown", "text/html")
-FANOUT_JOB = "timeline.fanout"
 EXPIRE_JOB = "status.expire"
 QUOTABLE = ("public", "unlisted")
 # Statuses addressed to the parent's author when replying (Pleroma's get_to_and_cc).

@@ -27,7 +27,7 @@ from pyleroma.errors import Forbidden, NotFound, Unprocessable
 from pyleroma.jobs.queue import enqueue
 from pyleroma.models import Account, Status
 from pyleroma.services.notifications.notifications import notify, retract
-from pyleroma.services.statuses.posting import FANOUT_JOB
+from pyleroma.services.timelines.home_fanout import FANOUT_JOB
 from pyleroma.streaming.snapshots import emit_unreblogged
 
 # What a client may ask a reblog's visibility to be (Pleroma lets it choose).
