@@ -73,7 +73,7 @@ from pyleroma.db import fulltext, migrate
 from pyleroma.db.base import Base
 from pyleroma.services.oauth.secrets import configure_hashing, digest, hash_password, new_secret
 from pyleroma.settings import Settings, SettingsError
-from pyleroma.urls import account_ap_id
+from pyleroma.urls import local_actor_urls
 
 MANIFEST_NAME = "benchmark.json"
 DAY_MS = 86_400_000
@@ -135,7 +135,8 @@ async def phase_accounts(ctx: Context) -> None:
         ms = begin + i * step
         ident = w.ids(ms)
         nickname = layout.nickname(i)
-        ap_id = account_ap_id(ctx.settings, nickname)
+        actor_urls = local_actor_urls(ctx.settings, nickname)
+        ap_id = actor_urls["ap_id"]
         created = w.when(ms)
         ctx.ids[i] = ident
         ctx.refs.append(AccountRef(ident, nickname, ap_id))
@@ -146,7 +147,7 @@ async def phase_accounts(ctx: Context) -> None:
                 "nickname": nickname,
                 "nickname_key": nickname.lower(),
                 "local": True,
-                "ap_id": ap_id,
+                **actor_urls,
                 "email": f"{nickname}@bench.invalid",
                 "email_key": f"{nickname}@bench.invalid",
                 "password_hash": password_hash,

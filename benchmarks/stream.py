@@ -24,6 +24,7 @@ from pyleroma.db.base import Base
 from pyleroma.db.ids import id_floor
 from pyleroma.policy.visibility import open_to_everyone
 from pyleroma.services.text.formatting import render_plain_text
+from pyleroma.urls import activity_uri, context_uri, object_uri
 
 OPEN = ("public", "unlisted")
 DAY_MS = 86_400_000
@@ -317,6 +318,7 @@ class StatusStream:
         author_id = ctx.ids[author]
         values = {
             "id": ident,
+            "uri": object_uri(ctx.settings, ident),
             "account_id": author_id,
             "visibility": visibility,
             "source": text,
@@ -333,6 +335,7 @@ class StatusStream:
             values["in_reply_to_id"] = parent.id
             values["in_reply_to_account_id"] = ctx.ids[parent.author]
             values["conversation_id"] = parent.values["conversation_id"]
+            values["in_reply_to_uri"] = parent.values["uri"]
             # A reply addresses the author it answers even when not @-mentioned (posting.py).
             if parent.author != author and ctx.ids[parent.author] not in recipients:
                 recipients.append(ctx.ids[parent.author])
@@ -344,6 +347,7 @@ class StatusStream:
                 parent.values["replies_count"] += 1
         if parent is not None and parent.author != author:
             ctx.reply_to[ident] = parent.author
+        values["context"] = context_uri(ctx.settings, values["conversation_id"])
         for index in {mention, parent.author if parent is not None else None} - {None, author}:
             ctx.addressed.setdefault(index, array("q")).append(ident)
             ctx.author_of[ident] = author
@@ -376,6 +380,7 @@ class StatusStream:
         created = w.when(ms)
         values = {
             "id": ident,
+            "uri": activity_uri(ctx.settings, ident),
             "account_id": ctx.ids[author],
             "visibility": original.values["visibility"],
             "reblog_of_id": original.id,

@@ -18,6 +18,7 @@ from sqlalchemy import text
 import pyleroma.models  # noqa: F401
 from pyleroma.db.base import Base
 from pyleroma.db.engine import make_engine
+from pyleroma.federation.http_client import close_sessions as close_federation_sessions
 from pyleroma.main import create_app
 from pyleroma.settings import Settings
 from tests.factories import Factory
@@ -102,6 +103,7 @@ async def app(tmp_path, pg_database, settings_overrides):
         async with application.state.engine.begin() as conn:
             await conn.run_sync(Base.metadata.create_all)
     yield application
+    await close_federation_sessions()
     await application.state.engine.dispose()
     application.state.entity_cache.journal.close()
 

@@ -43,6 +43,7 @@ async def test_rows_read_back_as_the_orm_reads_them(db, factory):
         stored.last_status_at = dt.datetime(2026, 1, 2, 3, 4, 5, 678000)
         status = Status(
             account_id=author.id,
+            uri="https://remote.test/objects/fastread",
             content="<p>x</p>",
             source="x",
             sensitive=True,
@@ -122,7 +123,14 @@ async def test_in_list_binds_any_length_and_the_largest_ids(db, factory):
 async def test_a_read_sees_the_sessions_own_unflushed_writes(db, factory):
     author = await factory.account("unflushed")
     async with db() as session:
-        session.add(Status(account_id=author.id, content="pending", source="pending"))
+        session.add(
+            Status(
+                account_id=author.id,
+                uri="https://remote.test/objects/pending",
+                content="pending",
+                source="pending",
+            )
+        )
         rows = await (await reader(session)).one(
             Prepared(
                 select(Status.content).where(

@@ -84,7 +84,7 @@ _FILLERS = {Boolean: False, Integer: 0, BigInteger: 0, String: "x", Text: "", JS
 
 def _insert(conn, metadata: MetaData, table_name: str, *rows: dict, **values) -> None:
     """Rows in a table as the database has it now (reflected), whatever revision it is at:
-    columns not given get a plain value of their type."""
+    columns not given get a plain value of their type (distinct strings)."""
     table = metadata.tables[table_name]
     filled = []
     for given in rows or (values,):
@@ -94,6 +94,8 @@ def _insert(conn, metadata: MetaData, table_name: str, *rows: dict, **values) ->
                 continue
             if isinstance(col.type, DateTime):
                 row[col.name] = dt.datetime(2024, 1, 1)
+            elif isinstance(col.type, String) and not isinstance(col.type, Text):
+                row[col.name] = f"x{new_id()}"  # unique: some are (statuses.uri)
             else:
                 row[col.name] = next(v for t, v in _FILLERS.items() if isinstance(col.type, t))
         filled.append(row)

@@ -246,31 +246,43 @@ PUBLIC_REPLIES_REVISION = "0007"
 
 async def _root_with_replies(settings: Settings) -> int:
     """A root status with replies of every visibility, counted under the old rule (all)."""
-    from pyleroma.db.engine import make_sessionmaker
+    from pyleroma.db.ids import new_id
     from pyleroma.models import Account, Status
 
     engine = make_engine(settings.effective_database_url)
+    accounts, statuses = Account.__table__, Status.__table__
     try:
-        async with make_sessionmaker(engine)() as session:
-            # Rows written as the models say, not through services that may need later tables.
-            alice = Account(nickname="alice", nickname_key="alice", local=True)
-            session.add(alice)
-            await session.flush()
-            root = Status(account_id=alice.id, content="root", replies_count=5)
-            session.add(root)
-            await session.flush()
+        async with engine.begin() as conn:
+            # Core inserts name only the columns given (and those with defaults), so rows
+            # can be written at an older revision whose tables lack later columns.
+            alice_id, root_id = new_id(), new_id()
+            await conn.execute(
+                accounts.insert().values(
+                    id=alice_id, nickname="alice", nickname_key="alice", local=True
+                )
+            )
+            await conn.execute(
+                statuses.insert().values(
+                    id=root_id,
+                    account_id=alice_id,
+                    content="root",
+                    replies_count=5,
+                    conversation_id=root_id,
+                )
+            )
             for visibility in ("public", "unlisted", "local", "private", "direct"):
-                session.add(
-                    Status(
-                        account_id=alice.id,
+                await conn.execute(
+                    statuses.insert().values(
+                        id=new_id(),
+                        account_id=alice_id,
                         content=visibility,
                         visibility=visibility,
-                        in_reply_to_id=root.id,
-                        in_reply_to_account_id=alice.id,
+                        in_reply_to_id=root_id,
+                        in_reply_to_account_id=alice_id,
+                        conversation_id=root_id,
                     )
                 )
-            await session.commit()
-            return root.id
+            return root_id
     finally:
         await engine.dispose()
 
@@ -289,3 +301,104 @@ async def test_replies_count_is_recomputed_to_count_replies_anyone_may_see(setti
 
     await migrate.downgrade(settings, revision.down_revision)
     assert await _inspect(settings, replies_count) == 5
+
+
+FEDERATION_IDENTITY_REVISION = "0008"
+
+
+async def test_federation_identity_fills_existing_rows(settings):
+    """0008 gives existing rows their AP ids under the base URL, and local accounts keys."""
+    from pyleroma.db.ids import new_id
+    from pyleroma.models import Account, Favourite, Follow, Status
+
+    revision = migrate.script_directory().get_revision(FEDERATION_IDENTITY_REVISION)
+    await migrate.upgrade(settings, revision.down_revision)
+    root_id = await _root_with_replies(settings)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        async with engine.begin() as conn:
+            alice_id = (
+                await conn.exec_driver_sql("SELECT id FROM accounts WHERE nickname = 'alice'")
+            ).scalar()
+            bob_id, reblog_id, fav_id, follow_id = new_id(), new_id(), new_id(), new_id()
+            await conn.execute(
+                Account.__table__.insert().values(
+                    id=bob_id, nickname="bob", nickname_key="bob", local=True
+                )
+            )
+            await conn.execute(
+                Status.__table__.insert().values(
+                    id=reblog_id, account_id=bob_id, reblog_of_id=root_id, conversation_id=root_id
+                )
+            )
+            await conn.execute(
+                Favourite.__table__.insert().values(id=fav_id, account_id=bob_id, status_id=root_id)
+            )
+            await conn.execute(
+                Follow.__table__.insert().values(
+                    id=follow_id, follower_id=bob_id, followed_id=alice_id
+                )
+            )
+    finally:
+        await engine.dispose()
+
+    await migrate.upgrade(settings, FEDERATION_IDENTITY_REVISION)
+    base = settings.base_url
+
+    def read(conn):
+        def one(sql):
+            return conn.exec_driver_sql(sql).one()
+
+        return {
+            "alice": one(
+                "SELECT ap_id, inbox, shared_inbox, outbox, followers_url, following_url,"
+                f" featured_url, url, key_id, public_key, private_key FROM accounts"
+                f" WHERE id = {alice_id}"
+            ),
+            "root": one(f"SELECT uri, context, in_reply_to_uri FROM statuses WHERE id = {root_id}"),
+            "reply": one(
+                "SELECT uri, context, in_reply_to_uri FROM statuses"
+                f" WHERE in_reply_to_id = {root_id} AND visibility = 'public'"
+            ),
+            "reblog": one(f"SELECT uri FROM statuses WHERE id = {reblog_id}"),
+            "fav": one(f"SELECT activity_id FROM favourites WHERE id = {fav_id}"),
+            "follow": one(f"SELECT activity_id FROM follows WHERE id = {follow_id}"),
+            "null_uris": one("SELECT count(*) FROM statuses WHERE uri IS NULL"),
+        }
+
+    rows = await _inspect(settings, read)
+    actor = f"{base}/users/alice"
+    assert tuple(rows["alice"][:9]) == (
+        actor,
+        f"{actor}/inbox",
+        f"{base}/inbox",
+        f"{actor}/outbox",
+        f"{actor}/followers",
+        f"{actor}/following",
+        f"{actor}/collections/featured",
+        actor,
+        f"{actor}#main-key",
+    )
+    public_pem, private_pem = rows["alice"][9], rows["alice"][10]
+    assert public_pem.startswith("-----BEGIN PUBLIC KEY-----")
+    assert private_pem.startswith("-----BEGIN PRIVATE KEY-----")
+    assert tuple(rows["root"]) == (f"{base}/objects/{root_id}", f"{base}/contexts/{root_id}", None)
+    reply_uri, reply_context, reply_parent = rows["reply"]
+    assert reply_uri.startswith(f"{base}/objects/")
+    assert (reply_context, reply_parent) == (
+        f"{base}/contexts/{root_id}",
+        f"{base}/objects/{root_id}",
+    )
+    assert rows["reblog"][0] == f"{base}/activities/{reblog_id}"
+    assert rows["fav"][0] == f"{base}/activities/{fav_id}"
+    assert rows["follow"][0] == f"{base}/activities/{follow_id}"
+    assert rows["null_uris"][0] == 0
+
+    await migrate.downgrade(settings, revision.down_revision)
+
+    def columns(conn):
+        from sqlalchemy import inspect
+
+        return {column["name"] for column in inspect(conn).get_columns("accounts")}
+
+    assert "inbox" not in await _inspect(settings, columns)

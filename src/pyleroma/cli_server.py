@@ -149,6 +149,7 @@ def worker(state: CliState, concurrency: int | None, queues: tuple[str, ...]) ->
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     async def work() -> None:
+        from pyleroma.federation.http_client import close_sessions as close_federation_sessions
         from pyleroma.streaming.hub import StreamHub
 
         await migrate.ensure_migrated(settings)
@@ -168,6 +169,7 @@ def worker(state: CliState, concurrency: int | None, queues: tuple[str, ...]) ->
             )
         finally:
             await hub.stop()
+            await close_federation_sessions()
             await engine.dispose()
 
     run(settings, work)

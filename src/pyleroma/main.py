@@ -21,6 +21,7 @@ from pyleroma.api.responses import JSONResponse, serialise_directly
 from pyleroma.api.trailing_slash import answer_trailing_slashes
 from pyleroma.cache import entity_cache_for
 from pyleroma.db.engine import make_engine, make_sessionmaker
+from pyleroma.federation.http_client import close_sessions as close_federation_sessions
 from pyleroma.jobs.runner import JobRunner
 from pyleroma.services.oauth.secrets import configure_hashing
 from pyleroma.services.text.emoji import registry_for
@@ -71,6 +72,9 @@ ROUTER_MODULES = (
     "pyleroma.api.mastodon.instance",
     "pyleroma.api.discovery",
     "pyleroma.api.pleroma.healthcheck",
+    "pyleroma.api.activitypub.inbox",
+    "pyleroma.api.activitypub.actors",
+    "pyleroma.api.activitypub.objects",
     "pyleroma.web.source",
 )
 
@@ -110,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if runner is not None:
                 await runner.stop()
             await app.state.stream_hub.stop()
+            await close_federation_sessions()
             await engine.dispose()
 
     app = FastAPI(

@@ -222,6 +222,11 @@ class Settings:
     vapid_private_key: str = ""
     push_timeout_seconds: float = 10.0
     push_ttl_seconds: int = 48 * 3600
+    # Federation (docs/federation.md): the deadline of one request to another server, the
+    # connections kept open to one host, and the body a fetch may read.
+    federation_timeout_seconds: float = 10.0
+    federation_connections_per_host: int = 8
+    federation_max_body_bytes: int = 2 * 1024 * 1024
     # Keyword filters (docs/api/filters.md): filters one account may have, and keywords and
     # statuses one filter may hold.
     filters_max_per_account: int = 100

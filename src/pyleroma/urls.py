@@ -17,13 +17,71 @@ def account_ap_id(settings: Settings, nickname: str) -> str:
     return f"{settings.base_url}/users/{nickname}"
 
 
-def account_url(settings: Settings, account: Account) -> str:
+def local_actor_urls(settings: Settings, nickname: str) -> dict[str, str]:
+    """The federation columns of a local account (models/account.py), all under its actor id.
+
+    Stored on the row (not derived when needed) so that delivery and collections read the
+    same columns for local and remote accounts.
+    """
+    actor = account_ap_id(settings, nickname)
+    return {
+        "ap_id": actor,
+        "url": actor,
+        "inbox": f"{actor}/inbox",
+        "shared_inbox": shared_inbox_url(settings),
+        "outbox": f"{actor}/outbox",
+        "followers_url": f"{actor}/followers",
+        "following_url": f"{actor}/following",
+        "featured_url": f"{actor}/collections/featured",
+        "key_id": f"{actor}#main-key",
+    }
+
+
+def shared_inbox_url(settings: Settings) -> str:
+    return f"{settings.base_url}/inbox"
+
+
+def instance_actor_id(settings: Settings) -> str:
+    """The instance's own actor (signed fetches on nobody's behalf), as Pleroma's."""
+    return f"{settings.base_url}/internal/fetch"
+
+
+def object_uri(settings: Settings, status_id: int) -> str:
+    """The AP id of a local post (Note, Question...)."""
+    return f"{settings.base_url}/objects/{status_id}"
+
+
+def activity_uri(settings: Settings, row_id: int) -> str:
+    """The AP id of a local activity: a reblog's Announce, a favourite's Like, a Follow, a
+    Block, each keyed by its own row's id (snowflake ids never collide across tables)."""
+    return f"{settings.base_url}/activities/{row_id}"
+
+
+def context_uri(settings: Settings, conversation_id: int) -> str:
+    """The AP ``context`` of a thread started here."""
+    return f"{settings.base_url}/contexts/{conversation_id}"
+
+
+def actor_id(settings: Settings, account: Account) -> str:
+    """The account's ActivityPub id."""
     return account.ap_id or account_ap_id(settings, account.nickname)
 
 
+def account_url(settings: Settings, account: Account) -> str:
+    """The profile's web page: a remote actor's ``url`` when it names one, else its id.
+    (Light rows without a ``url`` column, such as the benchmark generator's, use the id.)"""
+    page = getattr(account, "url", None)
+    return page or account.ap_id or account_ap_id(settings, account.nickname)
+
+
 def status_uri(settings: Settings, status) -> str:
-    """The ActivityPub id of a status: its own ``uri`` (remote ones keep theirs)."""
-    return status.uri or f"{settings.base_url}/objects/{status.id}"
+    """The ActivityPub id of a status (every row has one; the fallback serves rows that are
+    not yet flushed)."""
+    if status.uri:
+        return status.uri
+    if status.reblog_of_id is not None:
+        return activity_uri(settings, status.id)
+    return object_uri(settings, status.id)
 
 
 def status_url(settings: Settings, status) -> str:

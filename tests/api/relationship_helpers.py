@@ -59,12 +59,11 @@ async def remote_account(db, username: str, domain: str, **fields) -> Account:
             nickname_key=nickname.lower(),
             domain=domain,
             local=False,
-            ap_id=f"https://{domain}/users/{username}",
             fields=[],
             also_known_as=[],
             tags=[],
             settings_store={},
-            **fields,
+            **{"ap_id": f"https://{domain}/users/{username}", **fields},
         )
         session.add(account)
         await session.commit()

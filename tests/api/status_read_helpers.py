@@ -23,6 +23,7 @@ from pyleroma.models import (
     ThreadMute,
 )
 from pyleroma.models.relationship import FOLLOW_ACCEPTED
+from tests.conftest import BASE_URL
 
 
 async def add_rows(db, *rows) -> None:
@@ -61,8 +62,10 @@ async def favourite(db, account, status) -> int:
 
 
 async def reblog(db, account, status, visibility: str = "public") -> Status:
+    row_id = new_id()
     row = Status(
-        id=new_id(),
+        id=row_id,
+        uri=f"{BASE_URL}/activities/{row_id}",
         account_id=account.id,
         reblog_of_id=status.id,
         visibility=visibility,

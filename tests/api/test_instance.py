@@ -133,7 +133,7 @@ async def test_v1_shape_and_values_come_from_settings(client, app):
     pleroma = data["pleroma"]
     assert set(pleroma["metadata"]) >= PLEROMA_METADATA_KEYS
     assert pleroma["metadata"]["features"] == list(BASE_FEATURES)
-    assert pleroma["metadata"]["federation"] == {"enabled": False}  # not built yet
+    assert pleroma["metadata"]["federation"] == {"enabled": True}
     assert pleroma["metadata"]["fields_limits"] == {
         "max_fields": settings.max_account_fields,
         "max_remote_fields": settings.max_remote_account_fields,

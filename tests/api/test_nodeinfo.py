@@ -61,8 +61,8 @@ async def test_nodeinfo_document(client, app, version):
     # version string.
     assert data["software"]["name"] == "pleroma"
     assert data["software"]["version"] == VERSION_STRING
-    # Federation is not built: no protocol is claimed (test_advertised_claims.py ties it).
-    assert data["protocols"] == []
+    # ActivityPub is the one protocol (test_advertised_claims.py ties it to what answers).
+    assert data["protocols"] == ["activitypub"]
     assert data["services"] == {"inbound": [], "outbound": []}
     assert data["openRegistrations"] is True
     assert data["usage"] == {
@@ -74,7 +74,7 @@ async def test_nodeinfo_document(client, app, version):
     assert metadata["nodeName"] == settings.instance_name
     assert metadata["nodeDescription"] == settings.instance_description
     assert metadata["features"] == list(BASE_FEATURES)
-    assert metadata["federation"] == {"enabled": False}
+    assert metadata["federation"] == {"enabled": True}
     assert metadata["postFormats"] == settings.allowed_post_formats
     assert metadata["restrictedNicknames"] == settings.reserved_nicknames
     assert metadata["uploadLimits"] == {
@@ -122,6 +122,7 @@ async def test_configured_nodeinfo(client):
     assert v21["software"]["homepage"] == "https://code.example/pyleroma"
     assert v21["metadata"]["nodeDescription"] == "Plain short text"
     assert v21["metadata"]["federation"] == {"enabled": False}
+    assert v21["protocols"] == []  # federating switched off: nothing claimed
     assert v21["metadata"]["accountActivationRequired"] is True
     v20 = (await client.get("/nodeinfo/2.0.json")).json()
     assert "repository" not in v20["software"]

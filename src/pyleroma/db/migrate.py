@@ -346,6 +346,8 @@ async def upgrade(settings: Settings, revision: str = "head") -> MigrationReport
     """Bring the configured database to ``revision`` (creating the data dir and SQLite file)."""
     created = prepare_data_dir(settings)
     config = alembic_config(settings.effective_database_url)
+    # Revisions that mint URLs for existing rows (0008) need the instance's base URL.
+    config.attributes["base_url"] = settings.base_url
 
     def work(connection: Connection) -> tuple[str | None, str | None]:
         config.attributes["connection"] = connection

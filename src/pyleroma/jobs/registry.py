@@ -30,6 +30,8 @@ JOB_MODULES: tuple[str, ...] = (
     "pyleroma.jobs.timeline_jobs",
     "pyleroma.jobs.media_jobs",
     "pyleroma.jobs.push_jobs",
+    "pyleroma.jobs.deliver_jobs",
+    "pyleroma.jobs.receive_jobs",
 )
 
 

@@ -36,7 +36,7 @@ async def publish_scheduled(ctx: JobContext) -> None:
 
 @register(EXPIRE_JOB)
 async def expire_status(ctx: JobContext) -> None:
-    from pyleroma.services.statuses.status_delete import delete_status
+    from pyleroma.services.statuses.status_delete import remove_status
 
     status_id = parse_id(ctx.args.get("status_id"))
     if status_id is None:
@@ -54,4 +54,4 @@ async def expire_status(ctx: JobContext) -> None:
     left = (status.expires_at - utcnow()).total_seconds()
     if left > 1:
         raise RetryJob("expiry moved later", delay=left + 1)
-    await delete_status(ctx.session, ctx.settings, status)
+    await remove_status(ctx.session, ctx.settings, status)

@@ -9,6 +9,7 @@ from pyleroma.models.announcement import (
     AnnouncementReaction,
 )
 from pyleroma.models.filter import Filter, FilterKeyword, FilterStatus
+from pyleroma.models.instance import Instance
 from pyleroma.models.instance_rule import InstanceRule
 from pyleroma.models.instance_secret import InstanceSecret
 from pyleroma.models.interaction import Bookmark, Favourite, PollVote, StatusPin, ThreadMute
@@ -55,6 +56,7 @@ __all__ = [
     "Filter",
     "FilterKeyword",
     "FilterStatus",
+    "Instance",
     "InstanceRule",
     "InstanceSecret",
     "PushSubscription",

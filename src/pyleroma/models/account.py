@@ -79,9 +79,24 @@ class Account(Base):
     statuses_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     last_status_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
 
-    # Federation keys; generated for local accounts when federation arrives.
+    # Federation. Remote accounts: what their actor document says; local accounts: the URLs
+    # we mint (urls.local_actor_urls), stored too so that delivery reads one column for both.
+    inbox: Mapped[str | None] = mapped_column(String(2048))
+    shared_inbox: Mapped[str | None] = mapped_column(String(2048))
+    outbox: Mapped[str | None] = mapped_column(String(2048))
+    followers_url: Mapped[str | None] = mapped_column(String(2048))
+    following_url: Mapped[str | None] = mapped_column(String(2048))
+    featured_url: Mapped[str | None] = mapped_column(String(2048))
+    # The profile's web page (an actor's ``url``); the actor id when it names none.
+    url: Mapped[str | None] = mapped_column(String(2048))
+    # The key that signs as this account (``<actor>#main-key`` here, anything remotely).
+    key_id: Mapped[str | None] = mapped_column(String(2048))
+    # PEM keys: local accounts have both (RSA-2048, federation/keys.py), remote ones only
+    # the public key.
     public_key: Mapped[str | None] = mapped_column(Text)
     private_key: Mapped[str | None] = mapped_column(Text)
+    # When a remote actor document was last fetched (refreshed when stale).
+    last_fetched_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
     invite_id: Mapped[int | None] = mapped_column(BigInteger)
 
     created_at: Mapped[dt.datetime] = created_column()
@@ -91,6 +106,7 @@ class Account(Base):
 
     __table_args__ = (
         Index("ix_accounts_domain", "domain"),
+        Index("ix_accounts_key_id", "key_id"),
         Index("ix_accounts_display_name_lower", func.lower(display_name)),
     )
 
@@ -120,4 +136,9 @@ class AccountTombstone(Base):
     account_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     ap_id: Mapped[str | None] = mapped_column(String(2048), unique=True)
     url: Mapped[str | None] = mapped_column(String(2048))
+    # The key the account's Delete is signed with: the jobs delivering it to every known
+    # inbox run after the row is gone (federation/delivery.py). Cleared by nobody: a
+    # tombstone is as private as the account row was.
+    key_id: Mapped[str | None] = mapped_column(String(2048))
+    private_key: Mapped[str | None] = mapped_column(Text)
     deleted_at: Mapped[dt.datetime] = created_column()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pyleroma.db.base import Base, created_column, id_column
@@ -20,6 +20,8 @@ class Favourite(Base):
     id: Mapped[int] = id_column()
     account_id: Mapped[int] = _fk("accounts")
     status_id: Mapped[int] = _fk("statuses")
+    # The Like's AP id (``/activities/<id>`` for ours): the one an Undo names.
+    activity_id: Mapped[str | None] = mapped_column(String(2048), unique=True)
     created_at: Mapped[dt.datetime] = created_column()
 
     __table_args__ = (

@@ -42,6 +42,8 @@ class Follow(Base):
     state: Mapped[str] = mapped_column(String(16), default=FOLLOW_ACCEPTED, nullable=False)
     show_reblogs: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     notify: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # The Follow's AP id (``/activities/<id>`` for ours): what an Accept, Reject or Undo names.
+    activity_id: Mapped[str | None] = mapped_column(String(2048), unique=True)
     created_at: Mapped[dt.datetime] = created_column()
 
     __table_args__ = (
@@ -56,6 +58,8 @@ class Block(Base):
     id: Mapped[int] = id_column()
     account_id: Mapped[int] = _account_fk()
     target_id: Mapped[int] = _account_fk()
+    # The Block's AP id (``/activities/<id>`` for ours): what an Undo names.
+    activity_id: Mapped[str | None] = mapped_column(String(2048), unique=True)
     created_at: Mapped[dt.datetime] = created_column()
 
     __table_args__ = (

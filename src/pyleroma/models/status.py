@@ -35,8 +35,10 @@ class Status(Base):
     account_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
     )
-    # ActivityPub object id; None for local statuses (derived from base_url and id).
-    uri: Mapped[str | None] = mapped_column(String(2048), unique=True)
+    # ActivityPub id, for every status: a post's object id (``/objects/<id>`` here), a
+    # reblog's Announce activity id (``/activities/<id>``); see urls.py.
+    uri: Mapped[str] = mapped_column(String(2048), unique=True, nullable=False)
+    # The web page; None for local statuses (urls.status_url derives ``/notice/<id>``).
     url: Mapped[str | None] = mapped_column(String(2048))
     local: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     visibility: Mapped[str] = mapped_column(String(16), default="public", nullable=False)
@@ -50,6 +52,12 @@ class Status(Base):
     # (Mastodon keeps in_reply_to_id; Pleroma renders a ghost).
     in_reply_to_id: Mapped[int | None] = mapped_column(BigInteger)
     in_reply_to_account_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The parent's AP id, kept even when the parent is unknown here (not fetched, or gone),
+    # so a parent that arrives later can adopt its replies.
+    in_reply_to_uri: Mapped[str | None] = mapped_column(String(2048))
+    # The thread's AP context (Pleroma's ``context``, Mastodon's ``conversation``): remote
+    # statuses of one thread find their conversation_id through it.
+    context: Mapped[str | None] = mapped_column(String(2048))
     conversation_id: Mapped[int | None] = mapped_column(BigInteger)
     reblog_of_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("statuses.id", ondelete="CASCADE")
@@ -66,6 +74,8 @@ class Status(Base):
     # when the status is written (Pleroma's object "emoji"); see services/text/emoji.py.
     emojis: Mapped[dict] = mapped_column(default=dict, server_default=text("'{}'"), nullable=False)
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    # The ActivityPub object a remote status was made from (None for local statuses).
+    raw: Mapped[dict | None] = mapped_column()
     edited_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
     # Replies anyone may see (public, unlisted, local-only): see policy.visibility
     # ``open_to_everyone``; a followers-only or direct reply is never counted.
@@ -88,6 +98,13 @@ class Status(Base):
             postgresql_where=text("reblog_of_id IS NOT NULL"),
         ),
         Index("ix_statuses_quote_id", "quote_id"),
+        Index(
+            "ix_statuses_in_reply_to_uri",
+            "in_reply_to_uri",
+            sqlite_where=text("in_reply_to_id IS NULL AND in_reply_to_uri IS NOT NULL"),
+            postgresql_where=text("in_reply_to_id IS NULL AND in_reply_to_uri IS NOT NULL"),
+        ),
+        Index("ix_statuses_context", "context"),
         # Public timelines: newest public/local posts, optionally local-only.
         Index("ix_statuses_visibility_local_id", "visibility", "local", "id"),
         Index("ix_statuses_expires_at", "expires_at"),

@@ -19,8 +19,15 @@ from pyleroma.streaming.events import emit
 
 async def emit_deleted(session: AsyncSession, statuses: list[Status]) -> None:
     """``delete`` events for ``statuses`` and for the reblogs of them (which go with them)."""
+    for event in await deleted_events(session, statuses):
+        emit(session, event)
+
+
+async def deleted_events(session: AsyncSession, statuses: list[Status]) -> list[dict]:
+    """The events ``emit_deleted`` sends, for a caller that releases them itself."""
+    events: list[dict] = []
     if not statuses:
-        return
+        return events
     originals = [s.id for s in statuses if s.reblog_of_id is None]
     if originals:
         reblogs = await session.execute(select(Status).where(Status.reblog_of_id.in_(originals)))
@@ -41,8 +48,7 @@ async def emit_deleted(session: AsyncSession, statuses: list[Status]) -> None:
             domain = await session.scalar(
                 select(Account.domain).where(Account.id == status.account_id)
             )
-        emit(
-            session,
+        events.append(
             {
                 "type": "delete",
                 "status_id": status.id,
@@ -58,13 +64,13 @@ async def emit_deleted(session: AsyncSession, statuses: list[Status]) -> None:
         )
         if status.visibility == "direct" and status.conversation_id is not None:
             # Participants see the conversation again, now ending at the previous message.
-            emit(session, {"type": "conversation", "thread_id": status.conversation_id})
+            events.append({"type": "conversation", "thread_id": status.conversation_id})
+    return events
 
 
-async def emit_unreblogged(session: AsyncSession, actor_id: int, original_id: int) -> None:
+async def unreblogged_events(session: AsyncSession, actor_id: int, original_id: int) -> list:
     """``delete`` for ``actor_id``'s reblog of ``original_id``, if there is one."""
     reblog = await session.scalar(
         select(Status).where(Status.account_id == actor_id, Status.reblog_of_id == original_id)
     )
-    if reblog is not None:
-        await emit_deleted(session, [reblog])
+    return [] if reblog is None else await deleted_events(session, [reblog])

@@ -48,9 +48,10 @@ async def authorize(
     account_id: str,
     auth: AuthContext = Depends(require_user("follow", "write:follows")),
     session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
 ):
     requester = await follows.get_target(session, account_id)
-    await follows.authorize_follow_request(session, auth.user, requester)
+    await follows.authorize_follow_request(session, settings, auth.user, requester)
     return await relationship_to_api(session, auth.user, requester)
 
 
@@ -62,7 +63,8 @@ async def reject(
     account_id: str,
     auth: AuthContext = Depends(require_user("follow", "write:follows")),
     session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
 ):
     requester = await follows.get_target(session, account_id)
-    await follows.reject_follow_request(session, auth.user, requester)
+    await follows.reject_follow_request(session, settings, auth.user, requester)
     return await relationship_to_api(session, auth.user, requester)

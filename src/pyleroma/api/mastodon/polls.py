@@ -10,12 +10,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pyleroma.api.deps import AuthContext, get_session, optional_user, require_user
+from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
 from pyleroma.api.mastodon.render_statuses import poll_to_api
 from pyleroma.api.openapi import api_doc, arr, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.services.statuses import poll_votes
 from pyleroma.services.text.emoji import poll_emojis
+from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Polls"])
 
@@ -53,11 +54,12 @@ async def vote_in_poll(
     auth: AuthContext = Depends(require_user("write:statuses")),
     params: Params = Depends(get_params),
     session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
 ):
     """Vote with ``choices[]`` (option indexes); answers the poll with the vote counted."""
     choices = poll_votes.parse_choices(params.list("choices"))
     poll = await poll_votes.get_visible_poll(session, auth.user, poll_id)
-    voted = await poll_votes.vote(session, auth.user, poll, choices)
+    voted = await poll_votes.vote(session, settings, auth.user, poll, choices)
     return poll_to_api(
         voted.poll, auth.user, voted.own_votes, await poll_emojis(session, voted.poll)
     )

@@ -74,10 +74,11 @@ async def relationships(
 
 
 async def _follow_and_render(
-    session: AsyncSession, viewer: Account, target: Account, params: Params
+    session: AsyncSession, settings: Settings, viewer: Account, target: Account, params: Params
 ) -> dict:
     await follows.follow(
         session,
+        settings,
         viewer,
         target,
         reblogs=params.bool("reblogs"),
@@ -101,10 +102,11 @@ async def follow(
     auth: AuthContext = Depends(require_user(*FOLLOW_SCOPES)),
     params: Params = Depends(get_params),
     session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
 ):
     """Follow; a locked (or remote) account gets a request (``requested: true``)."""
     target = await follows.get_target(session, account_id)
-    return await _follow_and_render(session, auth.user, target, params)
+    return await _follow_and_render(session, settings, auth.user, target, params)
 
 
 @router.post(
@@ -119,6 +121,7 @@ async def follow_by_uri(
     auth: AuthContext = Depends(require_user(*FOLLOW_SCOPES)),
     params: Params = Depends(get_params),
     session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
 ):
     """Follow by handle (``uri=nick`` or ``nick@domain``), as Pleroma's /api/v1/follows."""
     uri = params.str("uri", max_length=2048)
@@ -127,7 +130,7 @@ async def follow_by_uri(
     target = await find_by_nickname(session, uri.strip().lstrip("@"))
     if target is None or not target.is_active:
         raise NotFound("Record not found")
-    return await _follow_and_render(session, auth.user, target, params)
+    return await _follow_and_render(session, settings, auth.user, target, params)
 
 
 @router.post(
@@ -137,10 +140,11 @@ async def unfollow(
     account_id: str,
     auth: AuthContext = Depends(require_user(*FOLLOW_SCOPES)),
     session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
 ):
     """Unfollow, or withdraw a pending request."""
     target = await follows.get_target(session, account_id)
-    await follows.unfollow(session, auth.user, target)
+    await follows.unfollow(session, settings, auth.user, target)
     return await relationship_to_api(session, auth.user, target)
 
 
@@ -152,10 +156,11 @@ async def remove_from_followers(
     account_id: str,
     auth: AuthContext = Depends(require_user(*FOLLOW_SCOPES)),
     session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
 ):
     """Make the account stop following you (its pending request goes too)."""
     target = await follows.get_target(session, account_id)
-    await follows.remove_from_followers(session, auth.user, target)
+    await follows.remove_from_followers(session, settings, auth.user, target)
     return await relationship_to_api(session, auth.user, target)
 
 
@@ -166,9 +171,10 @@ async def block(
     account_id: str,
     auth: AuthContext = Depends(require_user(*BLOCK_SCOPES)),
     session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
 ):
     target = await follows.get_target(session, account_id)
-    await blocks.block(session, auth.user, target)
+    await blocks.block(session, settings, auth.user, target)
     return await relationship_to_api(session, auth.user, target)
 
 
@@ -179,9 +185,10 @@ async def unblock(
     account_id: str,
     auth: AuthContext = Depends(require_user(*BLOCK_SCOPES)),
     session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
 ):
     target = await follows.get_target(session, account_id)
-    await blocks.unblock(session, auth.user, target)
+    await blocks.unblock(session, settings, auth.user, target)
     return await relationship_to_api(session, auth.user, target)
 
 

@@ -18,6 +18,7 @@ from pyleroma.services.relations.relationships_view import load_relationships
 from pyleroma.settings import Settings
 from pyleroma.urls import (
     account_url,
+    actor_id,
     avatar_url,
     header_url,
     masto_date,
@@ -86,7 +87,7 @@ def account_to_api(
         "last_status_at": masto_date(account.last_status_at),
         "fqn": fqn(settings, account),
         "pleroma": {
-            "ap_id": account_url(settings, account),
+            "ap_id": actor_id(settings, account),
             "also_known_as": list(account.also_known_as),
             "is_confirmed": account.is_confirmed,
             "is_suggested": account.is_suggested,

@@ -40,7 +40,7 @@ READ = optional_user("read:search")
             param("account_id", STR, "Only statuses by this account"),
             param("following", BOOL, "Only accounts the viewer follows"),
             WITH_RELATIONSHIPS,
-            param("resolve", BOOL, "Accepted; no remote lookups yet"),
+            param("resolve", BOOL, "Look a remote handle or URL up on its server (logged in)"),
             param("exclude_unreviewed", BOOL, "Accepted; changes nothing"),
         ],
         response=ref("SearchResults"),
@@ -55,8 +55,9 @@ async def search(
 ):
     """``q`` (required), ``type``, ``limit`` (20, at most 40), ``offset``, ``max_id``/
     ``min_id``/``since_id`` (statuses), ``account_id`` (statuses by that author),
-    ``following`` (accounts), ``with_relationships``; ``resolve`` and
-    ``exclude_unreviewed`` are accepted and change nothing."""
+    ``following`` (accounts), ``with_relationships``, ``resolve`` (a logged-in viewer's
+    remote handle or URL is fetched first); ``exclude_unreviewed`` is accepted and changes
+    nothing."""
     query = search_service.check_query(params.str("q"))
     request = search_service.SearchRequest(
         query=query,
@@ -66,8 +67,8 @@ async def search(
         page=read_page(
             params, default_limit=search_service.DEFAULT_LIMIT, max_limit=search_service.MAX_LIMIT
         ),
+        resolve=params.bool("resolve", False),
     )
-    params.bool("resolve")  # no remote lookups until federation; only validated
     params.bool("exclude_unreviewed")
     embed_relationships = params.bool("with_relationships", False)
     viewer = auth.account if auth else None

@@ -66,7 +66,7 @@ async def reblog_status(
     harmless and answers the same reblog."""
     visibility = params.str("visibility")
     _, original = await _target(session, auth.user, status_id)
-    reblog = await reblogs.reblog(session, auth.user, original, visibility)
+    reblog = await reblogs.reblog(session, settings, auth.user, original, visibility)
     return await _render(session, settings, reblog, auth.user)
 
 
@@ -81,7 +81,7 @@ async def unreblog_status(
 ):
     """Take a boost back; answers the original (the reblog is gone)."""
     _, original = await _target(session, auth.user, status_id)
-    await reblogs.unreblog(session, auth.user, original)
+    await reblogs.unreblog(session, settings, auth.user, original)
     return await _render(session, settings, original, auth.user)
 
 
@@ -95,7 +95,7 @@ async def favourite_status(
     settings: Settings = Depends(get_settings),
 ):
     requested, original = await _target(session, auth.user, status_id)
-    await favourites.favourite(session, auth.user, original)
+    await favourites.favourite(session, settings, auth.user, original)
     return await _render(session, settings, requested, auth.user)
 
 
@@ -109,7 +109,7 @@ async def unfavourite_status(
     settings: Settings = Depends(get_settings),
 ):
     requested, original = await _target(session, auth.user, status_id)
-    await favourites.unfavourite(session, auth.user, original)
+    await favourites.unfavourite(session, settings, auth.user, original)
     return await _render(session, settings, requested, auth.user)
 
 

@@ -26,7 +26,7 @@ from pyleroma.models import Account
 from pyleroma.services.filters.filters import filter_statuses
 from pyleroma.services.statuses import status_reads, threads
 from pyleroma.services.statuses.status_access import get_visible_status, read_visible_status
-from pyleroma.services.statuses.status_delete import delete_status, get_deletable_status
+from pyleroma.services.statuses.status_delete import get_deletable_status, remove_status
 from pyleroma.services.statuses.status_edit import StatusChanges, edit_status, load_history
 from pyleroma.settings import Settings
 from pyleroma.urls import masto_datetime
@@ -89,7 +89,7 @@ async def destroy_status(
     """Delete one's own status (staff: anyone's); answers it with ``text`` for redraft."""
     status = await get_deletable_status(session, auth.user, status_id)
     rendered = await status_to_api(session, settings, status, auth.user, with_source=True)
-    await delete_status(session, settings, status)
+    await remove_status(session, settings, status)
     await session.commit()
     return rendered
 

@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from pyleroma.federation.delivery import enqueue_to_every_known_inbox
 from pyleroma.models import Account, AccountTombstone, Favourite, Follow, Status
 from pyleroma.policy.visibility import OPEN_VISIBILITIES
 from pyleroma.services.relations.follows import recount_follows
@@ -62,9 +63,12 @@ async def delete_local_account(session: AsyncSession, settings: Settings, accoun
             account_id=account.id,
             ap_id=account.ap_id,
             url=account_url(settings, account),
+            key_id=account.key_id,
+            private_key=account.private_key,
         )
     )
     await session.flush()
+    await _federate_deletion(session, settings, account)
     await session.execute(
         delete(Account).where(Account.id == account.id).execution_options(synchronize_session=False)
     )
@@ -73,6 +77,23 @@ async def delete_local_account(session: AsyncSession, settings: Settings, accoun
     related_accounts.discard(account.id)
     await recount_follows(session, related_accounts)
     await recount_statuses(session, related_statuses)
+
+
+async def _federate_deletion(session: AsyncSession, settings: Settings, account: Account):
+    """Delete of the actor to every inbox we know, signed with the key the tombstone keeps
+    (the jobs run after the row is gone). An account that never federated has no key and
+    nothing out there to delete."""
+    if not account.private_key or not account.ap_id:
+        return
+    document = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{account.ap_id}#delete",
+        "type": "Delete",
+        "actor": account.ap_id,
+        "object": account.ap_id,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    }
+    await enqueue_to_every_known_inbox(session, settings, document, account.id)
 
 
 async def recount_statuses(session: AsyncSession, status_ids: Iterable[int]) -> None:

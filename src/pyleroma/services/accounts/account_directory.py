@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.errors import NotFound, Unauthorized
+from pyleroma.federation.actors import resolve_account_or_none
 from pyleroma.models import Account
 from pyleroma.policy.permissions import is_staff
 from pyleroma.services.accounts.accounts import find_account
@@ -64,10 +65,18 @@ def acct_key(settings: Settings, acct: str) -> str:
 async def lookup_account(
     session: AsyncSession, settings: Settings, acct: str, viewer: Account | None
 ) -> Account:
+    """An account by ``acct``; a remote ``nick@host`` not stored yet is resolved on its
+    server (WebFinger, then the actor: federation/actors.py) when the viewer is logged in,
+    as a Mastodon client's profile link expects. Anonymous lookups never make the server
+    fetch anything. A failure to resolve is a 404 like any unknown name."""
     key = acct_key(settings, acct)
     account = None
     if key:
         account = (
             await session.execute(select(Account).where(Account.nickname_key == key))
         ).scalar_one_or_none()
+    if account is None and viewer is not None and "@" in key:
+        account = await resolve_account_or_none(session, settings, acct.strip())
+        if account is not None:
+            await session.commit()
     return check_visible(settings, account, viewer)

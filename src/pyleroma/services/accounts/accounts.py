@@ -14,7 +14,7 @@ from pyleroma.models import Account, AccountTombstone
 from pyleroma.services.oauth.secrets import hash_password
 from pyleroma.services.text.emoji import profile_emojis
 from pyleroma.settings import Settings
-from pyleroma.urls import account_ap_id
+from pyleroma.urls import local_actor_urls
 
 # Pleroma's extended local nickname format: letters, digits, underscore and hyphen.
 NICKNAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -149,14 +149,14 @@ async def create_local_account(
     nickname = check_nickname(settings, nickname, allow_reserved=allow_reserved)
     email = check_email(email, required=email_required)
     check_password(password)
-    ap_id = account_ap_id(settings, nickname)
-    await check_available(session, nickname, email, ap_id)
+    actor_urls = local_actor_urls(settings, nickname)
+    await check_available(session, nickname, email, actor_urls["ap_id"])
     account = Account(
         id=new_id(),
         nickname=nickname,
         nickname_key=nickname.lower(),
         local=True,
-        ap_id=ap_id,
+        **actor_urls,
         email=email,
         email_key=email.lower() if email else None,
         password_hash=hash_password(password),

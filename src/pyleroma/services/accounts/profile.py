@@ -22,6 +22,9 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
+from pyleroma.activities import pipeline
+from pyleroma.activities.build import build_update_actor
+from pyleroma.activities.context import PipelineContext
 from pyleroma.errors import Unprocessable
 from pyleroma.models import Account
 from pyleroma.services.media import images
@@ -246,21 +249,21 @@ async def check_profile_update(
 async def update_profile(
     session: AsyncSession, settings: Settings, account: Account, update: ProfileUpdate
 ) -> Account:
-    """Apply a checked update: store new images, commit, then delete replaced images."""
+    """Apply a checked update: store new images, run the profile Update through the
+    activity pipeline (which commits and federates it), then delete replaced images."""
     replaced = {column: getattr(account, column) for column in update.images}
     written: list[str] = []
     try:
+        changes: dict[str, Any] = {}
         for column, (kind, image) in update.images.items():
             path = None
             if image is not None:
                 path = images.store_image(settings, kind, image)
                 written.append(path)
-            setattr(account, column, path)
-        for column, value in update.values.items():
-            setattr(account, column, value)
-        if update.values.keys() & EMOJI_SOURCES:
-            refresh_account_emojis(settings, account)
-        await session.commit()
+            changes[column] = path
+        changes.update(update.values)
+        activity = build_update_actor(settings, account, changes)
+        await pipeline.run(PipelineContext(session, settings), activity)
     except BaseException:
         await session.rollback()
         for path in written:
@@ -270,3 +273,11 @@ async def update_profile(
         if old and old != getattr(account, column):
             images.delete_image(settings, old)
     return account
+
+
+def apply_profile_changes(settings: Settings, account: Account, changes: dict) -> None:
+    """The profile Update handler's writes: the columns, and the custom emoji they use."""
+    for column, value in changes.items():
+        setattr(account, column, value)
+    if changes.keys() & EMOJI_SOURCES:
+        refresh_account_emojis(settings, account)

@@ -10,14 +10,19 @@ visibility rule instead of Akkoma's public-only one):
   posts addressed to them; an anonymous one finds public, unlisted and local-only posts.
 - ``limit_to_local_content`` (Pleroma's setting, default ``unauthenticated``): anonymous
   viewers find only local statuses and accounts; ``all``: everyone; ``none``: nobody is
-  limited. No remote fetch happens anyway until federation (``resolve`` is accepted and
-  ignored).
+  limited.
+- ``resolve`` (a logged-in viewer only, as Mastodon): a query that is a remote handle
+  (``@nick@host``, ``nick@host``) or an http(s) URL is resolved first
+  (``resolve_query``): WebFinger and a fetch through federation/actors.py, the account
+  stored and then found first among the results. A URL whose document is a post goes to
+  ``resolve_status_url``. A failure to resolve just finds nothing more (never an error).
 - ``restrict_unauthenticated_profiles``: anonymous search is a 401 (results carry
   profiles).
 
 A query that is the URL of a stored status or account, or a local ``@nick@our.domain``
-handle, finds exactly that (nothing is fetched). The full-text index is described in
-db/fulltext.py; everything engine-specific about it comes from there.
+handle, finds exactly that (ours are never fetched; a stored remote account is refreshed
+by ``resolve`` when stale). The full-text index is described in db/fulltext.py;
+everything engine-specific about it comes from there.
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ from pyleroma.db import fulltext
 from pyleroma.db.ids import parse_id
 from pyleroma.db.paging import Page, in_display_order, paginate
 from pyleroma.errors import BadRequest
+from pyleroma.federation import actors
+from pyleroma.federation.fetch import is_local_url
+from pyleroma.federation.webfinger_client import parse_handle
 from pyleroma.models import Account, Block, DomainBlock, Hashtag, Status, TagFollow
 from pyleroma.policy.relations import follows
 from pyleroma.policy.visibility import not_blocked_filter, not_muted_filter, visible_filter
@@ -61,6 +69,8 @@ class SearchRequest:
     following: bool = False
     account_id: str | None = None
     page: Page = field(default_factory=Page)
+    # Look the query up on other servers when it is a remote handle or a URL.
+    resolve: bool = False
 
 
 @dataclass
@@ -157,10 +167,12 @@ async def search_accounts(
     limit: int = MAX_LIMIT,
     offset: int = 0,
     following: bool = False,
+    resolved: Account | None = None,
 ) -> list[Account]:
     """Accounts whose nickname or display name starts with ``query``, best first.
 
-    Ranks: the exact account (nickname, ``nick@our.domain``, or its URL), then nickname
+    Ranks: the exact account (nickname, ``nick@our.domain``, its URL, or the account
+    ``resolved`` from the query by ``resolve_query``), then nickname
     prefixes, then display-name prefixes; among equals, accounts the viewer follows, then
     the most followed. Only listed accounts (active, approved, confirmed), never Pleroma's
     internal ``Application`` actors nor accounts the viewer blocks or whose domain they
@@ -178,6 +190,8 @@ async def search_accounts(
     if path and (match := _ACCOUNT_PATH_RE.match(path)):
         exact_keys.add(match.group(1).lstrip("@").lower())
     exact = or_(Account.nickname_key.in_(exact_keys), Account.ap_id == raw)
+    if resolved is not None:
+        exact = or_(exact, Account.id == resolved.id)
     nickname_prefix = starts_with(Account.nickname_key, key, dialect)
     name_prefix = starts_with(func.lower(Account.display_name), text, dialect)
     order = [case((exact, 0), (nickname_prefix, 1), else_=2)]
@@ -334,6 +348,40 @@ async def followed_hashtag_ids(
     return set(rows)
 
 
+# --- resolving remote things ---------------------------------------------------------------
+
+
+async def resolve_status_url(session: AsyncSession, settings: Settings, url: str) -> Status | None:
+    """Seam for fetching the remote post at ``url`` (a Note, Question, ...) so that a URL
+    search finds it. Remote statuses are not stored yet: this finds nothing (None) until
+    they are; then it fetches, stores and returns the Status, and ``search_statuses``
+    finds it by its ``uri``."""
+    return None
+
+
+def wants_resolving(settings: Settings, query: str) -> bool:
+    """Whether ``query`` names something on another server: a remote handle or a URL that
+    is not ours (ours are found in the database without resolving)."""
+    if is_url(query):
+        return not is_local_url(settings, query)
+    parsed = parse_handle(query)
+    return parsed is not None and parsed[1] != settings.domain.lower()
+
+
+async def resolve_query(session: AsyncSession, settings: Settings, query: str) -> Account | None:
+    """The remote account ``query`` names, fetched and stored (and committed) if need be;
+    a post's URL goes to ``resolve_status_url``. None when there is nothing to resolve or
+    resolving fails (the reason is logged): a search answers what it found, not why.
+    Nothing is written before the fetches, so the session holds no lock meanwhile."""
+    if not wants_resolving(settings, query):
+        return None
+    account = await actors.resolve_account_or_none(session, settings, query)
+    if account is None and is_url(query):
+        await resolve_status_url(session, settings, query)
+    await session.commit()
+    return account
+
+
 # --- everything at once --------------------------------------------------------------------
 
 
@@ -352,6 +400,9 @@ async def search(
     results = SearchResults()
     wanted = TYPES if request.type is None else (request.type,)
     page = request.page
+    resolved = None
+    if request.resolve and viewer is not None and ("accounts" in wanted or "statuses" in wanted):
+        resolved = await resolve_query(session, settings, request.query)
     if "accounts" in wanted:
         results.accounts = await search_accounts(
             session,
@@ -361,6 +412,7 @@ async def search(
             limit=page.limit,
             offset=page.offset,
             following=request.following,
+            resolved=resolved,
         )
     if "statuses" in wanted:
         results.statuses = await search_statuses(

@@ -33,12 +33,11 @@ BASE_FEATURES: tuple[str, ...] = (
     "profile_directory",
 )
 
-# ActivityPub (actors, inboxes, signatures, delivery) is not built yet. Until it is, nodeinfo
-# lists no protocol, `federation.enabled` is false and WebFinger answers 404 whatever the
-# `federating` setting says: the server must not tell other servers to send it activities it
-# would drop, nor point them at actor URLs that do not exist. The federation work sets this
-# to True in the change that makes actors and inboxes answer.
-FEDERATION_AVAILABLE = False
+# Whether this build federates at all. ActivityPub (actors, inboxes, HTTP signatures,
+# delivery: docs/federation.md) is built, so nodeinfo lists "activitypub", WebFinger answers
+# and actors are served, unless the admin switches federation off with the `federating`
+# setting. tests/api/test_advertised_claims.py checks that what is claimed answers.
+FEDERATION_AVAILABLE = True
 
 
 def federates(settings: Settings) -> bool:

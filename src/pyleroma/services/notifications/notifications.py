@@ -160,7 +160,7 @@ async def _stored_seen(
     return bool(await session.scalar(select(or_(*muted))))
 
 
-async def notify(
+async def create_notification(
     session: AsyncSession,
     recipient: Account,
     sender_id: int,
@@ -169,6 +169,8 @@ async def notify(
 ) -> Notification | None:
     """Add a notification to the session unless a rule suppresses it; returns it or None.
 
+    Its web push deliveries are queued as jobs in the same transaction; the stream event is
+    the caller's to send (``Effects.notified`` in the activity pipeline, ``notify`` here).
     A notification from a muted account or about a muted thread comes back with ``seen``
     already true (Pleroma's ``mark_as_read?``); a streaming or push layer should not alert
     for those muted "with notifications" or for muted threads (Pleroma's ``do_send: false``).
@@ -187,7 +189,19 @@ async def notify(
     )
     session.add(notification)
     await push_subscriptions.queue_deliveries(session, notification)
-    if not notification.seen:  # muted ones arrive silently (Pleroma's do_send: false)
+    return notification
+
+
+async def notify(
+    session: AsyncSession,
+    recipient: Account,
+    sender_id: int,
+    kind: str,
+    status: Status | None = None,
+) -> Notification | None:
+    """``create_notification`` and its stream event, for verbs outside the activity pipeline."""
+    notification = await create_notification(session, recipient, sender_id, kind, status)
+    if notification is not None and not notification.seen:
         event = {"notification_id": notification.id, "account_id": recipient.id}
         emit(session, {"type": "notification", **event})
     return notification

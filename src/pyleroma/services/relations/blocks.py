@@ -2,8 +2,8 @@
 
 A block severs every follow between the two accounts, in both directions and in any state
 (pending requests included), so nothing leaks to a blocked account through a follow; the
-counters are kept right by ``follows.drop_follow``. A mute only hides; it changes no
-follow. An expired mute is treated everywhere as no mute at all
+counters are kept right by ``drop_follow`` (activities/handlers/relations.py). A mute only
+hides; it changes no follow. An expired mute is treated everywhere as no mute at all
 (``policy.relations.mute_in_force``), so no job has to run at the expiry time for the mute
 to end.
 """
@@ -17,6 +17,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pyleroma.activities import pipeline
+from pyleroma.activities.build import build_block, build_undo_of
+from pyleroma.activities.context import PipelineContext
+from pyleroma.activities.handlers.relations import bump_counts
 from pyleroma.db.base import utcnow
 from pyleroma.db.ids import new_id
 from pyleroma.db.paging import Page, in_display_order, paginate
@@ -25,7 +29,7 @@ from pyleroma.errors import Unprocessable
 from pyleroma.models import Account, Block, DomainBlock, Follow, Mute
 from pyleroma.models.relationship import FOLLOW_ACCEPTED
 from pyleroma.policy.relations import mute_in_force
-from pyleroma.services.relations.follows import bump_counts, check_not_self, drop_follow
+from pyleroma.services.relations.follows import check_not_self
 from pyleroma.services.timelines.home_timeline import purge_account, purge_domain
 from pyleroma.settings import Settings
 
@@ -39,28 +43,16 @@ _DOMAIN_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*(?::[0-9]{{1,5}})?$")
 # --- blocks ----------------------------------------------------------------------------------
 
 
-async def block(session: AsyncSession, blocker: Account, target: Account) -> None:
+async def block(session: AsyncSession, settings: Settings, blocker: Account, target: Account):
     """Block ``target``: severs follows and requests both ways, then records the block."""
     check_not_self(blocker, target, "Can not block yourself")
-    await drop_follow(session, blocker.id, target.id)
-    await drop_follow(session, target.id, blocker.id)
-    await insert_or_ignore(
-        session,
-        Block,
-        {"id": new_id(), "account_id": blocker.id, "target_id": target.id},
-        ("account_id", "target_id"),
-    )
-    await purge_account(session, blocker.id, target.id)
-    await purge_account(session, target.id, blocker.id)
-    await session.commit()
+    await pipeline.run(PipelineContext(session, settings), build_block(settings, blocker, target))
 
 
-async def unblock(session: AsyncSession, blocker: Account, target: Account) -> None:
+async def unblock(session: AsyncSession, settings: Settings, blocker: Account, target: Account):
     """Lift a block; a no-op when there is none. Severed follows are not restored."""
-    await session.execute(
-        delete(Block).where(Block.account_id == blocker.id, Block.target_id == target.id)
-    )
-    await session.commit()
+    undo = build_undo_of(settings, "Block", blocker, target)
+    await pipeline.run(PipelineContext(session, settings), undo)
 
 
 # --- mutes -----------------------------------------------------------------------------------

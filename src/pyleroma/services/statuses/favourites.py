@@ -1,9 +1,9 @@
 """Favourites and bookmarks: marking a status, unmarking it, and listing what one marked.
 
 Both are rows unique per (account, status), written with INSERT ... ON CONFLICT DO NOTHING, so
-a double click or a retried request never counts twice; counters move only when a row was
-really inserted or deleted, in SQL (``count = count + 1``), so concurrent favourites add up.
-A favourite is public (counted, notified); a bookmark is private to its owner.
+a double click or a retried request never counts twice. A favourite is a Like: it goes
+through the activity pipeline (activities/handlers/interactions.py counts, notifies and
+federates it); a bookmark is private to its owner and written here.
 
 Lists are keyed by the mark's own id (newest mark first, as Mastodon and Pleroma page them),
 and only show statuses the viewer may still see: a favourited followers-only post drops out
@@ -12,55 +12,36 @@ after an unfollow, and comes back with the follow.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pyleroma.activities import pipeline
+from pyleroma.activities.build import build_like, build_undo_of
+from pyleroma.activities.context import PipelineContext
 from pyleroma.db.ids import new_id
 from pyleroma.db.paging import Page, in_display_order, paginate
 from pyleroma.db.upsert import insert_or_ignore
 from pyleroma.models import Account, Bookmark, Favourite, Status
 from pyleroma.policy.visibility import not_blocked_filter, visible_filter
-from pyleroma.services.notifications.notifications import notify, retract
+from pyleroma.settings import Settings
 
 
-async def favourite(session: AsyncSession, actor: Account, status: Status) -> None:
+async def favourite(
+    session: AsyncSession, settings: Settings, actor: Account, status: Status
+) -> None:
     """Favourite ``status`` (an original, visible to ``actor``); idempotent. Commits."""
-    inserted = await insert_or_ignore(
-        session,
-        Favourite,
-        {"id": new_id(), "account_id": actor.id, "status_id": status.id},
-        ("account_id", "status_id"),
-    )
-    if inserted:
-        await session.execute(
-            update(Status)
-            .where(Status.id == status.id)
-            .values(favourites_count=Status.favourites_count + 1)
-        )
-        author = await session.get(Account, status.account_id)
-        if author is not None:
-            await notify(session, author, actor.id, "favourite", status)
-    await session.commit()
+    await pipeline.run(PipelineContext(session, settings), build_like(settings, actor, status))
 
 
-async def unfavourite(session: AsyncSession, actor: Account, status: Status) -> None:
+async def unfavourite(
+    session: AsyncSession, settings: Settings, actor: Account, status: Status
+) -> None:
     """Take a favourite back; a no-op when there is none (a retry is harmless). Commits.
 
     The "favourite" notification it caused is removed too, as Pleroma's undo of a Like does.
     """
-    deleted = await session.execute(
-        delete(Favourite)
-        .where(Favourite.account_id == actor.id, Favourite.status_id == status.id)
-        .returning(Favourite.id)
-    )
-    if deleted.first() is not None:
-        await session.execute(
-            update(Status)
-            .where(Status.id == status.id, Status.favourites_count > 0)
-            .values(favourites_count=Status.favourites_count - 1)
-        )
-        await retract(session, status.account_id, actor.id, ["favourite"], status.id)
-    await session.commit()
+    undo = build_undo_of(settings, "Like", actor, status)
+    await pipeline.run(PipelineContext(session, settings), undo)
 
 
 async def bookmark(session: AsyncSession, actor: Account, status: Status) -> None:

@@ -17,12 +17,16 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pyleroma.activities import pipeline
+from pyleroma.activities.build import build_vote
+from pyleroma.activities.context import PipelineContext
 from pyleroma.db.base import utcnow
 from pyleroma.db.ids import new_id, parse_id
 from pyleroma.errors import NotFound, Unprocessable
 from pyleroma.models import Account, Poll, PollVote, Status
 from pyleroma.services.notifications.notifications import notify
 from pyleroma.services.statuses.status_access import get_visible_status
+from pyleroma.settings import Settings
 from pyleroma.values import parse_int
 
 
@@ -82,8 +86,11 @@ def check_vote(poll: Poll, voter: Account, choices: list[int], already_voted: bo
         raise Unprocessable("Too many choices")
 
 
-async def vote(session: AsyncSession, voter: Account, poll: Poll, choices: list[int]) -> PollView:
-    """Record ``voter``'s ``choices`` in ``poll`` (visible to them) and count them. Commits."""
+async def vote(
+    session: AsyncSession, settings: Settings, voter: Account, poll: Poll, choices: list[int]
+) -> PollView:
+    """Record ``voter``'s ``choices`` in ``poll`` (visible to them) through the activity
+    pipeline (a vote; federated to a remote poll's author) and count them. Commits."""
     await session.execute(
         update(Poll)
         .where(Poll.id == poll.id)
@@ -101,20 +108,27 @@ async def vote(session: AsyncSession, voter: Account, poll: Poll, choices: list[
     except Unprocessable:
         await session.rollback()
         raise
-    for index in choices:
-        session.add(PollVote(id=new_id(), poll_id=fresh.id, account_id=voter.id, choice=index))
-    options = [dict(option) for option in fresh.options]
-    for index in choices:
-        options[index]["votes_count"] = options[index].get("votes_count", 0) + 1
-    fresh.options = options
-    fresh.votes_count = fresh.votes_count + len(choices)
-    fresh.voters_count = fresh.voters_count + 1
+    activity = build_vote(settings, voter, fresh, choices)
     try:
-        await session.commit()
+        await pipeline.run(PipelineContext(session, settings), activity)
     except IntegrityError as exc:  # the same vote submitted twice at once
         await session.rollback()
         raise Unprocessable("Already voted") from exc
     return PollView(poll=fresh, own_votes=sorted(choices))
+
+
+async def record_votes(session: AsyncSession, voter: Account, poll: Poll, choices: list[int]):
+    """The vote handler's writes: one row per choice, the tallies on the poll (checked by
+    the caller with ``check_vote``, under the poll's row lock)."""
+    for index in choices:
+        session.add(PollVote(id=new_id(), poll_id=poll.id, account_id=voter.id, choice=index))
+    options = [dict(option) for option in poll.options]
+    for index in choices:
+        options[index]["votes_count"] = options[index].get("votes_count", 0) + 1
+    poll.options = options
+    poll.votes_count = poll.votes_count + len(choices)
+    poll.voters_count = poll.voters_count + 1
+    await session.flush()
 
 
 class PollNotEnded(Exception):

@@ -32,6 +32,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pyleroma.activities import pipeline
+from pyleroma.activities.build import build_create
+from pyleroma.activities.context import PipelineContext
+from pyleroma.activities.effects import Effects
 from pyleroma.db.base import utcnow
 from pyleroma.db.ids import new_id, parse_id
 from pyleroma.errors import NotFound, Unprocessable
@@ -50,7 +54,7 @@ from pyleroma.models import (
 from pyleroma.models.status import VISIBILITIES
 from pyleroma.policy.relations import is_following
 from pyleroma.policy.visibility import open_to_everyone
-from pyleroma.services.notifications.notifications import notify
+from pyleroma.services.notifications.notifications import create_notification
 from pyleroma.services.statuses.polls import PollSpec, check_poll, create_poll
 from pyleroma.services.statuses.status_access import get_visible_status, resolve_original
 from pyleroma.services.text import formatting
@@ -59,7 +63,7 @@ from pyleroma.services.text.languages import normalize_language
 from pyleroma.services.timelines.direct_conversations import bump_for_status, get_own_participation
 from pyleroma.services.timelines.home_fanout import FANOUT_JOB
 from pyleroma.settings import Settings
-from pyleroma.urls import status_uri, status_url
+from pyleroma.urls import context_uri, object_uri, status_uri, status_url
 
 CONTENT_TYPES = ("text/plain", "text/markdown", "text/html")
 EXPIRE_JOB = "status.expire"
@@ -115,10 +119,38 @@ class CheckedDraft:
     emojis: dict[str, str] = field(default_factory=dict)
 
 
+# Remote accounts a post may make us look up over WebFinger (each costs a round trip).
+MAX_MENTION_LOOKUPS = 10
+
+
+async def resolve_remote_mentions(session: AsyncSession, settings: Settings, text: str) -> None:
+    """Fetch the remote accounts ``text`` mentions as ``@nick@host`` that we do not know yet,
+    so the mention links, notifies and delivers (Pleroma resolves them when posting too).
+    A handle that does not resolve stays plain text."""
+    from pyleroma.federation.actors import resolve_account_or_none
+    from pyleroma.services.instance.features import federates
+
+    if not federates(settings):
+        return
+    remote = [
+        name
+        for name in formatting.find_mention_names(text)
+        if "@" in name and name.split("@", 1)[1].lower() != settings.domain.lower()
+    ][:MAX_MENTION_LOOKUPS]
+    if not remote:
+        return
+    known = await formatting.resolve_mentions(session, settings, remote)
+    for name in remote:
+        if name.lower() not in known:
+            await resolve_account_or_none(session, settings, name)
+
+
 async def render_text(
     session: AsyncSession, settings: Settings, text: str, content_type: str
 ) -> formatting.Formatted:
-    """The status HTML for ``text`` in ``content_type`` (Pleroma's three formats)."""
+    """The status HTML for ``text`` in ``content_type`` (Pleroma's three formats); remote
+    accounts it mentions are looked up first (``resolve_remote_mentions``)."""
+    await resolve_remote_mentions(session, settings, text)
     if content_type == "text/markdown":
         return await formatting.format_html(session, settings, _markdown.render(text).strip())
     if content_type == "text/html":
@@ -382,9 +414,11 @@ async def post_status(
     app: OAuthApp | None = None,
     created_at: dt.datetime | None = None,
 ) -> Status:
-    """Store a new status for ``author`` with its side effects; the caller commits."""
+    """Check and post a new status through the activity pipeline (a Create); the caller
+    commits (idempotency keys and scheduled posts write in the same transaction)."""
     checked = await check_draft(session, settings, author, draft)
-    return await write_status(session, settings, author, checked, app=app, created_at=created_at)
+    activity = build_create(settings, author, checked, app=app, created_at=created_at)
+    return await pipeline.run(PipelineContext(session, settings), activity, commit=False)
 
 
 async def write_status(
@@ -392,11 +426,13 @@ async def write_status(
     settings: Settings,
     author: Account,
     checked: CheckedDraft,
+    effects: Effects,
     *,
     app: OAuthApp | None = None,
     created_at: dt.datetime | None = None,
 ) -> Status:
-    """Write a checked draft (see the module docstring); the caller commits."""
+    """Write a checked draft (see the module docstring): the Create handler's writes
+    (activities/handlers/posts.py); notifications and the fan-out go to ``effects``."""
     now = created_at or utcnow()
     status_id = (
         new_id(int(now.replace(tzinfo=dt.UTC).timestamp() * 1000)) if created_at else new_id()
@@ -413,8 +449,10 @@ async def write_status(
     content = checked.formatted.html
     if quote is not None:
         content = inline_quote(settings, content, quote)
+    conversation_id = conversation_id or status_id
     status = Status(
         id=status_id,
+        uri=object_uri(settings, status_id),
         account_id=author.id,
         local=True,
         visibility=checked.visibility,
@@ -426,7 +464,9 @@ async def write_status(
         language=checked.language,
         in_reply_to_id=parent.id if parent else None,
         in_reply_to_account_id=parent.account_id if parent else None,
-        conversation_id=conversation_id or status_id,
+        in_reply_to_uri=parent.uri if parent else None,
+        conversation_id=conversation_id,
+        context=(parent.context if parent else None) or context_uri(settings, conversation_id),
         quote_id=quote.id if quote else None,
         application_id=app.id if app else None,
         has_media=bool(checked.media),
@@ -465,9 +505,9 @@ async def write_status(
         )
     await session.flush()
     for account in checked.recipients:
-        await notify(session, account, author.id, "mention", status)
+        effects.notified(await create_notification(session, account, author.id, "mention", status))
     await bump_for_status(session, status, author, checked.recipients)
     await schedule_expiry(session, status)
-    await enqueue(session, FANOUT_JOB, {"status_id": status.id})
+    effects.job(FANOUT_JOB, {"status_id": status.id})
     await session.flush()
     return status

@@ -3,7 +3,8 @@
 A reblog is a Status row of its own (``reblog_of_id`` set, see models/status.py), so it gets
 an id, pages like any post and reaches followers' home timelines through the same
 "timeline.fanout" job as a new post. The unique (account_id, reblog_of_id) constraint makes a
-second boost, even a concurrent one, return the first instead of counting twice.
+second boost, even a concurrent one, return the first instead of counting twice. Here: who
+may boost what; the boost itself is an Announce (activities/handlers/interactions.py).
 
 Who may boost what (Pleroma's rule, answered like Mastodon):
 - public, unlisted and local posts: anyone who can see them;
@@ -18,17 +19,15 @@ Pleroma answers a refused boost with a 404 even though the viewer can see the po
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pyleroma.db.ids import new_id
-from pyleroma.db.upsert import insert_or_ignore
+from pyleroma.activities import pipeline
+from pyleroma.activities.build import build_announce, build_undo_of
+from pyleroma.activities.context import PipelineContext
+from pyleroma.activities.handlers.interactions import find_reblog
 from pyleroma.errors import Forbidden, NotFound, Unprocessable
-from pyleroma.jobs.queue import enqueue
 from pyleroma.models import Account, Status
-from pyleroma.services.notifications.notifications import notify, retract
-from pyleroma.services.timelines.home_fanout import FANOUT_JOB
-from pyleroma.streaming.snapshots import emit_unreblogged
+from pyleroma.settings import Settings
 
 # What a client may ask a reblog's visibility to be (Pleroma lets it choose).
 REBLOG_VISIBILITIES = ("public", "unlisted", "private", "local")
@@ -51,16 +50,12 @@ def check_reblog_visibility(actor: Account, original: Status, requested: str | N
     return requested or original.visibility
 
 
-async def find_reblog(session: AsyncSession, actor_id: int, original_id: int) -> Status | None:
-    return (
-        await session.execute(
-            select(Status).where(Status.account_id == actor_id, Status.reblog_of_id == original_id)
-        )
-    ).scalar_one_or_none()
-
-
 async def reblog(
-    session: AsyncSession, actor: Account, original: Status, visibility: str | None = None
+    session: AsyncSession,
+    settings: Settings,
+    actor: Account,
+    original: Status,
+    visibility: str | None = None,
 ) -> Status:
     """Boost ``original`` (visible to ``actor``, not itself a reblog); returns the reblog row.
 
@@ -71,54 +66,16 @@ async def reblog(
     if existing is not None:
         return existing
     chosen = check_reblog_visibility(actor, original, visibility)
-    reblog_id = new_id()
-    inserted = await insert_or_ignore(
-        session,
-        Status,
-        {
-            "id": reblog_id,
-            "account_id": actor.id,
-            "local": True,
-            "visibility": chosen,
-            "reblog_of_id": original.id,
-            "conversation_id": original.conversation_id,
-        },
-        ("account_id", "reblog_of_id"),
-    )
-    if inserted:
-        await session.execute(
-            update(Status)
-            .where(Status.id == original.id)
-            .values(reblogs_count=Status.reblogs_count + 1)
-        )
-        author = await session.get(Account, original.account_id)
-        if author is not None:
-            await notify(session, author, actor.id, "reblog", original)
-        await enqueue(session, FANOUT_JOB, {"status_id": reblog_id})
-    await session.commit()
-    found = await find_reblog(session, actor.id, original.id)
+    announce = build_announce(settings, actor, original, chosen)
+    found = await pipeline.run(PipelineContext(session, settings), announce)
     if found is None:  # pragma: no cover - deleted between the insert and this read
         raise NotFound("Record not found")
     return found
 
 
-async def unreblog(session: AsyncSession, actor: Account, original: Status) -> None:
-    """Take back ``actor``'s boost of ``original``; a no-op when there is none. Commits.
-
-    Deleting the row also drops it from every home timeline (foreign key cascade); the
-    "reblog" notification it caused goes with it, as Pleroma's undo does.
-    """
-    await emit_unreblogged(session, actor.id, original.id)  # before the entries cascade away
-    deleted = await session.execute(
-        delete(Status)
-        .where(Status.account_id == actor.id, Status.reblog_of_id == original.id)
-        .returning(Status.id)
-    )
-    if deleted.first() is not None:
-        await session.execute(
-            update(Status)
-            .where(Status.id == original.id, Status.reblogs_count > 0)
-            .values(reblogs_count=Status.reblogs_count - 1)
-        )
-        await retract(session, original.account_id, actor.id, ["reblog"], original.id)
-    await session.commit()
+async def unreblog(
+    session: AsyncSession, settings: Settings, actor: Account, original: Status
+) -> None:
+    """Take back ``actor``'s boost of ``original``; a no-op when there is none. Commits."""
+    undo = build_undo_of(settings, "Announce", actor, original)
+    await pipeline.run(PipelineContext(session, settings), undo)

@@ -9,8 +9,10 @@ was, and the media. The status's media are detached, not deleted, so a client ca
 its edit history still names are purged by a job later if nothing attaches them again
 (services/media/media_cleanup.py).
 
-``delete_status`` is used by ``DELETE /api/v1/statuses/:id`` and by the expiring-post job;
-neither commits here: the request (or the job runner) commits.
+``remove_status`` is what ``DELETE /api/v1/statuses/:id`` and the expiring-post job call: a
+post goes as a Delete activity, a reblog as the Undo of its Announce, through the activity
+pipeline, whose Delete handler calls ``delete_status``. Neither commits here: the request
+(or the job runner) commits.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from pyleroma.policy.permissions import is_staff
 from pyleroma.policy.visibility import open_to_everyone
 from pyleroma.services.media.media_cleanup import schedule_purge
 from pyleroma.settings import Settings
-from pyleroma.streaming.snapshots import emit_deleted
+from pyleroma.streaming.snapshots import deleted_events, emit_deleted
 
 log = logging.getLogger("pyleroma.statuses")
 
@@ -76,7 +78,7 @@ async def _media_to_remove(session: AsyncSession, status: Status) -> list[MediaA
     return list((await session.execute(select(MediaAttachment).where(condition))).scalars())
 
 
-async def _decrement(session: AsyncSession, column, row_id: int | None) -> None:
+async def decrement_counter(session: AsyncSession, column, row_id: int | None) -> None:
     """Lower a counter by one, never below zero (counters may predate this code)."""
     if row_id is None:
         return
@@ -116,11 +118,34 @@ async def _rewind_conversations(session: AsyncSession, status: Status) -> None:
     )
 
 
-async def delete_status(session: AsyncSession, settings: Settings, status: Status) -> None:
+async def remove_status(session: AsyncSession, settings: Settings, status: Status) -> None:
+    """Delete ``status`` as its author (staff and the expiry job act for the author), and
+    federate that: a post's Delete, a reblog's Undo of its Announce. The caller commits."""
+    from pyleroma.activities import pipeline
+    from pyleroma.activities.build import build_delete, build_undo_of
+    from pyleroma.activities.context import PipelineContext
+
+    author = await session.get(Account, status.account_id)
+    if status.reblog_of_id is not None:
+        original = await session.get(Status, status.reblog_of_id)
+        activity = build_undo_of(settings, "Announce", author, original)
+    else:
+        activity = build_delete(settings, author, status)
+    await pipeline.run(PipelineContext(session, settings), activity, commit=False)
+
+
+async def delete_status(
+    session: AsyncSession, settings: Settings, status: Status, effects=None
+) -> None:
     """Delete ``status`` and what hangs off it. The caller commits; media files go after
     that commit. Whoever must answer with the status (Mastodon's delete & redraft) renders
-    it before calling this."""
-    await emit_deleted(session, [status])  # who held it must be known before the rows go
+    it before calling this. The stream events (taken before the rows go: who held the
+    status must be known) go into ``effects`` when the activity pipeline gives one."""
+    if effects is None:
+        await emit_deleted(session, [status])
+    else:
+        for event in await deleted_events(session, [status]):
+            effects.stream(event)
 
     media = await _media_to_remove(session, status)
     if media:
@@ -132,12 +157,12 @@ async def delete_status(session: AsyncSession, settings: Settings, status: Statu
         )
         await schedule_purge(session, settings, [m.id for m in media])
     if status.reblog_of_id is not None:
-        await _decrement(session, Status.reblogs_count, status.reblog_of_id)
+        await decrement_counter(session, Status.reblogs_count, status.reblog_of_id)
     else:
-        await _decrement(session, Account.statuses_count, status.account_id)
+        await decrement_counter(session, Account.statuses_count, status.account_id)
         if open_to_everyone(status.visibility):  # the only replies counted (posting.py)
-            await _decrement(session, Status.replies_count, status.in_reply_to_id)
-        await _decrement(session, Status.quotes_count, status.quote_id)
+            await decrement_counter(session, Status.replies_count, status.in_reply_to_id)
+        await decrement_counter(session, Status.quotes_count, status.quote_id)
     await session.execute(
         delete(Status).where(Status.id == status.id).execution_options(synchronize_session=False)
     )

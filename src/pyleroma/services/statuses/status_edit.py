@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pyleroma.activities import pipeline
+from pyleroma.activities.build import build_update
+from pyleroma.activities.context import PipelineContext
 from pyleroma.db.base import utcnow
 from pyleroma.db.ids import new_id, parse_id
 from pyleroma.errors import Unprocessable
@@ -41,7 +44,7 @@ from pyleroma.models import (
     StatusTag,
 )
 from pyleroma.services.media.media import check_description, parse_focus
-from pyleroma.services.notifications.notifications import notify
+from pyleroma.services.notifications.notifications import create_notification
 from pyleroma.services.statuses.polls import POLL_END_JOB, PollSpec, check_poll, create_poll
 from pyleroma.services.statuses.posting import (
     StatusDraft,
@@ -55,7 +58,6 @@ from pyleroma.services.statuses.posting import (
 from pyleroma.services.text import formatting
 from pyleroma.services.text.emoji import status_emojis
 from pyleroma.settings import Settings
-from pyleroma.streaming.events import emit
 
 
 @dataclass
@@ -270,18 +272,23 @@ def _changed(status: Status, plan: _Plan) -> bool:
     )
 
 
-async def _apply_mentions(session: AsyncSession, status: Status, plan: _Plan) -> list[Account]:
-    """Bring mention rows in line with the new text; returns the newly mentioned accounts."""
-    recipients = {a.id: a for a in plan.recipients}
+async def sync_mentions(
+    session: AsyncSession, status: Status, recipients: list[Account], rendered: set[int]
+) -> list[Account]:
+    """Mention rows as a new version names them (local and remote edits alike): ``rendered``
+    are the ids shown as mentions, the other recipients are addressed silently; a recipient
+    the edit drops stays, silent (whoever was addressed keeps access). Returns the newly
+    added recipients."""
     rows = (
         await session.execute(select(StatusMention).where(StatusMention.status_id == status.id))
     ).scalars()
     existing = {row.account_id: row for row in rows}
     for account_id, row in existing.items():
-        row.silent = account_id not in recipients
-    added = [a for a in recipients.values() if a.id not in existing]
+        row.silent = account_id not in rendered
+    added = [account for account in recipients if account.id not in existing]
     for account in added:
-        session.add(StatusMention(status_id=status.id, account_id=account.id))
+        silent = account.id not in rendered
+        session.add(StatusMention(status_id=status.id, account_id=account.id, silent=silent))
     return added
 
 
@@ -333,15 +340,17 @@ async def _apply_poll(
         poll.hide_totals = spec.hide_totals
 
 
-async def _rebloggers(session: AsyncSession, status: Status) -> list[Account]:
+async def local_rebloggers(session: AsyncSession, status: Status) -> list[Account]:
+    """Local accounts that boosted ``status`` (they get an "update" notification)."""
     return list(
         (
             await session.execute(
                 select(Account)
                 .where(
+                    Account.local.is_(True),
                     Account.id.in_(
                         select(Status.account_id).where(Status.reblog_of_id == status.id)
-                    )
+                    ),
                 )
                 .order_by(Account.id)
             )
@@ -356,13 +365,23 @@ async def edit_status(
     author: Account,
     changes: StatusChanges,
 ) -> Status:
-    """Apply ``changes`` to ``status`` (written by ``author``); the caller commits.
+    """Apply ``changes`` to ``status`` (written by ``author``) through the activity pipeline
+    (an Update); the caller commits. Nothing happens when nothing changed.
 
     The caller has checked that ``author`` wrote ``status`` and that it is not a reblog.
     """
     plan = await check_edit(session, settings, status, author, changes)
     if not _changed(status, plan):
         return status
+    activity = build_update(settings, author, status, plan)
+    await pipeline.run(PipelineContext(session, settings), activity, commit=False)
+    return status
+
+
+async def apply_edit(session: AsyncSession, status: Status, author: Account, plan, effects):
+    """The Update handler's writes (activities/handlers/posts.py): the old version becomes
+    a StatusEdit, the status takes the checked ``plan``; notifications (new mentions, and
+    everyone who boosted it) and the live ``status.update`` event go to ``effects``."""
     now = utcnow()
     edit_id = new_id()
     session.add(
@@ -392,17 +411,18 @@ async def edit_status(
         plan.poll_action == "keep" and plan.poll is not None
     )
     status.edited_at = now
-    added = await _apply_mentions(session, status, plan)
+    recipients = list({a.id: a for a in plan.recipients}.values())
+    added = await sync_mentions(session, status, recipients, {a.id for a in recipients})
     await _apply_tags(session, status, plan)
     _apply_media(status, plan)
     await _apply_poll(session, status, plan, now, edit_id)
     await session.flush()
     for account in added:
-        await notify(session, account, author.id, "mention", status)
-    for account in await _rebloggers(session, status):
-        await notify(session, account, author.id, "update", status)
+        effects.notified(await create_notification(session, account, author.id, "mention", status))
+    for account in await local_rebloggers(session, status):
+        effects.notified(await create_notification(session, account, author.id, "update", status))
     await session.flush()
-    emit(session, {"type": "status_edited", "status_id": status.id})  # live "status.update"
+    effects.stream({"type": "status_edited", "status_id": status.id})  # live "status.update"
     return status
 
 

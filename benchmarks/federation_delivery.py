@@ -1,0 +1,238 @@
+"""Delivery of one post to many remote inboxes, some failing and some hanging.
+
+    .venv/bin/python -m benchmarks.federation_delivery --inboxes 1000 --failing 0.10 \\
+        --hanging 0.05 --concurrency 100
+
+A fresh SQLite database (or ``--database-url``) gets one local author followed by
+``--inboxes`` remote accounts, each with an inbox of its own, spread over ``--hosts``
+loopback addresses (127.0.1.x) served by a sink in another process: most inboxes answer
+202, ``--failing`` answer 500 and ``--hanging`` never answer. The author posts through the
+posting service (the activity pipeline enqueues one delivery job per inbox); a job runner
+with ``--concurrency`` handlers then delivers. Printed: jobs enqueued, deliveries per
+second to healthy inboxes, the time until every healthy inbox had the post, the time until
+every job had its first outcome, and the CPU the delivering process used per delivery.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from aiohttp import web
+
+
+def _sink_process(hosts: list[str], port: int, plan: dict[str, str], ready, counter) -> None:
+    """Inboxes on every host: 202, 500 or no answer as ``plan`` says (by path)."""
+
+    async def handle(request: web.Request) -> web.Response:
+        await request.read()
+        kind = plan.get(request.path, "ok")
+        if kind == "hang":
+            await asyncio.sleep(3600)
+        if kind == "fail":
+            return web.Response(status=500)
+        with counter.get_lock():
+            counter.value += 1
+        return web.Response(status=202)
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_route("POST", "/{tail:.*}", handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        for host in hosts:
+            await web.TCPSite(runner, host, port, backlog=1024).start()
+        ready.set()
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+async def _prepare(settings, args, base_port: int, hosts: list[str]):
+    from pyleroma.db.base import Base
+    from pyleroma.db.ids import new_id
+    from pyleroma.main import create_app
+    from pyleroma.models import Account, Follow
+    from pyleroma.models.relationship import FOLLOW_ACCEPTED
+    from pyleroma.services.accounts.accounts import create_local_account
+
+    app = create_app(settings)
+    async with app.state.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    plan: dict[str, str] = {}
+    async with app.state.sessionmaker() as session:
+        author = await create_local_account(
+            session, settings, "author", "author@bench.invalid", "benchmark-password"
+        )
+        for n in range(args.inboxes):
+            host = hosts[n % len(hosts)]
+            domain = f"{host}:{base_port}"
+            path = f"/users/f{n}/inbox"
+            share = n / args.inboxes
+            if share < args.hanging:
+                plan[path] = "hang"
+            elif share < args.hanging + args.failing:
+                plan[path] = "fail"
+            account = Account(
+                id=new_id(),
+                nickname=f"f{n}@{domain}",
+                nickname_key=f"f{n}@{domain}",
+                domain=domain,
+                local=False,
+                ap_id=f"http://{domain}/users/f{n}",
+                inbox=f"http://{domain}{path}",
+                fields=[],
+                also_known_as=[],
+                tags=[],
+                settings_store={},
+            )
+            session.add(account)
+            session.add(
+                Follow(
+                    id=new_id(),
+                    follower_id=account.id,
+                    followed_id=author.id,
+                    state=FOLLOW_ACCEPTED,
+                )
+            )
+        await session.commit()
+    return app, author.id, plan
+
+
+async def _post(app, settings, author_id: int) -> int:
+    from sqlalchemy import func, select
+
+    from pyleroma.federation.delivery import DELIVER_JOB
+    from pyleroma.models import Account, Job
+    from pyleroma.services.statuses.posting import StatusDraft, post_status
+
+    async with app.state.sessionmaker() as session:
+        author = await session.get(Account, author_id)
+        await post_status(session, settings, author, StatusDraft(text="to everyone"))
+        await session.commit()
+        return await session.scalar(
+            select(func.count()).select_from(Job).where(Job.kind == DELIVER_JOB)
+        )
+
+
+async def _outcomes(app) -> int:
+    """Delivery jobs that had their first outcome (done, given up, or waiting to retry)."""
+    from sqlalchemy import func, select
+
+    from pyleroma.federation.delivery import DELIVER_JOB
+    from pyleroma.models import Job
+
+    async with app.state.sessionmaker() as session:
+        return await session.scalar(
+            select(func.count())
+            .select_from(Job)
+            .where(Job.kind == DELIVER_JOB, (Job.attempt > 0) & (Job.state != "running"))
+        )
+
+
+async def run(args) -> dict:
+    from pyleroma.jobs.runner import JobRunner
+    from pyleroma.settings import Settings
+
+    hosts = [f"127.0.1.{n + 1}" for n in range(args.hosts)]
+    data_dir = Path(tempfile.mkdtemp(prefix="pyleroma-delivery-bench-"))
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=args.database_url or "",
+        base_url="http://127.0.0.9:4000",
+        allow_private_fetch=True,
+        federation_timeout_seconds=args.timeout,
+        job_concurrency=args.concurrency,
+        jobs_in_process=False,
+        log_level="error",
+    ).validate()
+    port = args.port
+    app, author_id, plan = await _prepare(settings, args, port, hosts)
+    healthy = args.inboxes - len(plan)
+    counter = multiprocessing.Value("i", 0)
+    ready = multiprocessing.Event()
+    sink = multiprocessing.Process(
+        target=_sink_process, args=(hosts, port, plan, ready, counter), daemon=True
+    )
+    sink.start()
+    ready.wait(30)
+    try:
+        jobs = await _post(app, settings, author_id)
+        runner = JobRunner(app.state.sessionmaker, settings, concurrency=args.concurrency)
+        usage0 = resource.getrusage(resource.RUSAGE_SELF)
+        started = time.perf_counter()
+        await runner.start()
+        healthy_at = None
+        while True:
+            now = time.perf_counter() - started
+            if healthy_at is None and counter.value >= healthy:
+                healthy_at = now
+            if healthy_at is not None and await _outcomes(app) >= jobs:
+                break
+            if now > args.deadline:
+                break
+            await asyncio.sleep(0.02)
+        settled_at = time.perf_counter() - started
+        await runner.stop(grace=0)
+        usage1 = resource.getrusage(resource.RUSAGE_SELF)
+    finally:
+        sink.kill()
+        from pyleroma.federation.http_client import close_sessions
+
+        await close_sessions()
+        await app.state.engine.dispose()
+    cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
+    delivered = counter.value
+    return {
+        "inboxes": args.inboxes,
+        "healthy": healthy,
+        "failing": sum(1 for kind in plan.values() if kind == "fail"),
+        "hanging": sum(1 for kind in plan.values() if kind == "hang"),
+        "jobs_enqueued": jobs,
+        "delivered": delivered,
+        "seconds_until_all_healthy": round(healthy_at, 3) if healthy_at else None,
+        "deliveries_per_second": round(delivered / healthy_at, 1) if healthy_at else None,
+        "seconds_until_every_job_had_an_outcome": round(settled_at, 3),
+        "cpu_ms_per_delivery": round(cpu * 1000 / max(1, jobs), 3),
+        "concurrency": args.concurrency,
+        "engine": "postgresql" if args.database_url else "sqlite",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--inboxes", type=int, default=1000)
+    parser.add_argument("--hosts", type=int, default=20, help="loopback addresses 127.0.1.x")
+    parser.add_argument("--failing", type=float, default=0.10)
+    parser.add_argument("--hanging", type=float, default=0.05)
+    parser.add_argument("--concurrency", type=int, default=100, help="job handlers at once")
+    parser.add_argument("--timeout", type=float, default=10.0, help="federation timeout, s")
+    parser.add_argument("--port", type=int, default=18080)
+    parser.add_argument("--deadline", type=float, default=120.0)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    result = asyncio.run(run(args))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:40} {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

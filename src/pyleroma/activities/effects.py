@@ -1,0 +1,64 @@
+"""``Effects``: what a ``handle_*`` function wants to happen besides its own writes.
+
+Handlers persist rows but never commit and never emit: they return this value, and
+``pipeline.run`` releases it around the one commit. Jobs (home fan-out, deliveries, web
+push) are written in the same transaction, so they exist exactly when the change does;
+stream events go out only after the commit (a client never hears of a change that was
+rolled back). ``result`` is what the local caller gets back (the reblog row, the follow).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyleroma.models import Notification
+
+
+@dataclass
+class Delivery:
+    """A local activity to send to the recipients' inboxes (remote ones only; local
+    recipients already have it). ``activity`` is the AS2 JSON, rendered by the pipeline
+    from the activity being run when the handler leaves it None; ``actor_id`` signs it
+    (None: the activity's actor)."""
+
+    recipient_ids: list[int] = field(default_factory=list)
+    # Also every follower of the signing actor (their shared inboxes, deduplicated).
+    to_followers: bool = False
+    activity: dict[str, Any] | None = None
+    actor_id: int | None = None
+
+
+@dataclass
+class Effects:
+    events: list[dict[str, Any]] = field(default_factory=list)
+    jobs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    result: Any = None
+
+    def stream(self, event: dict[str, Any]) -> None:
+        """A stream event, published after the commit."""
+        self.events.append(event)
+
+    def job(self, kind: str, args: dict[str, Any]) -> None:
+        """A job, written in the activity's transaction."""
+        self.jobs.append((kind, args))
+
+    def deliver(
+        self, recipient_ids=(), *, to_followers: bool = False, activity=None, actor_id=None
+    ):
+        """Send the activity (or ``activity``, another one, signed by ``actor_id``) to the
+        remote ones among ``recipient_ids`` and, with ``to_followers``, the followers."""
+        self.deliveries.append(Delivery(list(recipient_ids), to_followers, activity, actor_id))
+
+    def notified(self, notification: Notification | None) -> None:
+        """The stream event of a notification the handler created (muted ones are silent:
+        they are stored seen, Pleroma's ``do_send: false``)."""
+        if notification is not None and not notification.seen:
+            event = {"notification_id": notification.id, "account_id": notification.account_id}
+            self.stream({"type": "notification", **event})
+
+    def merge(self, other: Effects) -> None:
+        self.events.extend(other.events)
+        self.jobs.extend(other.jobs)
+        self.deliveries.extend(other.deliveries)

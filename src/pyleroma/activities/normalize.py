@@ -1,0 +1,200 @@
+"""Incoming ActivityPub JSON, in the shapes Mastodon, Pleroma, Akkoma, Misskey, GoToSocial
+(and Lemmy, PeerTube, WriteFreely) send, turned into one canonical dict.
+
+Pure functions on dicts, run before anything is looked up: no database, no HTTP, no
+framework. ``normalize_activity`` reads an activity; the object or actor it embeds is read
+by ``normalize_object`` / ``normalize_actor`` (normalize_objects.py), an embedded activity
+(Accept of a Follow, Undo of a Like, Lemmy's Announce of a Create) by this module again, at
+most ``MAX_EMBEDDED_ACTIVITIES`` deep. Anything unusable raises ``InvalidActivity`` (a
+ValueError) whose message says what was wrong: no id, type or actor; an id that is not a
+string or not an http(s) URL; JSON nested more than ``MAX_JSON_DEPTH`` levels. What is
+merely odd is read leniently: a bad URL in ``url`` or ``inReplyTo`` becomes None, a bad
+audience entry is dropped, and lists are cut at their caps (``MAX_AUDIENCE`` to/cc
+entries, ``MAX_TAGS`` tags, ``MAX_ATTACHMENTS`` attachments). Content, names and summaries
+are passed through whole and unsanitised: their length limits and their sanitising belong
+to the caller.
+
+The canonical activity::
+
+    id          str (None only for an activity embedded in another one, sent without id)
+    type        str, without an as: prefix; from a list, the first known AS2 type
+    actor       str: from a string, an embedded actor's id, or a list's first element
+    object      str id, or a normalised dict: an object (``normalize_object``), an actor
+                (``normalize_actor``) or an activity (this function); None if not sent
+    target      str id or None
+    to cc bto bcc   lists of ids; as:Public and Public become the full Public IRI
+    published   str (ISO 8601, checked to parse) or None
+    content     str or None (a reaction's emoji, a report's comment)
+    misskey_reaction  str or None (Misskey's ``_misskey_reaction``)
+    reaction    Like/EmojiReact: the emoji reacted with (``_misskey_reaction``, else
+                ``content``; Misskey's legacy names such as "pudding" become the emoji),
+                None for a plain favourite
+    emojis      the custom emoji of its tags ([{shortcode, url, updated}])
+    raw         the input dict
+
+An embedded Create/Update object that sends no ``to``/``cc`` takes the activity's (as
+Mastodon reads it), and one without an author takes the activity's actor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyleroma.activities.normalize_objects import (
+    ACTIVITY_TYPES,
+    ACTOR_TYPES,
+    MAX_ATTACHMENTS,
+    MAX_AUDIENCE,
+    MAX_ID_LENGTH,
+    MAX_JSON_DEPTH,
+    MAX_TAGS,
+    POST_TYPES,
+    PUBLIC,
+    InvalidActivity,
+    actor_core,
+    audience,
+    check_depth,
+    check_id,
+    date,
+    emojis,
+    normalize_actor,
+    normalize_object,
+    object_core,
+    opt_ref,
+    pick_type,
+    ref_value,
+    tags,
+    text,
+)
+
+__all__ = [
+    "MAX_ATTACHMENTS",
+    "MAX_AUDIENCE",
+    "MAX_EMBEDDED_ACTIVITIES",
+    "MAX_ID_LENGTH",
+    "MAX_JSON_DEPTH",
+    "MAX_TAGS",
+    "PUBLIC",
+    "InvalidActivity",
+    "is_public",
+    "normalize_activity",
+    "normalize_actor",
+    "normalize_object",
+]
+
+# Activities inside activities: Undo(Accept(Follow)) is two, Lemmy's Announce(Create) one.
+MAX_EMBEDDED_ACTIVITIES = 3
+
+# Activities that mean nothing without an object.
+_NEEDS_OBJECT = frozenset(
+    {
+        "Accept", "Add", "Announce", "Block", "Create", "Delete", "Dislike", "EmojiReact",
+        "Flag", "Follow", "Like", "Move", "Reject", "Remove", "Undo", "Update",
+    }
+)  # fmt: skip
+_REACTIONS = frozenset({"Like", "EmojiReact"})
+# Misskey before v12 reacted with names; it still sends them for old reactions.
+_MISSKEY_LEGACY_REACTIONS = {
+    "like": "👍",
+    "love": "❤",
+    "laugh": "😆",
+    "hmm": "🤔",
+    "surprise": "😮",
+    "congrats": "🎉",
+    "angry": "💢",
+    "confused": "😥",
+    "rip": "😇",
+    "pudding": "🍮",
+    "star": "⭐",
+}
+
+
+def normalize_activity(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` (a parsed activity) in the canonical shape (see the module docstring)."""
+    if not isinstance(raw, dict):
+        raise InvalidActivity(f"activity must be a JSON object, not {type(raw).__name__}")
+    check_depth(raw)
+    return _activity(raw, 0)
+
+
+def is_public(normalized: dict[str, Any]) -> bool:
+    """Whether a normalised activity or object is addressed to the public collection."""
+    return PUBLIC in normalized["to"] or PUBLIC in normalized["cc"]
+
+
+def _activity(raw: dict[str, Any], depth: int) -> dict[str, Any]:
+    where = "activity" if depth == 0 else "embedded activity"
+    kind = pick_type(raw.get("type"))
+    if kind is None:
+        raise InvalidActivity(f"{where} has no usable type: {raw.get('type')!r:.80}")
+    if kind in ACTOR_TYPES or kind in POST_TYPES:
+        raise InvalidActivity(f"{where} is a {kind}, not an activity")
+    if depth > 0 and raw.get("id") is None:
+        activity_id = None  # Accept/Undo may embed what they name without its id
+    else:
+        activity_id = check_id(raw.get("id"), f"{where} id")
+    actor = check_id(ref_value(raw.get("actor")), f"{where} actor")
+    to, cc = audience(raw.get("to")), audience(raw.get("cc"))
+    content = text(raw.get("content"))
+    misskey_reaction = text(raw.get("_misskey_reaction"))
+    reaction = None
+    if kind in _REACTIONS:
+        reaction = misskey_reaction or content or None
+        reaction = _MISSKEY_LEGACY_REACTIONS.get(reaction or "", reaction)
+    return {
+        "id": activity_id,
+        "type": kind,
+        "actor": actor,
+        "object": _object(raw, kind, actor, to, cc, depth),
+        "target": opt_ref(raw.get("target")),
+        "to": to,
+        "cc": cc,
+        "bto": audience(raw.get("bto")),
+        "bcc": audience(raw.get("bcc")),
+        "published": date(raw.get("published")),
+        "content": content,
+        "misskey_reaction": misskey_reaction,
+        "reaction": reaction,
+        "emojis": emojis(tags(raw)),
+        "raw": raw,
+    }
+
+
+def _object(
+    raw: dict[str, Any], kind: str, actor: str, to: list[str], cc: list[str], depth: int
+) -> str | dict[str, Any] | None:
+    """The activity's object: an id, or the embedded thing normalised by its type."""
+    value = raw.get("object")
+    if isinstance(value, list):  # a Flag names several; the first is what is acted on
+        value = value[0] if value else None
+    if value is None:
+        if kind in _NEEDS_OBJECT:
+            raise InvalidActivity(f"{kind} has no object")
+        return None
+    if isinstance(value, str):
+        return check_id(value, f"{kind} object")
+    if not isinstance(value, dict):
+        raise InvalidActivity(
+            f"{kind} object must be an id or an object, not {type(value).__name__}"
+        )
+
+    inner = pick_type(value.get("type"))
+    if inner is None:
+        if "type" not in value and "id" in value:  # a bare reference: {"id": ...}
+            return check_id(value["id"], f"{kind} object id")
+        raise InvalidActivity(f"{kind} object has no usable type")
+    if inner in ACTOR_TYPES:
+        return actor_core(value, f"{kind} object")
+    if inner in ACTIVITY_TYPES or (inner not in POST_TYPES and "object" in value):
+        if depth >= MAX_EMBEDDED_ACTIVITIES:
+            raise InvalidActivity(
+                f"activities embedded more than {MAX_EMBEDDED_ACTIVITIES} levels deep"
+            )
+        return _activity(value, depth + 1)
+    obj = object_core(value, f"{kind} object")
+    if kind in ("Create", "Update"):
+        if obj["attributed_to"] is None:
+            obj["attributed_to"] = actor
+        if "to" not in value and "cc" not in value:
+            obj["to"], obj["cc"] = list(to), list(cc)
+    return obj

@@ -1,0 +1,143 @@
+"""ActivityPub over HTTP: actors, objects and collections (``actors.py``, ``objects.py``).
+
+What every route here shares:
+
+- Content negotiation (``wants_activitypub``). An actor, object or notice URL is also the
+  address of a web page; the ActivityStreams document is answered when the ``Accept``
+  header prefers ``application/activity+json``, ``application/ld+json`` (any profile) or
+  ``application/json`` (Pleroma serves AP for plain JSON too) to HTML. Answers vary by
+  ``Accept`` and say so. There are no web pages yet: where one will be, ``web_page`` answers
+  404 (the seam the public pages will fill).
+- Documents leave as ``application/activity+json; charset=utf-8``, serialised by orjson.
+- Fetches are anonymous for now: ``requester`` is the seam where a verified HTTP signature
+  will name the fetching actor (so that recipients of a followers-only or direct post can
+  fetch it, and so that "authorized fetch" can refuse unsigned requests).
+"""
+
+from __future__ import annotations
+
+import math
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pyleroma.api.errors import error_response
+from pyleroma.api.openapi import INT, STR, arr, obj, param
+from pyleroma.api.openapi.types import component
+from pyleroma.api.responses import JSONResponse
+from pyleroma.errors import NotFound
+from pyleroma.federation.to_as import AS_CONTENT_TYPE, AS_TYPE
+from pyleroma.settings import Settings
+
+# Media types that ask for the ActivityStreams document.
+ACTIVITYPUB_TYPES = ("application/activity+json", "application/ld+json", "application/json")
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+VARY = {"Vary": "Accept"}
+
+# The Accept header, declared on the negotiating routes.
+ACCEPT = param(
+    "Accept",
+    STR,
+    "application/activity+json (or application/ld+json, application/json) for the document",
+    example=AS_TYPE,
+)
+
+# Response schemas (loose: the documents carry many optional extension terms).
+_CONTEXT = {"type": ["array", "string", "object"]}
+AS_OBJECT = component(
+    "ActivityPubObject",
+    obj({"@context": _CONTEXT, "id": STR, "type": STR}),
+)
+AS_ACTOR = component(
+    "ActivityPubActor",
+    obj(
+        {
+            "@context": _CONTEXT,
+            "id": STR,
+            "type": STR,
+            "inbox": STR,
+            "outbox": STR,
+            "followers": STR,
+            "following": STR,
+            "preferredUsername": STR,
+            "publicKey": obj({"id": STR, "owner": STR, "publicKeyPem": STR}),
+        },
+        optional={"endpoints": obj(optional={"sharedInbox": STR}), "name": STR},
+    ),
+)
+AS_COLLECTION = component(
+    "ActivityPubCollection",
+    obj(
+        {"@context": _CONTEXT, "id": STR, "type": STR},
+        optional={
+            "totalItems": INT,
+            "first": {"type": ["string", "object"]},
+            "next": STR,
+            "partOf": STR,
+            "orderedItems": arr({}),
+        },
+    ),
+)
+
+
+def _media_ranges(accept: str):
+    for part in accept.split(","):
+        pieces = part.split(";")
+        media = pieces[0].strip().lower()
+        quality = 1.0
+        for extra in pieces[1:]:
+            key, _, value = extra.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value.strip())
+                except ValueError:
+                    quality = 0.0
+                if not math.isfinite(quality) or not 0.0 <= quality <= 1.0:
+                    quality = 0.0
+        yield media, quality
+
+
+def wants_activitypub(accept: str | None) -> bool:
+    """Whether an ``Accept`` header asks for the ActivityStreams document rather than the
+    web page: an AP type (or JSON) named with a quality at least that of HTML. Wildcards
+    (``*/*``, a browser's fallback) ask for the page."""
+    if not accept:
+        return False
+    best_ap = best_html = 0.0
+    for media, quality in _media_ranges(accept):
+        if media in ACTIVITYPUB_TYPES:
+            best_ap = max(best_ap, quality)
+        elif media in HTML_TYPES:
+            best_html = max(best_html, quality)
+    return best_ap > 0.0 and best_ap >= best_html
+
+
+def as_response(document: dict, *, negotiated: bool = False) -> Response:
+    """An ActivityStreams document (``negotiated``: the URL also names a web page)."""
+    return JSONResponse(document, media_type=AS_CONTENT_TYPE, headers=VARY if negotiated else None)
+
+
+def not_found(*, negotiated: bool = False) -> Response:
+    return error_response(404, "Not found", VARY if negotiated else None)
+
+
+def web_page() -> Response:
+    """The web page of an actor, object or notice: none yet (the public pages will render
+    them here), so a 404 that varies by Accept like the document it stands beside."""
+    return not_found(negotiated=True)
+
+
+def requester(request: Request):
+    """The actor a fetch is made for: None until HTTP signatures are checked on fetches
+    (then the signer's account, so recipients may fetch what is addressed to them)."""
+    return None
+
+
+def require_federating(settings: Settings) -> None:
+    """Nothing is served over ActivityPub while the instance does not federate (switched
+    off by the admin, or not announced yet: services/instance/features.py), so that what
+    answers always matches what nodeinfo and WebFinger claim."""
+    from pyleroma.services.instance.features import federates
+
+    if not federates(settings):
+        raise NotFound("Not found")

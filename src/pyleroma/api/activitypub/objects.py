@@ -1,0 +1,144 @@
+"""Posts and activities by their ids: ``/objects/<id>``, ``/activities/<id>``, ``/notice/<id>``.
+
+Only what anyone may see is served: a local public or unlisted post whose author is active.
+Followers-only and direct posts are a 404 until fetches are signed (``requester`` in
+``__init__``: then the recipients of such a post may fetch it, as in Pleroma); local-only
+posts never federate; deleted and unknown ids, and remote posts (fetched from their own
+server, never from us), are 404 too.
+
+``/activities/<id>`` serves the Announce of a local reblog (a reblog row's ``uri``). The
+activities of favourites, follows and blocks share the ``/activities/`` space (urls.py) but
+are not served yet (404): nothing fetches them, an Undo embeds the activity it names.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import RedirectResponse
+
+from pyleroma.api.activitypub import (
+    ACCEPT,
+    AS_OBJECT,
+    VARY,
+    as_response,
+    not_found,
+    require_federating,
+    wants_activitypub,
+    web_page,
+)
+from pyleroma.api.deps import get_session, get_settings
+from pyleroma.api.openapi import STR, api_doc, param
+from pyleroma.federation.to_as import AS_TYPE
+from pyleroma.federation.to_as_note import (
+    announce_to_as,
+    load_note_parts,
+    load_parts,
+    served_status,
+    status_to_as,
+)
+from pyleroma.settings import Settings
+from pyleroma.urls import status_uri
+from pyleroma.values import parse_int
+
+router = APIRouter(tags=["ActivityPub"])
+
+INT64_MAX = 2**63 - 1
+
+
+def _object_doc(name: str, description: str, **extra) -> dict:
+    return api_doc(
+        path=[param(name, STR, description)],
+        headers=[ACCEPT],
+        response=AS_OBJECT,
+        media_type=AS_TYPE,
+        errors=(404,),
+        **extra,
+    )
+
+
+def _id(raw: str) -> int | None:
+    """A status id from the path; None for anything no row can have (then a 404)."""
+    number = parse_int(raw)
+    return number if number is not None and 0 < number <= INT64_MAX else None
+
+
+async def _served(session: AsyncSession, raw: str):
+    ident = _id(raw)
+    return None if ident is None else await served_status(session, ident)
+
+
+@router.get(
+    "/objects/{status_id}",
+    summary="A post as a Note or Question (ActivityPub)",
+    **_object_doc("status_id", "The post's id"),
+)
+async def get_object(
+    status_id: str,
+    request: Request,
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    require_federating(settings)
+    if not wants_activitypub(request.headers.get("accept")):
+        return web_page()
+    status = await _served(session, status_id)
+    if status is None or status.reblog_of_id is not None:
+        return not_found(negotiated=True)
+    parts = await load_note_parts(session, status)
+    return as_response(status_to_as(settings, status, parts), negotiated=True)
+
+
+@router.get(
+    "/activities/{activity_id}",
+    summary="A local activity: the Announce of a reblog (ActivityPub)",
+    **_object_doc("activity_id", "The activity's id (a reblog's id)"),
+)
+async def get_activity(
+    activity_id: str,
+    request: Request,
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    require_federating(settings)
+    if not wants_activitypub(request.headers.get("accept")):
+        return web_page()
+    status = await _served(session, activity_id)
+    if status is None or status.reblog_of_id is None:
+        return not_found(negotiated=True)
+    announce = (await load_parts(session, [status])).announces[status.id]
+    if announce.actor is None or announce.original_uri is None:
+        return not_found(negotiated=True)
+    return as_response(announce_to_as(settings, status, announce), negotiated=True)
+
+
+@router.get(
+    "/notice/{status_id}",
+    summary="A post's notice URL: to its ActivityPub id for AP requests",
+    **_object_doc(
+        "status_id",
+        "The post's (or reblog's) id",
+        status=302,
+        responses={
+            302: {
+                "description": "An ActivityPub request: to the post's id (``/objects/<id>``)",
+                "headers": {"Location": {"schema": STR}, "Vary": {"schema": STR}},
+            }
+        },
+    ),
+)
+async def notice(
+    status_id: str,
+    request: Request,
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+):
+    """Pleroma's notice URL: AP requests are sent to the object (or a reblog's activity),
+    others get the web page (none yet: 404)."""
+    require_federating(settings)
+    if not wants_activitypub(request.headers.get("accept")):
+        return web_page()
+    status = await _served(session, status_id)
+    if status is None:
+        return not_found(negotiated=True)
+    return RedirectResponse(status_uri(settings, status), status_code=302, headers=VARY)
