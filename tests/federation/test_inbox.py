@@ -222,3 +222,15 @@ async def test_undo_of_someone_elses_follow_is_refused(app, client, factory, db,
     async with db() as session:
         assert (await session.execute(select(Follow))).scalar_one().follower_id == carol.id
         assert (await session.get(Account, alice.account.id)) is not None
+
+
+async def test_an_oversized_body_without_a_length_is_cut_off(client):
+    """A chunked body (no Content-Length) is refused as soon as it passes the cap."""
+
+    async def chunks():
+        for _ in range(40):
+            yield b"x" * 65536  # 2.5 MiB in all
+
+    response = await client.post("/inbox", content=chunks())
+    assert response.status_code == 413
+    assert "larger than" in response.json()["error"]

@@ -36,6 +36,8 @@ from pyleroma.models import Account, AccountTombstone
 AS_CONTENT_TYPE = "application/activity+json"
 MAX_ATTEMPTS = 18
 RETRY_STATUSES = frozenset({408, 429})
+# An inbox's answer is read only this far (a hostile one could stream for ever).
+ANSWER_READ_BYTES = 64 * 1024
 
 
 def backoff(attempt: int) -> float:
@@ -119,7 +121,7 @@ async def deliver(ctx: JobContext) -> None:
     try:
         async with http.post(inbox, data=body, headers=headers, allow_redirects=False) as reply:
             status = reply.status
-            await reply.read()
+            await reply.content.read(ANSWER_READ_BYTES)  # what an inbox says is not used
     except BlockedDestination as exc:
         raise DiscardJob(f"inbox refused: {exc}") from exc
     except (TimeoutError, aiohttp.ClientError, OSError) as exc:

@@ -18,8 +18,14 @@ from pyleroma.api.activitypub import require_federating
 from pyleroma.api.deps import get_session, get_settings
 from pyleroma.api.openapi import STR, api_doc, param
 from pyleroma.api.responses import JSONResponse
-from pyleroma.errors import NotFound
-from pyleroma.federation.inbox import DropSilently, guard, parse_body, verify_signer
+from pyleroma.errors import NotFound, TooLarge
+from pyleroma.federation.inbox import (
+    MAX_INBOX_BODY,
+    DropSilently,
+    guard,
+    parse_body,
+    verify_signer,
+)
 from pyleroma.jobs.queue import enqueue
 from pyleroma.jobs.receive_jobs import RECEIVE_JOB, RECEIVE_QUEUE
 from pyleroma.models import Account
@@ -42,9 +48,24 @@ def _raw_target(request: Request) -> str:
     return f"{target}?{query.decode('latin-1')}" if query else target
 
 
+async def _read_capped(request: Request) -> bytes:
+    """The body, refused (413) as soon as it passes MAX_INBOX_BODY: a sender cannot make us
+    hold more than that in memory, whatever Content-Length says."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_INBOX_BODY:
+        raise TooLarge(f"activity larger than {MAX_INBOX_BODY} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_INBOX_BODY:
+            raise TooLarge(f"activity larger than {MAX_INBOX_BODY} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _accept(request: Request, session: AsyncSession, settings: Settings) -> JSONResponse:
     require_federating(settings)
-    body = await request.body()
+    body = await _read_capped(request)
     data = parse_body(body)
     try:
         actor_id = await guard(session, data)
