@@ -95,8 +95,8 @@ def activity_of(actor: Account, raw: dict) -> Activity:
 
 
 async def run(app, activity: Activity):
-    """What ``pipeline.run`` does, with the remote handler of the activity's type (the
-    pipeline does not map remote Create/Update/Delete yet)."""
+    """What ``pipeline.run`` does, calling the remote handler of the activity's type
+    directly: for activities built by hand, past receive.py's own checks."""
     async with app.state.sessionmaker() as session:
         ctx = PipelineContext(session, app.state.settings)
         activity = apply_policies(ctx.settings, activity)
@@ -109,7 +109,13 @@ async def run(app, activity: Activity):
 
 
 async def receive(app, actor: Account, raw: dict):
-    return await run(app, activity_of(actor, raw))
+    """The receive job's path (federation/receive.py): normalise, check containment,
+    resolve, and run through the pipeline, as an inbox delivery is."""
+    from pyleroma.federation.receive import receive as receive_activity
+
+    async with app.state.sessionmaker() as session:
+        ctx = PipelineContext(session, app.state.settings)
+        return await receive_activity(ctx, actor, raw)
 
 
 async def count(db, model, *where) -> int:

@@ -230,3 +230,64 @@ async def test_a_deleted_account_is_deleted_everywhere(servers):
     assert await _home(b, bob) == []
     gone = await b.get(f"/api/v1/accounts/{alice_on_b}", bob)
     assert gone.status_code == 404
+
+
+async def test_unknown_boosted_posts_and_missing_parents_are_fetched(servers):
+    """A boost of a post we never saw, and a reply whose parent we never saw: both are
+    fetched from their origin (signed, contained) and stored like delivered posts."""
+    a, b = servers
+    alice = await a.user("alice")
+    bob = await b.user("bob")
+    carol = await b.user("carol")
+    carol_on_a = await _follow(a, alice, b, "carol")  # alice does not follow bob
+
+    original = await b.post("/api/v1/statuses", bob, status="bob's own words")
+    boosted = await b.post(f"/api/v1/statuses/{original.json()['id']}/reblog", carol)
+    assert boosted.status_code == 200
+    await settle(a, b)
+    [boost] = await _home(a, alice)
+    assert boost["account"]["acct"] == b.handle("carol")
+    assert boost["reblog"]["account"]["acct"] == b.handle("bob")
+    assert "bob's own words" in boost["reblog"]["content"]
+
+    question = await b.post("/api/v1/statuses", bob, status="who is there?")
+    answer = await b.post(
+        "/api/v1/statuses",
+        carol,
+        status=f"@{b.handle('bob')} me!",
+        in_reply_to_id=question.json()["id"],
+    )
+    assert answer.status_code == 200
+    await settle(a, b)
+    # A reply to someone alice does not follow stays out of her home, as in Mastodon: it
+    # is found on carol's profile.
+    statuses = await a.get(f"/api/v1/accounts/{carol_on_a['id']}/statuses", alice)
+    reply = next(s for s in statuses.json() if "me!" in s["content"])
+    context = await a.get(f"/api/v1/statuses/{reply['id']}/context", alice)
+    [ancestor] = context.json()["ancestors"]
+    assert "who is there?" in ancestor["content"]
+    assert reply["in_reply_to_id"] == ancestor["id"]
+
+    # A post found by its id URL in a search (resolve=true) is fetched too.
+    later = await b.post("/api/v1/statuses", bob, status="findable later")
+    found = await a.get("/api/v2/search", alice, q=later.json()["uri"], resolve="true")
+    [status] = found.json()["statuses"]
+    assert "findable later" in status["content"]
+
+
+async def test_a_quoted_post_we_lack_is_fetched(servers):
+    a, b = servers
+    alice = await a.user("alice")
+    bob = await b.user("bob")
+    carol = await b.user("carol")
+    await _follow(a, alice, b, "carol")
+    quoted = await b.post("/api/v1/statuses", bob, status="worth quoting")
+    quoting = await b.post(
+        "/api/v1/statuses", carol, status="look at this", quote_id=quoted.json()["id"]
+    )
+    assert quoting.status_code == 200, quoting.text
+    await settle(a, b)
+    [entry] = await _home(a, alice)
+    assert "look at this" in entry["content"]
+    assert "worth quoting" in entry["quote"]["content"]
+    assert entry["quote"]["account"]["acct"] == b.handle("bob")

@@ -86,7 +86,23 @@ async def verify_signer(
     body: bytes,
     actor_id: str,
 ) -> Account:
-    """The account whose key signed this request, which must be the activity's actor.
+    """The account whose key signed this delivery, which must be the activity's actor."""
+    signer = await signing_account(session, settings, method, path_with_query, headers, body)
+    if signer.ap_id != actor_id:
+        raise Unauthorized("the signature is not the activity actor's")
+    return signer
+
+
+async def signing_account(
+    session: AsyncSession,
+    settings: Settings,
+    method: str,
+    path_with_query: str,
+    headers: Mapping[str, str],
+    body: bytes,
+) -> Account:
+    """The remote account whose key signed this request (a delivery or a fetch); 401 for
+    an unsigned or badly signed one.
 
     The key is looked up among stored accounts first (the common case costs one indexed
     read); an unknown key, or a stored one that fails, is fetched from its owner once.
@@ -121,10 +137,8 @@ async def verify_signer(
             verify_any(method, path_with_query, headers, body, signer.public_key, scheme=scheme)
         except SignatureError as exc:
             raise Unauthorized(f"bad signature: {exc}") from exc
-    if signer.ap_id != actor_id:
-        raise Unauthorized("the signature is not the activity actor's")
     if signer.local:
-        raise Unauthorized("a local account's key signed a remote delivery")
+        raise Unauthorized("a local account's key signed a remote request")
     return signer
 
 

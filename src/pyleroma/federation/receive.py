@@ -21,13 +21,15 @@ from pyleroma.activities.activity import Activity
 from pyleroma.activities.context import PipelineContext
 from pyleroma.activities.normalize import PUBLIC, InvalidActivity, normalize_activity
 from pyleroma.activities.normalize_objects import ACTOR_TYPES
-from pyleroma.errors import Forbidden
+from pyleroma.activities.policies import Rejected
+from pyleroma.federation.fetch_posts import get_or_fetch_post
 from pyleroma.models import Account, Block, Favourite, Follow, Status
 from pyleroma.policy.visibility import can_see
 
 
-class Refused(Forbidden):  # noqa: N818  (a refusal, named for what happened)
-    """The activity breaks containment or names an actor that did not sign it."""
+class Refused(Rejected):  # noqa: N818  (a refusal, named for what happened)
+    """The activity breaks containment or names an actor that did not sign it (a
+    rejection like a policy's: nothing is written)."""
 
 
 def _ref(value) -> str | None:
@@ -78,7 +80,9 @@ async def _like(ctx, actor: Account, data: dict) -> Activity | None:
 
 
 async def _announce(ctx, actor: Account, data: dict) -> Activity | None:
-    status = await _status_by_uri(ctx.session, _ref(data["object"]))
+    """A boost; a post we do not have is fetched from its origin (an embedded copy is not
+    trusted: anyone could write one)."""
+    status = await get_or_fetch_post(ctx, _ref(data["object"]))
     if status is None or status.reblog_of_id is not None:
         return None
     visibility = announce_visibility(data)
@@ -208,8 +212,14 @@ async def _create(ctx, actor: Account, data: dict) -> Activity | None:
     obj = data["object"]
     if not isinstance(obj, dict) or obj.get("type") not in CREATABLE:
         return None
-    if obj.get("attributed_to") != actor.ap_id or not _same_host(obj.get("id"), actor.ap_id):
-        raise Refused("a Create of a post by someone else, or from another host")
+    if obj.get("attributed_to") != actor.ap_id:
+        raise Refused(f"the post is attributed to {obj.get('attributed_to')}, not {actor.ap_id}")
+    if not _same_host(obj.get("id"), actor.ap_id):
+        raise Refused(f"the post {obj.get('id')} is not on the host of its actor")
+    if obj.get("in_reply_to"):  # the thread it answers, fetched when we lack it
+        await get_or_fetch_post(ctx, obj["in_reply_to"])
+    if obj.get("quote_url"):  # the post it quotes (not that one's thread)
+        await get_or_fetch_post(ctx, obj["quote_url"], depth=1)
     return Activity("Create", actor, obj, id=data["id"], local=False, raw=data["raw"])
 
 

@@ -9,9 +9,9 @@ What every route here shares:
   ``Accept`` and say so. There are no web pages yet: where one will be, ``web_page`` answers
   404 (the seam the public pages will fill).
 - Documents leave as ``application/activity+json; charset=utf-8``, serialised by orjson.
-- Fetches are anonymous for now: ``requester`` is the seam where a verified HTTP signature
-  will name the fetching actor (so that recipients of a followers-only or direct post can
-  fetch it, and so that "authorized fetch" can refuse unsigned requests).
+- A signed fetch names its actor (``signed_requester``: the HTTP signature verified, 401
+  when it does not), so that recipients of a followers-only or direct post can fetch it;
+  unsigned fetches are anonymous ("authorized fetch", refusing those, is not built).
 """
 
 from __future__ import annotations
@@ -128,9 +128,26 @@ def web_page() -> Response:
 
 
 def requester(request: Request):
-    """The actor a fetch is made for: None until HTTP signatures are checked on fetches
-    (then the signer's account, so recipients may fetch what is addressed to them)."""
-    return None
+    """The actor a signed fetch was made for, as ``signed_requester`` found it (None for
+    an anonymous fetch, or before ``signed_requester`` ran for this request)."""
+    return request.state.__dict__.get("fetcher")
+
+
+async def signed_requester(request: Request, session, settings: Settings):
+    """The remote account whose HTTP signature this GET carries (verified: 401 when it does
+    not verify), None for an unsigned fetch. Recipients of a followers-only or direct post
+    fetch it this way (Mastodon's and Pleroma's signed fetches)."""
+    from pyleroma.federation.inbox import signing_account
+
+    headers = request.headers
+    if "signature" not in headers and "signature-input" not in headers:
+        return None
+    path = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string") or b""
+    target = path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
+    fetcher = await signing_account(session, settings, request.method, target, headers, b"")
+    request.state.fetcher = fetcher
+    return fetcher
 
 
 def require_federating(settings: Settings) -> None:

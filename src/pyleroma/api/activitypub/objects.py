@@ -1,10 +1,11 @@
 """Posts and activities by their ids: ``/objects/<id>``, ``/activities/<id>``, ``/notice/<id>``.
 
-Only what anyone may see is served: a local public or unlisted post whose author is active.
-Followers-only and direct posts are a 404 until fetches are signed (``requester`` in
-``__init__``: then the recipients of such a post may fetch it, as in Pleroma); local-only
-posts never federate; deleted and unknown ids, and remote posts (fetched from their own
-server, never from us), are 404 too.
+A local public or unlisted post whose author is active is served to anyone. A
+followers-only or direct post is served only to a signed fetch (``signed_requester`` in
+``__init__``) by an account that may see it, a follower or a recipient, as in Pleroma; to
+anyone else it is a 404 like a missing post (a bad signature is a 401). Local-only posts
+never federate; deleted and unknown ids, and remote posts (fetched from their own server,
+never from us), are 404 too.
 
 ``/activities/<id>`` serves the Announce of a local reblog (a reblog row's ``uri``). The
 activities of favourites, follows and blocks share the ``/activities/`` space (urls.py) but
@@ -24,6 +25,7 @@ from pyleroma.api.activitypub import (
     as_response,
     not_found,
     require_federating,
+    signed_requester,
     wants_activitypub,
     web_page,
 )
@@ -37,6 +39,8 @@ from pyleroma.federation.to_as_note import (
     served_status,
     status_to_as,
 )
+from pyleroma.models import Status
+from pyleroma.policy.visibility import can_see
 from pyleroma.settings import Settings
 from pyleroma.urls import status_uri
 from pyleroma.values import parse_int
@@ -83,10 +87,27 @@ async def get_object(
     if not wants_activitypub(request.headers.get("accept")):
         return web_page()
     status = await _served(session, status_id)
+    if status is None:
+        status = await _addressed_to_fetcher(request, session, settings, status_id)
     if status is None or status.reblog_of_id is not None:
         return not_found(negotiated=True)
     parts = await load_note_parts(session, status)
     return as_response(status_to_as(settings, status, parts), negotiated=True)
+
+
+async def _addressed_to_fetcher(request: Request, session, settings: Settings, raw: str):
+    """A local followers-only or direct post, for a signed fetch by an account that may
+    see it (a follower, a recipient); None for anyone else, as for a missing post."""
+    ident = _id(raw)
+    if ident is None:
+        return None
+    fetcher = await signed_requester(request, session, settings)
+    if fetcher is None:
+        return None
+    status = await session.get(Status, ident)
+    if status is None or not status.local or status.visibility in ("local", "public"):
+        return None
+    return status if await can_see(session, fetcher, status) else None
 
 
 @router.get(

@@ -352,11 +352,13 @@ async def followed_hashtag_ids(
 
 
 async def resolve_status_url(session: AsyncSession, settings: Settings, url: str) -> Status | None:
-    """Seam for fetching the remote post at ``url`` (a Note, Question, ...) so that a URL
-    search finds it. Remote statuses are not stored yet: this finds nothing (None) until
-    they are; then it fetches, stores and returns the Status, and ``search_statuses``
-    finds it by its ``uri``."""
-    return None
+    """The remote post whose ActivityPub id is ``url`` (a Note, Question, ...), fetched and
+    stored like a delivered one (federation/fetch_posts.py) so that ``search_statuses``
+    finds it by its ``uri``; None when it cannot be had."""
+    from pyleroma.activities.context import PipelineContext
+    from pyleroma.federation.fetch_posts import get_or_fetch_post
+
+    return await get_or_fetch_post(PipelineContext(session, settings), url)
 
 
 def wants_resolving(settings: Settings, query: str) -> bool:
