@@ -95,7 +95,8 @@ def _insert(conn, metadata: MetaData, table_name: str, *rows: dict, **values) ->
             if isinstance(col.type, DateTime):
                 row[col.name] = dt.datetime(2024, 1, 1)
             elif isinstance(col.type, String) and not isinstance(col.type, Text):
-                row[col.name] = f"x{new_id()}"  # unique: some are (statuses.uri)
+                # Distinct, as some must be (statuses.uri), and within the column's length.
+                row[col.name] = f"x{new_id()}"[-(col.type.length or 32) :]
             else:
                 row[col.name] = next(v for t, v in _FILLERS.items() if isinstance(col.type, t))
         filled.append(row)
