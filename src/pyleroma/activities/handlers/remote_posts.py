@@ -54,7 +54,6 @@ from pyleroma.models import (
     Poll,
     PollVote,
     Status,
-    StatusEdit,
     StatusMention,
     StatusTag,
 )
@@ -62,7 +61,12 @@ from pyleroma.policy.visibility import can_see, open_to_everyone
 from pyleroma.services.notifications.notifications import create_notification
 from pyleroma.services.statuses.polls import POLL_END_JOB
 from pyleroma.services.statuses.posting import hashtag_ids
-from pyleroma.services.statuses.status_edit import local_rebloggers, sync_mentions
+from pyleroma.services.statuses.status_edit import (
+    keep_version,
+    notify_edited,
+    status_media,
+    sync_mentions,
+)
 from pyleroma.services.timelines.direct_conversations import bump_for_status
 from pyleroma.services.timelines.home_fanout import FANOUT_JOB
 
@@ -481,15 +485,7 @@ async def handle_remote_update_note(ctx: PipelineContext, activity: Activity) ->
 
     prepared = await note_to_status_values(session, ctx.settings, author, note)
     new = prepared.values
-    old_media = list(
-        (
-            await session.execute(
-                select(MediaAttachment)
-                .where(MediaAttachment.status_id == status.id)
-                .order_by(MediaAttachment.position, MediaAttachment.id)
-            )
-        ).scalars()
-    )
+    old_media = await status_media(session, status)
     poll = await session.scalar(select(Poll).where(Poll.status_id == status.id))
     poll_action = _poll_action(poll, prepared.poll)
     edited = (
@@ -501,21 +497,7 @@ async def handle_remote_update_note(ctx: PipelineContext, activity: Activity) ->
     )
     edit_id = new_id()
     if edited:
-        session.add(
-            StatusEdit(
-                id=edit_id,
-                status_id=status.id,
-                content=status.content,
-                source=status.source,
-                content_type=status.content_type,
-                spoiler_text=status.spoiler_text,
-                sensitive=status.sensitive,
-                media_ids=[m.id for m in old_media],
-                poll_options=[o["title"] for o in poll.options] if poll is not None else None,
-                emojis=dict(status.emojis or {}),
-                created_at=status.edited_at or status.created_at,
-            )
-        )
+        edit_id = keep_version(session, status, old_media, poll)
         status.edited_at = max(updated or now, status.edited_at or status.created_at)
         status.content = new["content"]
         status.spoiler_text = new["spoiler_text"]
@@ -536,11 +518,7 @@ async def handle_remote_update_note(ctx: PipelineContext, activity: Activity) ->
 
     await _notify_mentioned(ctx, effects, status, added)
     if edited:
-        for account in await local_rebloggers(session, status):
-            effects.notified(
-                await create_notification(session, account, author.id, "update", status)
-            )
-        effects.stream({"type": "status_edited", "status_id": status.id})
+        await notify_edited(session, status, author.id, effects)
     return effects
 
 

@@ -131,11 +131,9 @@ def _media_updates(settings: Settings, attributes: list[dict]) -> dict[int, dict
     return updates
 
 
-async def _check_media(
-    session: AsyncSession, settings: Settings, status: Status, changes: StatusChanges
-) -> tuple[list[MediaAttachment], list[MediaAttachment]]:
-    """(current media, media after the edit), in display order."""
-    old = list(
+async def status_media(session: AsyncSession, status: Status) -> list[MediaAttachment]:
+    """A status's media as they are now, in display order."""
+    return list(
         (
             await session.execute(
                 select(MediaAttachment)
@@ -144,6 +142,13 @@ async def _check_media(
             )
         ).scalars()
     )
+
+
+async def _check_media(
+    session: AsyncSession, settings: Settings, status: Status, changes: StatusChanges
+) -> tuple[list[MediaAttachment], list[MediaAttachment]]:
+    """(current media, media after the edit), in display order."""
+    old = await status_media(session, status)
     if changes.media_ids is None:
         return old, old
     wanted = list(dict.fromkeys(changes.media_ids))
@@ -378,11 +383,9 @@ async def edit_status(
     return status
 
 
-async def apply_edit(session: AsyncSession, status: Status, author: Account, plan, effects):
-    """The Update handler's writes (activities/handlers/posts.py): the old version becomes
-    a StatusEdit, the status takes the checked ``plan``; notifications (new mentions, and
-    everyone who boosted it) and the live ``status.update`` event go to ``effects``."""
-    now = utcnow()
+def keep_version(session: AsyncSession, status: Status, media, poll) -> int:
+    """The status as it is now becomes a StatusEdit (its history), before an edit (local
+    or remote) changes it; returns the edit's id (a replaced poll's votes point at it)."""
     edit_id = new_id()
     session.add(
         StatusEdit(
@@ -393,12 +396,29 @@ async def apply_edit(session: AsyncSession, status: Status, author: Account, pla
             content_type=status.content_type,
             spoiler_text=status.spoiler_text,
             sensitive=status.sensitive,
-            media_ids=[m.id for m in plan.old_media],
-            poll_options=[o["title"] for o in plan.poll.options] if plan.poll else None,
+            media_ids=[m.id for m in media],
+            poll_options=[o["title"] for o in poll.options] if poll is not None else None,
             emojis=dict(status.emojis or {}),
             created_at=status.edited_at or status.created_at,
         )
     )
+    return edit_id
+
+
+async def notify_edited(session: AsyncSession, status: Status, author_id: int, effects) -> None:
+    """An edit's "update" notifications (to whoever boosted the post) and its live
+    ``status.update`` event, into ``effects``."""
+    for account in await local_rebloggers(session, status):
+        effects.notified(await create_notification(session, account, author_id, "update", status))
+    effects.stream({"type": "status_edited", "status_id": status.id})
+
+
+async def apply_edit(session: AsyncSession, status: Status, author: Account, plan, effects):
+    """The Update handler's writes (activities/handlers/posts.py): the old version becomes
+    a StatusEdit, the status takes the checked ``plan``; notifications (new mentions, and
+    everyone who boosted it) and the live ``status.update`` event go to ``effects``."""
+    now = utcnow()
+    edit_id = keep_version(session, status, plan.old_media, plan.poll)
     status.source = plan.text
     status.content = plan.content
     status.content_type = plan.content_type
@@ -419,10 +439,8 @@ async def apply_edit(session: AsyncSession, status: Status, author: Account, pla
     await session.flush()
     for account in added:
         effects.notified(await create_notification(session, account, author.id, "mention", status))
-    for account in await local_rebloggers(session, status):
-        effects.notified(await create_notification(session, account, author.id, "update", status))
+    await notify_edited(session, status, author.id, effects)
     await session.flush()
-    effects.stream({"type": "status_edited", "status_id": status.id})  # live "status.update"
     return status
 
 
