@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from pyleroma.db.base import utcnow
-from pyleroma.db.fastread import Prepared, in_list, reader, row_type
+from pyleroma.db.fastread import Prepared, in_list, reader
 from pyleroma.federation.to_as import (
     AS_CONTEXT,
     PUBLIC,
@@ -39,16 +39,20 @@ from pyleroma.federation.to_as import (
 )
 from pyleroma.models import (
     Account,
-    Hashtag,
-    MediaAttachment,
-    Poll,
     Status,
     StatusMention,
     StatusPin,
-    StatusTag,
 )
 from pyleroma.policy.visibility import visible_filter
-from pyleroma.services.statuses.status_batches import STATUS_COLUMNS, StatusRow
+from pyleroma.services.statuses.status_batches import (
+    MEDIA,
+    POLLS,
+    STATUS_COLUMNS,
+    TAGS,
+    MediaRow,
+    PollRow,
+    StatusRow,
+)
 from pyleroma.settings import Settings
 from pyleroma.urls import context_uri, status_uri, status_url, tag_url, upload_url
 
@@ -59,8 +63,6 @@ INT64_MAX = 2**63 - 1
 
 Author = collections.namedtuple("Author", "id ap_id nickname followers_url")
 Mentioned = collections.namedtuple("Mentioned", "status_id ap_id nickname silent")
-MediaRow, MEDIA_COLUMNS = row_type(MediaAttachment)
-PollRow, POLL_COLUMNS = row_type(Poll)
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -112,21 +114,9 @@ AUTHORS = Prepared(
 MENTIONS = Prepared(
     select(StatusMention.status_id, Account.ap_id, Account.nickname, StatusMention.silent)
     .join(Account, Account.id == StatusMention.account_id)
-    .where(in_list(StatusMention.status_id, "note_ids"))
+    .where(in_list(StatusMention.status_id, "bundle_ids"))
     .order_by(StatusMention.status_id, Account.nickname_key)
 )
-TAGS = Prepared(
-    select(StatusTag.status_id, Hashtag.name)
-    .join(Hashtag, Hashtag.id == StatusTag.hashtag_id)
-    .where(in_list(StatusTag.status_id, "note_ids"))
-    .order_by(StatusTag.status_id, Hashtag.name)
-)
-MEDIA = Prepared(
-    select(*MEDIA_COLUMNS)
-    .where(in_list(MediaAttachment.status_id, "media_status_ids"))
-    .order_by(MediaAttachment.position, MediaAttachment.id)
-)
-POLLS = Prepared(select(*POLL_COLUMNS).where(in_list(Poll.status_id, "poll_status_ids")))
 QUOTED = Prepared(select(Status.id, Status.uri).where(in_list(Status.id, "quote_ids")))
 _ORIGINAL_AUTHOR = aliased(Account, name="original_author")
 ORIGINALS = Prepared(
@@ -173,7 +163,8 @@ async def load_parts(session: AsyncSession, statuses: list[Any]) -> Parts:
     reblogs = [s for s in statuses if s.reblog_of_id is not None]
     params = {
         "account_ids": {s.account_id for s in statuses},
-        "note_ids": [s.id for s in notes],
+        # The name status_batches gives a batch of post ids (its TAGS are shared here).
+        "bundle_ids": [s.id for s in notes],
         "media_status_ids": [s.id for s in notes if s.has_media],
         "poll_status_ids": [s.id for s in notes if s.has_poll],
         "quote_ids": {s.quote_id for s in notes if s.quote_id},
