@@ -109,12 +109,20 @@ async def stop_server(server: Server) -> None:
 
 
 async def settle(*servers: Server, timeout: float = 20.0) -> None:
-    """Wait until no server has a due or running job (deliveries, receives, fan-outs)."""
+    """Wait until no server has a due or running job (deliveries, receives, fan-outs).
+
+    Servers are asked one after another, so a single quiet round can miss a job: a's count
+    is read, then b's delivery to a finishes (a now holds a receive job) before b's count
+    is read. A job that makes work elsewhere is still running until that work is stored,
+    so two quiet rounds in a row mean every server is quiet.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
+    quiet_rounds = 0
     while loop.time() < deadline:
         counts = [await server.pending_jobs() for server in servers]
-        if not any(counts):
+        quiet_rounds = 0 if any(counts) else quiet_rounds + 1
+        if quiet_rounds == 2:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"jobs still pending after {timeout} s: {counts}")
