@@ -58,3 +58,7 @@ class RateLimited(DomainError):
     def __init__(self, message: str = "Throttled", retry_after: int | None = None):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """The server cannot take this now (its database refused a write); try again later."""

@@ -22,6 +22,7 @@ from pyleroma.api.trailing_slash import answer_trailing_slashes
 from pyleroma.cache import entity_cache_for
 from pyleroma.db.engine import make_engine, make_sessionmaker
 from pyleroma.federation.http_client import close_sessions as close_federation_sessions
+from pyleroma.federation.intake import InboxIntake
 from pyleroma.jobs.runner import JobRunner
 from pyleroma.services.oauth.secrets import configure_hashing
 from pyleroma.services.text.emoji import registry_for
@@ -34,6 +35,10 @@ log = logging.getLogger("pyleroma")
 # Router modules, each exposing `router`; a module may also expose `pleroma_router`, which is
 # mounted under both /api/v1/pleroma and /api/pleroma (DESIGN.md: both prefixes always work).
 ROUTER_MODULES = (
+    # First: requests are matched against the routes in this order, and the inboxes take
+    # the most traffic of all (server-to-server deliveries). Nothing else answers a POST
+    # to /inbox or /users/<nickname>/inbox.
+    "pyleroma.api.activitypub.inbox",
     "pyleroma.api.oauth.apps",
     "pyleroma.api.oauth.authorize",
     "pyleroma.api.oauth.token",
@@ -72,7 +77,6 @@ ROUTER_MODULES = (
     "pyleroma.api.mastodon.instance",
     "pyleroma.api.discovery",
     "pyleroma.api.pleroma.healthcheck",
-    "pyleroma.api.activitypub.inbox",
     "pyleroma.api.activitypub.actors",
     "pyleroma.api.activitypub.objects",
     "pyleroma.web.source",
@@ -135,6 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.entity_cache = entity_cache_for(settings)
     app.state.sessionmaker = make_sessionmaker(engine, app.state.stream_hub, app.state.entity_cache)
     app.state.secret_key = ensure_secret_key(settings)
+    # Deliveries to our inboxes: cached signers and one commit for many (federation/intake.py).
+    app.state.inbox_intake = InboxIntake(app.state.sessionmaker, settings, app.state.entity_cache)
     app.state.login_limiter = RateLimiter(settings.login_rate_limit, settings.login_rate_window)
     # Custom emoji packs are (re)read at every start; app.state.emoji.reload() rereads them.
     app.state.emoji = registry_for(settings)

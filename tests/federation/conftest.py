@@ -1,9 +1,12 @@
-"""``servers``: two pyleroma servers on 127.0.0.2 and 127.0.0.3 (tests/federation/servers.py)."""
+"""``servers``: two pyleroma servers on 127.0.0.2 and 127.0.0.3 (tests/federation/servers.py);
+``bob``: a remote account of remote.example with a key pair, as after a first fetch."""
 
 from __future__ import annotations
 
 import pytest
 
+from pyleroma.federation.keys import new_key_pair
+from tests.api.relationship_helpers import remote_account
 from tests.conftest import _create_pg_database
 from tests.federation.servers import start_server, stop_server
 
@@ -24,3 +27,22 @@ async def servers(tmp_path, pg_database):
     finally:
         for server in started:
             await stop_server(server)
+
+
+REMOTE = "https://remote.example"
+
+
+@pytest.fixture
+async def bob(db):
+    private, public = new_key_pair()
+    account = await remote_account(
+        db,
+        "bob",
+        "remote.example",
+        inbox=f"{REMOTE}/users/bob/inbox",
+        shared_inbox=f"{REMOTE}/inbox",
+        key_id=f"{REMOTE}/users/bob#main-key",
+        public_key=public,
+    )
+    account.private_key_for_tests = private
+    return account

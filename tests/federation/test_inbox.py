@@ -17,24 +17,7 @@ from pyleroma.models.job import DISCARDED
 from pyleroma.models.relationship import FOLLOW_ACCEPTED
 from tests.api.relationship_helpers import remote_account
 from tests.conftest import BASE_URL
-
-REMOTE = "https://remote.example"
-
-
-@pytest.fixture
-async def bob(db):
-    private, public = new_key_pair()
-    account = await remote_account(
-        db,
-        "bob",
-        "remote.example",
-        inbox=f"{REMOTE}/users/bob/inbox",
-        shared_inbox=f"{REMOTE}/inbox",
-        key_id=f"{REMOTE}/users/bob#main-key",
-        public_key=public,
-    )
-    account.private_key_for_tests = private
-    return account
+from tests.federation.conftest import REMOTE
 
 
 async def _post(client, bob, activity: dict, path="/inbox", *, key=None, tamper=None):

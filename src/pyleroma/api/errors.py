@@ -25,6 +25,7 @@ from pyleroma.errors import (
     RateLimited,
     TooLarge,
     Unauthorized,
+    Unavailable,
     Unprocessable,
     UnsupportedMedia,
 )
@@ -43,6 +44,7 @@ HTTP_STATUS: dict[type[DomainError], int] = {
     UnsupportedMedia: 415,
     Unprocessable: 422,
     RateLimited: 429,
+    Unavailable: 503,
 }
 
 

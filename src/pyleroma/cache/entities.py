@@ -65,6 +65,23 @@ class TokenEntry:
     account_id: int | None
     stamp: int
 
+    @property
+    def rows(self) -> tuple[tuple[int, int], ...]:
+        if self.account_id is None:
+            return ((KIND_TOKEN, self.token_id),)
+        return ((KIND_TOKEN, self.token_id), (KIND_ACCOUNT, self.account_id))
+
+
+@dataclass(slots=True)
+class NamedEntry:
+    """A value found by a name rather than an id (a remote key id, a local nickname),
+    valid while none of ``rows`` ((kind, id) of what it was read from) changed after
+    ``stamp``."""
+
+    value: Any
+    rows: tuple[tuple[int, int], ...]
+    stamp: int
+
 
 class EntityCache:
     """One process's caches; ``size`` entries per kind (0: publish changes, cache nothing)."""
@@ -83,6 +100,9 @@ class EntityCache:
         # expiry, endorsements, notes, domain blocks) to the accounts asked about so far,
         # by target id (services/relations/relationships_view.py).
         self.relations: OrderedDict[int, dict[int, tuple]] = OrderedDict()
+        # Values found by name, per name space (NamedEntry): e.g. "signer" (a remote key id
+        # to its account's id, actor id and public key: federation/intake.py).
+        self.named: dict[str, OrderedDict[str, NamedEntry]] = {}
         self._tables = {
             KIND_ACCOUNT: self.accounts,
             KIND_STATUS: self.statuses,
@@ -132,7 +152,7 @@ class EntityCache:
 
     def forget_all(self, sequence: int | None = None) -> None:
         sequence = self.journal.sequence if sequence is None else sequence
-        for table in self._tables.values():
+        for table in (*self._tables.values(), *self.named.values()):
             table.clear()
         self._invalidated.clear()
         self._cleared = dict.fromkeys(KINDS, sequence)
@@ -181,27 +201,42 @@ class EntityCache:
 
     def token(self, digest: str) -> Any | None:
         """The cached token of ``digest`` unless it or its account changed since it was read."""
+        entry = self._checked(self.tokens, digest)
+        return None if entry is None else entry.snapshot
+
+    def put_token(self, digest: str, entry: TokenEntry) -> None:
+        self._keep(self.tokens, digest, entry)
+
+    # -- values found by name -------------------------------------------------------------
+
+    def get_named(self, space: str, name: str) -> Any | None:
+        """The value cached under ``name`` unless a row it was read from changed since."""
+        table = self.named.get(space)
+        entry = self._checked(table, name) if table is not None else None
+        return None if entry is None else entry.value
+
+    def put_named(self, space: str, name: str, entry: NamedEntry) -> None:
+        self._keep(self.named.setdefault(space, OrderedDict()), name, entry)
+
+    def _checked(self, table: OrderedDict, name: str) -> Any | None:
         if not self.enabled:
             return None
         self.catch_up()
-        entry = self.tokens.get(digest)
+        entry = table.get(name)
         if entry is None:
             return None
-        keys = [(KIND_TOKEN, entry.token_id)]
-        if entry.account_id is not None:
-            keys.append((KIND_ACCOUNT, entry.account_id))
-        if not all(self._may_store(kind, ident, entry.stamp) for kind, ident in keys):
-            del self.tokens[digest]
+        if not all(self._may_store(kind, ident, entry.stamp) for kind, ident in entry.rows):
+            del table[name]
             return None
-        self.tokens.move_to_end(digest)
+        table.move_to_end(name)
         self.hits += 1
-        return entry.snapshot
+        return entry
 
-    def put_token(self, digest: str, entry: TokenEntry) -> None:
+    def _keep(self, table: OrderedDict, name: str, entry: Any) -> None:
         if not self.enabled:
             return
         self.catch_up()
-        self.tokens[digest] = entry
-        self.tokens.move_to_end(digest)
-        while len(self.tokens) > self.size:
-            self.tokens.popitem(last=False)
+        table[name] = entry
+        table.move_to_end(name)
+        while len(table) > self.size:
+            table.popitem(last=False)

@@ -45,7 +45,7 @@ def parse_body(body: bytes) -> dict:
     return data
 
 
-def _actor_id(data: dict) -> str:
+def activity_actor(data: dict) -> str:
     actor = data.get("actor")
     if isinstance(actor, list) and actor:
         actor = actor[0]
@@ -67,7 +67,7 @@ def _type(data: dict) -> str:
 
 async def guard(session: AsyncSession, data: dict) -> str:
     """The cheap checks; returns the actor id the signature must belong to."""
-    actor_id = _actor_id(data)
+    actor_id = activity_actor(data)
     kind = _type(data)
     known = await session.scalar(select(Account.id).where(Account.ap_id == actor_id))
     if known is None and kind not in STRANGER_TYPES:

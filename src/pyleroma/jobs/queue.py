@@ -74,6 +74,44 @@ def to_naive_utc(moment: dt.datetime) -> dt.datetime:
     return moment
 
 
+def job_row(
+    kind: str,
+    args: dict | None = None,
+    *,
+    run_at: dt.datetime | None = None,
+    queue: str | None = None,
+    max_attempts: int | None = None,
+    unique_key: str | None = None,
+) -> dict:
+    """The column values of a new job (checked), for ``enqueue`` and batched writers."""
+    if not kind or len(kind) > 100:
+        raise ValueError("a job kind needs a name of 1 to 100 characters")
+    if args is None:
+        args = {}
+    if not isinstance(args, dict):
+        raise TypeError("job args must be a JSON object (dict)")
+    if max_attempts is not None and max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    spec = get_kind(kind)
+    if queue is None:
+        queue = spec.queue if spec else "default"
+    if max_attempts is None and spec is not None:
+        max_attempts = spec.max_attempts
+    now = utcnow()
+    return {
+        "id": new_id(),
+        "kind": kind,
+        "args": args,
+        "queue": queue,
+        "state": AVAILABLE,
+        "attempt": 0,
+        "max_attempts": max_attempts,
+        "scheduled_at": to_naive_utc(run_at) if run_at is not None else now,
+        "unique_key": unique_key,
+        "created_at": now,
+    }
+
+
 async def enqueue(
     session: AsyncSession,
     kind: str,
@@ -93,32 +131,14 @@ async def enqueue(
     check is an INSERT ... ON CONFLICT DO NOTHING, so concurrent enqueuers can't both insert
     and neither transaction fails.
     """
-    if not kind or len(kind) > 100:
-        raise ValueError("a job kind needs a name of 1 to 100 characters")
-    if args is None:
-        args = {}
-    if not isinstance(args, dict):
-        raise TypeError("job args must be a JSON object (dict)")
-    if max_attempts is not None and max_attempts < 1:
-        raise ValueError("max_attempts must be at least 1")
-    spec = get_kind(kind)
-    if queue is None:
-        queue = spec.queue if spec else "default"
-    if max_attempts is None and spec is not None:
-        max_attempts = spec.max_attempts
-    now = utcnow()
-    values = {
-        "id": new_id(),
-        "kind": kind,
-        "args": args,
-        "queue": queue,
-        "state": AVAILABLE,
-        "attempt": 0,
-        "max_attempts": max_attempts,
-        "scheduled_at": to_naive_utc(run_at) if run_at is not None else now,
-        "unique_key": unique_key,
-        "created_at": now,
-    }
+    values = job_row(
+        kind,
+        args,
+        run_at=run_at,
+        queue=queue,
+        max_attempts=max_attempts,
+        unique_key=unique_key,
+    )
     if unique_key is None:
         session.add(Job(**values))
         _wake_after_commit(session)

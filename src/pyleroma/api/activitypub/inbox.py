@@ -1,35 +1,22 @@
 """The inboxes: ``POST /inbox`` (shared) and ``POST /users/<nickname>/inbox``.
 
-An inbox only checks and stores (federation/inbox.py): the guard, then the HTTP signature
-over the exact bytes received; a valid delivery becomes a durable receive job and the
-answer is 202 at once, so a burst of deliveries never waits for our database work
-(jobs/receive_jobs.py runs them). Unsigned or badly signed requests are 401, strangers
-sending what only a known actor may send are 403, malformed bodies 400, all as
-``{"error": "..."}``.
+An inbox only checks and stores (federation/intake.py, federation/inbox.py): the guard,
+then the HTTP signature over the exact bytes received; a valid delivery becomes a durable
+receive job and the answer is 202 at once, so a burst of deliveries never waits for our
+database work (jobs/receive_jobs.py runs them). Unsigned or badly signed requests are 401,
+strangers sending what only a known actor may send are 403, malformed bodies 400, all as
+``{"error": "..."}``; 503 if the job could not be stored (the sender tries again later).
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Request
 
 from pyleroma.api.activitypub import require_federating
-from pyleroma.api.deps import get_session, get_settings
 from pyleroma.api.openapi import STR, api_doc, param
 from pyleroma.api.responses import JSONResponse
-from pyleroma.errors import NotFound, TooLarge
-from pyleroma.federation.inbox import (
-    MAX_INBOX_BODY,
-    DropSilently,
-    guard,
-    parse_body,
-    verify_signer,
-)
-from pyleroma.jobs.queue import enqueue
-from pyleroma.jobs.receive_jobs import RECEIVE_JOB, RECEIVE_QUEUE
-from pyleroma.models import Account
-from pyleroma.settings import Settings
+from pyleroma.errors import TooLarge
+from pyleroma.federation.inbox import MAX_INBOX_BODY
 
 router = APIRouter(tags=["ActivityPub"])
 
@@ -63,45 +50,22 @@ async def _read_capped(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-async def _accept(request: Request, session: AsyncSession, settings: Settings) -> JSONResponse:
-    require_federating(settings)
+async def _accept(request: Request, nickname: str | None = None) -> JSONResponse:
+    require_federating(request.app.state.settings)
     body = await _read_capped(request)
-    data = parse_body(body)
-    try:
-        actor_id = await guard(session, data)
-    except DropSilently:
-        return JSONResponse({}, status_code=202)
-    signer = await verify_signer(
-        session, settings, request.method, _raw_target(request), request.headers, body, actor_id
-    )
-    await enqueue(
-        session, RECEIVE_JOB, {"activity": data, "actor_id": signer.id}, queue=RECEIVE_QUEUE
-    )
-    await session.commit()
+    intake = request.app.state.inbox_intake
+    await intake.accept(request.method, _raw_target(request), request.headers, body, nickname)
     return JSONResponse({}, status_code=202)
 
 
+# No dependencies (session, settings): the intake opens a session only when its caches miss.
 @router.post("/inbox", **_DOC)
-async def shared_inbox(
-    request: Request,
-    session: AsyncSession = Depends(get_session),
-    settings: Settings = Depends(get_settings),
-):
+async def shared_inbox(request: Request):
     """The instance's shared inbox."""
-    return await _accept(request, session, settings)
+    return await _accept(request)
 
 
 @router.post("/users/{nickname}/inbox", **_DOC)
-async def user_inbox(
-    nickname: str,
-    request: Request,
-    session: AsyncSession = Depends(get_session),
-    settings: Settings = Depends(get_settings),
-):
+async def user_inbox(nickname: str, request: Request):
     """A local account's inbox (the activity is handled the same as in the shared inbox)."""
-    found = await session.scalar(
-        select(Account.id).where(Account.nickname_key == nickname.lower(), Account.local.is_(True))
-    )
-    if found is None:
-        raise NotFound("Not found")
-    return await _accept(request, session, settings)
+    return await _accept(request, nickname)

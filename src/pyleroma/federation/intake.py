@@ -1,0 +1,144 @@
+"""The inbox intake: what answering one delivery costs, kept to checks in memory and a
+share of one commit.
+
+An inbox under load takes hundreds of deliveries a second, mostly from actors it already
+knows. For each, federation/inbox.py's checks must pass before anything is stored: the
+body parsed, the guard, the signer's key found and the signature verified over the exact
+bytes received. Done with a database read per delivery and a commit each, the database is
+the bottleneck (on SQLite above all, one writer at a time). Here:
+
+- Signers known from a previous delivery are kept in the entity cache (cache/entities.py,
+  name space ``signer``: key id -> account id, actor id, public key), exactly as long as
+  their account row is unchanged in any process, so a known sender's delivery is verified
+  without a statement. A key that does not verify is never refused from the cache: the
+  delivery takes the database path, which re-reads the key and fetches it from its owner
+  once (rotation), as before. A cached signer is a known actor, so the stranger guard has
+  nothing to refuse.
+- Local inboxes (``/users/<nickname>/inbox``) are remembered the same way (``local_inbox``).
+- The receive job is stored by the process's group commit (jobs/group_commit.py): the 202
+  still comes only after the commit that holds the job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pyleroma.cache.changes import stamp_of, usable_cache
+from pyleroma.cache.entities import KIND_ACCOUNT, EntityCache, NamedEntry
+from pyleroma.errors import NotFound, Unauthorized, Unavailable
+from pyleroma.federation.inbox import (
+    DropSilently,
+    activity_actor,
+    guard,
+    parse_body,
+    verify_signer,
+)
+from pyleroma.federation.signatures import SignatureError, signature_key_id, verify_any
+from pyleroma.jobs.group_commit import GroupCommitter, StoreFailed
+from pyleroma.jobs.receive_jobs import RECEIVE_JOB, RECEIVE_QUEUE
+from pyleroma.models import Account
+from pyleroma.settings import Settings
+
+SIGNERS = "signer"
+LOCAL_INBOXES = "local_inbox"
+
+LOCAL_BY_NICKNAME = select(Account.id).where(
+    Account.nickname_key == bindparam("nickname"), Account.local.is_(True)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    account_id: int
+    ap_id: str
+    public_key: str
+
+
+class InboxIntake:
+    """One per app: ``await accept(...)`` returns once the delivery is stored (or dropped)
+    and raises the domain error to answer otherwise."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        cache: EntityCache,
+    ):
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.cache = cache
+        self.scheme = "https" if settings.base_url.startswith("https") else "http"
+        self.jobs = GroupCommitter(sessionmaker)
+
+    async def accept(
+        self,
+        method: str,
+        target: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        nickname: str | None = None,
+    ) -> None:
+        """Check a delivery to the shared inbox (``nickname`` None) or a local account's,
+        and store it as a receive job. ``target`` is the request target as sent."""
+        if nickname is not None and self.cache.get_named(LOCAL_INBOXES, nickname.lower()) is None:
+            async with self.sessionmaker() as session:
+                await self._check_local_inbox(session, nickname.lower())
+        data = parse_body(body)
+        actor_id = activity_actor(data)
+        signer = self._verified_by_cached_key(method, target, headers, body)
+        if signer is None:
+            async with self.sessionmaker() as session:
+                try:
+                    await guard(session, data)
+                except DropSilently:
+                    return
+                account = await verify_signer(
+                    session, self.settings, method, target, headers, body, actor_id
+                )
+                signer = Signer(account.id, account.ap_id, account.public_key)
+                self._remember(session, SIGNERS, signature_key_id(headers), signer, account.id)
+        if signer.ap_id != actor_id:
+            raise Unauthorized("the signature is not the activity actor's")
+        try:
+            args = {"activity": data, "actor_id": signer.account_id}
+            await self.jobs.add(RECEIVE_JOB, args, queue=RECEIVE_QUEUE)
+        except StoreFailed as exc:
+            raise Unavailable("the activity could not be stored; try again later") from exc
+
+    def _verified_by_cached_key(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes
+    ) -> Signer | None:
+        """The cached signer whose key verifies this request, else None (the database
+        path then decides, and says why it refuses)."""
+        try:
+            key_id = signature_key_id(headers)
+        except SignatureError:
+            return None
+        signer = self.cache.get_named(SIGNERS, key_id)
+        if signer is None:
+            return None
+        try:
+            verify_any(method, target, headers, body, signer.public_key, scheme=self.scheme)
+        except SignatureError:
+            return None
+        return signer
+
+    async def _check_local_inbox(self, session: AsyncSession, nickname: str) -> None:
+        account_id = await session.scalar(LOCAL_BY_NICKNAME, {"nickname": nickname})
+        if account_id is None:
+            raise NotFound("Not found")
+        self._remember(session, LOCAL_INBOXES, nickname, account_id, account_id)
+
+    def _remember(
+        self, session: AsyncSession, space: str, name: str, value, account_id: int
+    ) -> None:
+        """Cache ``value`` under ``name`` if the session read it in a transaction that has
+        written nothing (after a commit, e.g. of a fetched key, the next delivery does)."""
+        stamp = stamp_of(session.sync_session)
+        if stamp is None or usable_cache(session) is not self.cache:
+            return
+        self.cache.put_named(space, name, NamedEntry(value, ((KIND_ACCOUNT, account_id),), stamp))
