@@ -22,7 +22,7 @@ from pyleroma.federation.http_client import close_sessions
 from pyleroma.federation.keys import instance_key_pair
 from pyleroma.federation.signatures import verify_request
 from pyleroma.federation.webfinger_client import parse_handle, resolve_handle, scheme_for
-from pyleroma.models import Account, Instance
+from pyleroma.models import Account, Instance, Status
 from pyleroma.services.text.formatting import sanitize_html, sanitize_links_only
 from tests.api.relationship_helpers import remote_account
 from tests.federation.remote_server import AS_TYPE, RemoteServer, fixture
@@ -641,6 +641,80 @@ async def test_search_resolves_a_remote_handle_for_a_logged_in_viewer(client, fa
     assert [a["id"] for a in response.json()["accounts"]] == [str(row.id)]
 
 
+def masto_note(server: RemoteServer) -> dict:
+    """Mastodon's public Note (by alice, renamed bob) as ``server`` serves it alone."""
+    create = fixture(
+        "mastodon/create_note_public.json",
+        {"https://mastodon.example": server.base, "alice": "bob"},
+    )
+    return {"@context": create["@context"], **create["object"]}
+
+
+async def test_search_resolves_a_post_by_its_id_and_by_its_web_page(client, factory, masto):
+    alice = await factory.user("alice")
+    masto.actor(masto_actor(masto))
+    note = masto_note(masto)
+    path = note["id"].removeprefix(masto.base)
+    masto.json(path, note)
+    page = f"{masto.base}/@bob/113500000000000001"
+    masto.json("/@bob/113500000000000001", note)  # Mastodon answers its page URL with AS2
+
+    params = {"q": page, "resolve": "true", "type": "statuses"}
+    response = await client.get("/api/v2/search", params=params, headers=alice.headers)
+    assert response.status_code == 200, response.text
+    [found] = response.json()["statuses"]
+    assert found["uri"] == note["id"]
+    assert found["url"] == note["url"]
+    assert found["account"]["acct"] == f"bob@{masto.authority}"
+    assert "/@bob/113500000000000001" in masto.paths_seen() and path in masto.paths_seen()
+
+    # Stored now: by its id it is found without fetching the post again.
+    masto.seen.clear()
+    params = {"q": note["id"], "resolve": "true", "type": "statuses"}
+    response = await client.get("/api/v2/search", params=params, headers=alice.headers)
+    assert [s["id"] for s in response.json()["statuses"]] == [found["id"]]
+    assert path not in masto.paths_seen()
+    # Without resolve, a remote page URL (not indexed) finds nothing; the id does.
+    response = await client.get(
+        "/api/v2/search", params={"q": page, "type": "statuses"}, headers=alice.headers
+    )
+    assert response.json()["statuses"] == []
+
+
+async def test_a_page_speaking_for_another_hosts_post_is_refused(client, factory, db, masto, gts):
+    """Containment: a page on one host cannot bring in a post of another host's actor."""
+    alice = await factory.user("alice")
+    masto.actor(masto_actor(masto))
+    note = masto_note(masto)
+    masto.json(note["id"].removeprefix(masto.base), note)
+    gts.json("/page", {**note, "content": "<p>forged</p>"})
+    params = {"q": f"{gts.base}/page", "resolve": "true", "type": "statuses"}
+    response = await client.get("/api/v2/search", params=params, headers=alice.headers)
+    assert response.status_code == 200 and response.json()["statuses"] == []
+    async with db() as session:
+        assert await session.scalar(select(func.count()).select_from(Status)) == 0
+
+
+async def test_accounts_search_resolves_for_a_logged_in_viewer(client, factory, db, masto):
+    alice = await factory.user("alice")
+    bob = masto.actor(masto_actor(masto))
+    handle = f"bob@{masto.authority}"
+    params = {"q": f"@{handle}", "resolve": "true"}
+    anonymous = await client.get("/api/v1/accounts/search", params=params)
+    assert anonymous.status_code == 200 and anonymous.json() == []
+    assert masto.seen == []
+    response = await client.get("/api/v1/accounts/search", params=params, headers=alice.headers)
+    assert response.status_code == 200, response.text
+    [found] = response.json()
+    assert found["acct"] == handle
+    [row] = await stored(db, ap_id=bob["id"])
+    assert found["id"] == str(row.id)
+    bad = await client.get(
+        "/api/v1/accounts/search", params={"q": "x", "resolve": "maybe"}, headers=alice.headers
+    )
+    assert bad.status_code in (400, 422) and "error" in bad.json()
+
+
 async def test_search_does_not_resolve_without_resolve_or_login(client, factory, masto):
     alice = await factory.user("alice")
     masto.actor(masto_actor(masto))
@@ -660,7 +734,7 @@ async def test_search_resolution_failures_find_nothing(client, factory, masto):
     for q in (
         f"@nobody@{masto.authority}",
         f"{masto.base}/users/broken",
-        note["id"],  # a post: remote statuses are not resolved yet
+        note["id"],  # a post whose author cannot be had
         "@bob@127.0.0.9:1",  # nobody listens there
     ):
         response = await client.get(

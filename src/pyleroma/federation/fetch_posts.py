@@ -37,11 +37,16 @@ async def stored_post(ctx: PipelineContext, uri: str | None) -> Status | None:
 
 
 async def get_or_fetch_post(
-    ctx: PipelineContext, uri: str | None, *, depth: int = MAX_THREAD_DEPTH
+    ctx: PipelineContext,
+    uri: str | None,
+    *,
+    depth: int = MAX_THREAD_DEPTH,
+    canonical: bool = True,
 ) -> Status | None:
     """The status with AP id ``uri``: stored, or fetched and stored now (with up to
     ``depth - 1`` missing ancestors); None when it cannot be had. Never our own posts over
-    HTTP: a local id we do not have is a deleted post."""
+    HTTP: a local id we do not have is a deleted post. ``canonical=False``: ``uri`` may be
+    a post's web page, whose document names its id (fetch.fetch_object)."""
     from pyleroma.federation.actors import get_or_fetch_actor
     from pyleroma.federation.fetch import fetch_object, is_local_url
 
@@ -49,8 +54,10 @@ async def get_or_fetch_post(
     if found is not None or not uri or depth <= 0 or is_local_url(ctx.settings, uri):
         return found
     try:
-        raw = await fetch_object(ctx.settings, uri, session=ctx.session)
+        raw = await fetch_object(ctx.settings, uri, session=ctx.session, canonical=canonical)
         note = normalize_object(raw)
+        if note["id"] != uri and (found := await stored_post(ctx, note["id"])) is not None:
+            return found
         if note["type"] not in FETCHABLE or not note["attributed_to"]:
             return None
         if host_of(note["attributed_to"]) != host_of(note["id"]):

@@ -151,7 +151,7 @@ async def lookup_account(
             param("q", STR, required=True),
             LIMIT,
             OFFSET,
-            param("resolve", BOOL, "Accepted; no remote lookups yet"),
+            param("resolve", BOOL, "Look a remote handle or actor URL up (signed in only)"),
             param("following", BOOL, "Only accounts the viewer follows"),
         ],
         response=arr(ref("Account")),
@@ -164,17 +164,27 @@ async def search_accounts(
     settings: Settings = Depends(get_settings),
 ):
     """Prefix search on nickname and display name (Pleroma-FE's mention autocomplete); the
-    same search as the accounts of GET /api/v2/search."""
+    same search as the accounts of GET /api/v2/search, remote lookup (``resolve``) too."""
     query = params.str("q")
     if query is None:
         raise Unprocessable("q: can't be blank")
     limit = params.int("limit", search.MAX_LIMIT, min=1, max=search.MAX_LIMIT, clamp=True)
     offset = read_offset(params)
-    params.bool("resolve")  # no remote lookups yet; the flag is only validated
+    resolve = params.bool("resolve", False)
     following = params.bool("following", False)
     viewer = auth.account if auth else None
+    resolved = None
+    if resolve and viewer is not None:
+        resolved = (await search.resolve_query(session, settings, query)).account
     found = await search.search_accounts(
-        session, settings, query, viewer, limit=limit, offset=offset, following=following
+        session,
+        settings,
+        query,
+        viewer,
+        limit=limit,
+        offset=offset,
+        following=following,
+        resolved=resolved,
     )
     return await accounts_to_api(session, settings, found, viewer)
 

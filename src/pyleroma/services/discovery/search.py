@@ -245,18 +245,20 @@ async def search_statuses(
     page: Page,
     *,
     author: Account | None = None,
+    resolved_status_id: int | None = None,
 ) -> list[Status]:
     """A page of the statuses matching ``query`` the viewer may see, newest first.
 
     ``query`` is a web search (words, "phrases", ``or``, ``-word``), or a URL, which finds
-    the one status stored under it (nothing else). Paged by ``max_id``/``min_id``/
+    the one status stored under it (nothing else), or ``resolved_status_id``, the post the
+    URL was resolved to (a remote web page URL is not indexed). Paged by ``max_id``/``min_id``/
     ``since_id`` and ``offset``/``limit``.
     """
     viewer_id = viewer.id if viewer is not None else None
     dialect = _dialect(session)
     column = Status.id
     if is_url(query):
-        status_id = await _status_by_url(session, settings, query)
+        status_id = resolved_status_id or await _status_by_url(session, settings, query)
         if status_id is None:
             return []
         stmt = select(Status).where(Status.id == status_id, Status.reblog_of_id.is_(None))
@@ -352,13 +354,14 @@ async def followed_hashtag_ids(
 
 
 async def resolve_status_url(session: AsyncSession, settings: Settings, url: str) -> Status | None:
-    """The remote post whose ActivityPub id is ``url`` (a Note, Question, ...), fetched and
-    stored like a delivered one (federation/fetch_posts.py) so that ``search_statuses``
-    finds it by its ``uri``; None when it cannot be had."""
+    """The remote post at ``url``, its ActivityPub id or its web page (Mastodon's
+    ``/@nick/<id>``, whose document names the real id, fetched once more from the same
+    host), fetched and stored like a delivered one (federation/fetch_posts.py); None when
+    it cannot be had."""
     from pyleroma.activities.context import PipelineContext
     from pyleroma.federation.fetch_posts import get_or_fetch_post
 
-    return await get_or_fetch_post(PipelineContext(session, settings), url)
+    return await get_or_fetch_post(PipelineContext(session, settings), url, canonical=False)
 
 
 def wants_resolving(settings: Settings, query: str) -> bool:
@@ -370,18 +373,30 @@ def wants_resolving(settings: Settings, query: str) -> bool:
     return parsed is not None and parsed[1] != settings.domain.lower()
 
 
-async def resolve_query(session: AsyncSession, settings: Settings, query: str) -> Account | None:
-    """The remote account ``query`` names, fetched and stored (and committed) if need be;
-    a post's URL goes to ``resolve_status_url``. None when there is nothing to resolve or
-    resolving fails (the reason is logged): a search answers what it found, not why.
-    Nothing is written before the fetches, so the session holds no lock meanwhile."""
+@dataclass
+class Resolved:
+    """What a query named on another server: an account, or a post (by its id)."""
+
+    account: Account | None = None
+    status_id: int | None = None
+
+
+async def resolve_query(session: AsyncSession, settings: Settings, query: str) -> Resolved:
+    """The remote account or post ``query`` names, fetched and stored (and committed) if
+    need be: a handle or an actor URL gives the account, any other URL goes to
+    ``resolve_status_url``. Nothing when there is nothing to resolve or resolving fails
+    (the reason is logged): a search answers what it found, not why. Nothing is written
+    before the fetches, so the session holds no lock meanwhile."""
     if not wants_resolving(settings, query):
-        return None
-    account = await actors.resolve_account_or_none(session, settings, query)
-    if account is None and is_url(query):
-        await resolve_status_url(session, settings, query)
+        return Resolved()
+    if is_url(query) and (status_id := await _status_by_url(session, settings, query)):
+        return Resolved(status_id=status_id)  # a post we have: nothing to fetch
+    resolved = Resolved(account=await actors.resolve_account_or_none(session, settings, query))
+    if resolved.account is None and is_url(query):
+        status = await resolve_status_url(session, settings, query)
+        resolved.status_id = status.id if status is not None else None
     await session.commit()
-    return account
+    return resolved
 
 
 # --- everything at once --------------------------------------------------------------------
@@ -402,7 +417,7 @@ async def search(
     results = SearchResults()
     wanted = TYPES if request.type is None else (request.type,)
     page = request.page
-    resolved = None
+    resolved = Resolved()
     if request.resolve and viewer is not None and ("accounts" in wanted or "statuses" in wanted):
         resolved = await resolve_query(session, settings, request.query)
     if "accounts" in wanted:
@@ -414,11 +429,17 @@ async def search(
             limit=page.limit,
             offset=page.offset,
             following=request.following,
-            resolved=resolved,
+            resolved=resolved.account,
         )
     if "statuses" in wanted:
         results.statuses = await search_statuses(
-            session, settings, request.query, viewer, page, author=author
+            session,
+            settings,
+            request.query,
+            viewer,
+            page,
+            author=author,
+            resolved_status_id=resolved.status_id,
         )
     if "hashtags" in wanted:
         results.hashtags = await search_hashtags(
