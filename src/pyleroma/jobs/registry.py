@@ -32,6 +32,7 @@ JOB_MODULES: tuple[str, ...] = (
     "pyleroma.jobs.push_jobs",
     "pyleroma.jobs.deliver_jobs",
     "pyleroma.jobs.receive_jobs",
+    "pyleroma.jobs.instance_info_jobs",
 )
 
 
