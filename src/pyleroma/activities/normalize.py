@@ -3,16 +3,16 @@
 
 Pure functions on dicts, run before anything is looked up: no database, no HTTP, no
 framework. ``normalize_activity`` reads an activity; the object or actor it embeds is read
-by ``normalize_object`` / ``normalize_actor`` (normalize_objects.py), an embedded activity
-(Accept of a Follow, Undo of a Like, Lemmy's Announce of a Create) by this module again, at
-most ``MAX_EMBEDDED_ACTIVITIES`` deep. Anything unusable raises ``InvalidActivity`` (a
-ValueError) whose message says what was wrong: no id, type or actor; an id that is not a
-string or not an http(s) URL; JSON nested more than ``MAX_JSON_DEPTH`` levels. What is
-merely odd is read leniently: a bad URL in ``url`` or ``inReplyTo`` becomes None, a bad
-audience entry is dropped, and lists are cut at their caps (``MAX_AUDIENCE`` to/cc
-entries, ``MAX_TAGS`` tags, ``MAX_ATTACHMENTS`` attachments). Content, names and summaries
-are passed through whole and unsanitised: their length limits and their sanitising belong
-to the caller.
+by ``normalize_object`` (normalize_objects.py) or ``normalize_actor`` (normalize_actors.py),
+an embedded activity (Accept of a Follow, Undo of a Like, Lemmy's Announce of a Create) by
+this module again, at most ``MAX_EMBEDDED_ACTIVITIES`` deep. Anything unusable raises
+``InvalidActivity`` (a ValueError) whose message says what was wrong: no id, type or actor;
+an id that is not a string or not an http(s) URL; JSON nested more than ``MAX_JSON_DEPTH``
+levels. What is merely odd is read leniently: a bad URL in ``url`` or ``inReplyTo`` becomes
+None, a bad audience entry is dropped, and lists are cut at their caps (``MAX_AUDIENCE``
+to/cc entries, ``MAX_TAGS`` tags, ``MAX_ATTACHMENTS`` attachments). Content, names and
+summaries are passed through whole and unsanitised: their length limits and their sanitising
+belong to the caller.
 
 The canonical activity::
 
@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyleroma.activities.normalize_actors import actor_core, normalize_actor
 from pyleroma.activities.normalize_objects import (
     ACTIVITY_TYPES,
     ACTOR_TYPES,
@@ -51,13 +52,11 @@ from pyleroma.activities.normalize_objects import (
     POST_TYPES,
     PUBLIC,
     InvalidActivity,
-    actor_core,
     audience,
     check_depth,
     check_id,
     date,
     emojis,
-    normalize_actor,
     normalize_object,
     object_core,
     opt_ref,

@@ -1,9 +1,8 @@
 """Objects and actors as other servers send them, turned into one canonical shape.
 
 The lower half of normalize.py: the error, the reading of ids, audiences, types, links,
-dates and tags that activities share with objects, and ``normalize_object`` (Note,
-Article, Page, Question, Answer, Tombstone and the other post types) and
-``normalize_actor`` (Person, Service, Group, Application, Organization). Pure functions on
+dates and tags that activities share with objects and actors, and ``normalize_object``
+(Note, Article, Page, Question, Answer, Tombstone and the other post types). Pure functions on
 dicts: no database, no HTTP. The input is hostile, so every list is read up to a cap, every
 id must be an http(s) URL, and nothing recurses without a bound. Content, names and
 summaries are passed through at any length (and unsanitised): their limits and their
@@ -23,12 +22,7 @@ An object::
     poll (Question only) {multiple options [{title votes}] end_time closed voters_count}
     source {content media_type} (Misskey MFM, Lemmy Markdown, Pleroma plain text)
 
-An actor::
-
-    id type preferred_username name summary url inbox shared_inbox outbox followers
-    following featured manually_approves_followers discoverable indexable also_known_as
-    moved_to public_key {id owner pem} icon image fields [{name value}] emojis bot
-    published raw
+(Actors: normalize_actors.py, on the same helpers.)
 """
 
 from __future__ import annotations
@@ -50,8 +44,6 @@ MAX_ID_LENGTH = 2048
 MAX_AUDIENCE = 2000
 MAX_TAGS = 200
 MAX_ATTACHMENTS = 20
-MAX_FIELDS = 50
-MAX_ALIASES = 100
 MAX_POLL_OPTIONS = 100
 MAX_URL_CANDIDATES = 50
 MAX_JSON_DEPTH = 32
@@ -570,88 +562,3 @@ def _source(raw: dict[str, Any]) -> dict[str, Any] | None:
     if isinstance(misskey, str):
         return {"content": misskey, "media_type": "text/x.misskeymarkdown"}
     return None
-
-
-# -- actors ----------------------------------------------------------------------------------
-
-
-def normalize_actor(raw: dict[str, Any]) -> dict[str, Any]:
-    """An actor document in the canonical shape; InvalidActivity when it has no usable id
-    or is not an actor type."""
-    if not isinstance(raw, dict):
-        raise InvalidActivity("actor must be a JSON object")
-    check_depth(raw)
-    return actor_core(raw)
-
-
-def actor_core(raw: dict[str, Any], what: str = "actor") -> dict[str, Any]:
-    """``normalize_actor`` without the checks of the whole input (already done)."""
-    kind = pick_type(raw.get("type"))
-    if kind not in ACTOR_TYPES:
-        raise InvalidActivity(f"{what} type {kind or raw.get('type')!r:.80} is not an actor type")
-    actor_id = check_id(raw.get("id"), f"{what} id")
-    endpoints = raw.get("endpoints")
-    shared_inbox = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
-    tag_list = tags(raw)
-    return {
-        "id": actor_id,
-        "type": kind,
-        "preferred_username": nonempty_text(raw.get("preferredUsername")),
-        "name": text(raw.get("name")),
-        "summary": text(raw.get("summary")),
-        "url": link(raw.get("url"), prefer_html=True),
-        "inbox": opt_ref(raw.get("inbox")),
-        "shared_inbox": opt_ref(shared_inbox) or opt_ref(raw.get("sharedInbox")),
-        "outbox": opt_ref(raw.get("outbox")),
-        "followers": opt_ref(raw.get("followers")),
-        "following": opt_ref(raw.get("following")),
-        "featured": opt_ref(raw.get("featured")),
-        "manually_approves_followers": flag(raw.get("manuallyApprovesFollowers")),
-        "discoverable": flag(raw.get("discoverable")),
-        "indexable": flag(raw.get("indexable")),
-        "also_known_as": _aliases(raw.get("alsoKnownAs")),
-        "moved_to": opt_ref(raw.get("movedTo")),
-        "public_key": _public_key(raw.get("publicKey")),
-        "icon": link(raw.get("icon")),
-        "image": link(raw.get("image")),
-        "fields": _fields(raw.get("attachment")),
-        "emojis": emojis(tag_list),
-        "bot": kind in ("Service", "Application"),
-        "published": date(raw.get("published")),
-        "raw": raw,
-    }
-
-
-def _aliases(value: Any) -> list[str]:
-    items = value[:MAX_ALIASES] if isinstance(value, list) else [value]
-    out: list[str] = []
-    for item in items:
-        item_id = opt_ref(item) if isinstance(item, (str, dict)) else None
-        if item_id is not None and item_id not in out:
-            out.append(item_id)
-    return out
-
-
-def _public_key(value: Any) -> dict[str, Any] | None:
-    """The first key with an id and a PEM (some servers send a list of keys)."""
-    items = value[:MAX_URL_CANDIDATES] if isinstance(value, list) else [value]
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        key_id, pem = item.get("id"), item.get("publicKeyPem")
-        if is_http_url(key_id) and isinstance(pem, str) and pem:
-            return {"id": key_id, "owner": opt_ref(item.get("owner")), "pem": pem}
-    return None
-
-
-def _fields(value: Any) -> list[dict[str, str]]:
-    """Profile fields: the ``PropertyValue`` entries of ``attachment``."""
-    items = value[:MAX_FIELDS] if isinstance(value, list) else [value]
-    out = []
-    for item in items:
-        if not isinstance(item, dict) or pick_type(item.get("type")) != "PropertyValue":
-            continue
-        name, value_html = item.get("name"), item.get("value")
-        if isinstance(name, str) and isinstance(value_html, str):
-            out.append({"name": name, "value": value_html})
-    return out

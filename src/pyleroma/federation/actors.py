@@ -8,7 +8,7 @@
   (Mastodon's ``…#main-key`` fragments, GoToSocial's ``…/main-key`` documents).
 - ``resolve_account``: what a person typed (``@nick@host``, an actor id, a profile page
   URL) as an account, through WebFinger and a fetch.
-- ``upsert_actor``: writes a normalised actor (activities/normalize_objects.py) as a row,
+- ``upsert_actor``: writes a normalised actor (activities/normalize_actors.py) as a row,
   for fetches and for actor ``Update`` activities alike.
 
 What a row holds (models/account.py): nickname ``preferredUsername@host`` with the host
@@ -49,11 +49,11 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pyleroma.activities.normalize_actors import normalize_actor
 from pyleroma.activities.normalize_objects import (
     ACTOR_TYPES,
     InvalidActivity,
     is_http_url,
-    normalize_actor,
     pick_type,
     ref_value,
 )
