@@ -9,6 +9,7 @@ rolled back). ``result`` is what the local caller gets back (the reblog row, the
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +33,8 @@ class Delivery:
 @dataclass
 class Effects:
     events: list[dict[str, Any]] = field(default_factory=list)
-    jobs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # (kind, args, enqueue options: run_at, unique_key)
+    jobs: list[tuple[str, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
     result: Any = None
 
@@ -40,9 +42,17 @@ class Effects:
         """A stream event, published after the commit."""
         self.events.append(event)
 
-    def job(self, kind: str, args: dict[str, Any]) -> None:
-        """A job, written in the activity's transaction."""
-        self.jobs.append((kind, args))
+    def job(
+        self,
+        kind: str,
+        args: dict[str, Any],
+        *,
+        run_at: dt.datetime | None = None,
+        unique_key: str | None = None,
+    ) -> None:
+        """A job, written in the activity's transaction (``jobs.queue.enqueue``'s options:
+        a later start, at most one pending job per unique key)."""
+        self.jobs.append((kind, args, {"run_at": run_at, "unique_key": unique_key}))
 
     def deliver(
         self, recipient_ids=(), *, to_followers: bool = False, activity=None, actor_id=None

@@ -77,8 +77,8 @@ async def release_in_transaction(ctx: PipelineContext, activity: Activity, effec
     stream events to go out when it commits."""
     from pyleroma.federation.delivery import enqueue_deliveries
 
-    for kind, args in effects.jobs:
-        await enqueue(ctx.session, kind, args)
+    for kind, args, options in effects.jobs:
+        await enqueue(ctx.session, kind, args, **options)
     if effects.deliveries:
         await enqueue_deliveries(ctx.session, ctx.settings, activity, effects.deliveries)
     for event in effects.events:

@@ -7,7 +7,7 @@
   ``status.expire:<id>``): deletes the status through ``services/statuses/status_delete.py``, as
   Pleroma's PurgeExpiredActivity does. A status already gone is nothing to do; a pinned
   one is kept (Pleroma drops the expiry when a status is pinned): unpinning may call
-  ``services.posting.schedule_expiry`` to bring the expiry back.
+  ``services.posting.expiry_job`` to bring the expiry back.
 """
 
 from __future__ import annotations

@@ -47,7 +47,6 @@ from pyleroma.federation.from_as_note import (
     same_host,
     status_by_uri,
 )
-from pyleroma.jobs.queue import enqueue
 from pyleroma.models import (
     Account,
     MediaAttachment,
@@ -138,7 +137,9 @@ async def _add_tags(session, status_id: int, names: list[str]) -> None:
         session.add(StatusTag(status_id=status_id, hashtag_id=hashtag_id))
 
 
-async def _create_poll(session, status: Status, spec: PreparedPoll, unique: str) -> Poll:
+async def _create_poll(
+    session, status: Status, spec: PreparedPoll, unique: str, effects: Effects
+) -> Poll:
     """The poll row; its end is a "poll.end" job (local voters of a remote poll are told
     when it ends, as the author and voters of a local one)."""
     poll = Poll(
@@ -156,15 +157,13 @@ async def _create_poll(session, status: Status, spec: PreparedPoll, unique: str)
     )
     session.add(poll)
     await session.flush()
-    await _schedule_poll_end(session, poll, unique)
+    _schedule_poll_end(effects, poll, unique)
     return poll
 
 
-async def _schedule_poll_end(session, poll: Poll, unique: str) -> None:
-    # Enqueued here: Effects.job takes no run_at or unique key.
+def _schedule_poll_end(effects: Effects, poll: Poll, unique: str) -> None:
     if poll.expires_at is not None and poll.expires_at > utcnow():
-        await enqueue(
-            session,
+        effects.job(
             POLL_END_JOB,
             {"poll_id": poll.id},
             run_at=poll.expires_at,
@@ -276,7 +275,7 @@ async def handle_remote_create(ctx: PipelineContext, activity: Activity) -> Effe
     for position, item in enumerate(prepared.media):
         session.add(_media_row(author.id, status.id, position, item))
     if prepared.poll is not None:
-        await _create_poll(session, status, prepared.poll, "")
+        await _create_poll(session, status, prepared.poll, "", effects)
 
     created_at = status.created_at
     await session.execute(
@@ -310,9 +309,8 @@ async def handle_remote_create(ctx: PipelineContext, activity: Activity) -> Effe
     await session.flush()
 
     await _notify_mentioned(ctx, effects, status, prepared.recipients)
-    # Pleroma's direct conversations: the local recipients' participations (this call
-    # queues its own "conversation" stream event on the session, released at the commit).
-    await bump_for_status(session, status, author, prepared.recipients)
+    # Pleroma's direct conversations: the local recipients' participations.
+    await bump_for_status(session, status, author, prepared.recipients, effects)
     effects.job(FANOUT_JOB, {"status_id": status.id})
     return effects
 
@@ -437,11 +435,13 @@ async def _apply_media(session, status: Status, old, new: list[PreparedMedia]) -
         row.status_id = None
 
 
-async def _apply_poll(session, status: Status, poll, action: str, new, edit_id: int):
+async def _apply_poll(
+    session, status: Status, poll, action: str, new, edit_id: int, effects: Effects
+):
     if action == "remove" and poll is not None:
         await session.delete(poll)
     elif action == "create" and new is not None:
-        await _create_poll(session, status, new, "")
+        await _create_poll(session, status, new, "", effects)
     elif action in ("reset", "counts") and new is not None and poll is not None:
         if action == "reset":
             await session.execute(delete(PollVote).where(PollVote.poll_id == poll.id))
@@ -454,7 +454,7 @@ async def _apply_poll(session, status: Status, poll, action: str, new, edit_id: 
         poll.expires_at = new.expires_at
         if moved:
             poll.ended_notified = new.expires_at is not None and new.expires_at <= utcnow()
-            await _schedule_poll_end(session, poll, f":{edit_id}")
+            _schedule_poll_end(effects, poll, f":{edit_id}")
 
 
 async def handle_remote_update_note(ctx: PipelineContext, activity: Activity) -> Effects:
@@ -513,7 +513,7 @@ async def handle_remote_update_note(ctx: PipelineContext, activity: Activity) ->
     await session.execute(delete(StatusTag).where(StatusTag.status_id == status.id))
     await _add_tags(session, status.id, prepared.hashtags)
     await _apply_media(session, status, old_media, prepared.media)
-    await _apply_poll(session, status, poll, poll_action, prepared.poll, edit_id)
+    await _apply_poll(session, status, poll, poll_action, prepared.poll, edit_id, effects)
     await session.flush()
 
     await _notify_mentioned(ctx, effects, status, added)

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.db.ids import new_id
 from pyleroma.db.upsert import insert_or_ignore
 from pyleroma.errors import BadRequest, Unprocessable
+from pyleroma.jobs.queue import enqueue
 from pyleroma.models import Account, Status, StatusPin
 from pyleroma.policy.visibility import OPEN_VISIBILITIES
-from pyleroma.services.statuses.posting import schedule_expiry
+from pyleroma.services.statuses.posting import expiry_job
 from pyleroma.settings import Settings
 
 LIMIT_REACHED = "You have already pinned the maximum number of statuses"
@@ -86,6 +87,6 @@ async def unpin(session: AsyncSession, actor: Account, status: Status) -> None:
         .where(StatusPin.account_id == actor.id, StatusPin.status_id == status.id)
         .returning(StatusPin.id)
     )
-    if deleted.first() is not None and status.expires_at is not None:
-        await schedule_expiry(session, status)
+    if deleted.first() is not None and (expiry := expiry_job(status)) is not None:
+        await enqueue(session, **expiry)
     await session.commit()

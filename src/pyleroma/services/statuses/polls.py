@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pyleroma.activities.effects import Effects
 from pyleroma.db.ids import is_ascii_digits, new_id
 from pyleroma.errors import Unprocessable
-from pyleroma.jobs.queue import enqueue
 from pyleroma.models import Poll, Status
 from pyleroma.settings import Settings
 from pyleroma.values import Values, parse_bool
@@ -94,9 +94,9 @@ def check_poll(settings: Settings, raw: dict | None) -> PollSpec | None:
 
 
 async def create_poll(
-    session: AsyncSession, status: Status, spec: PollSpec, now: dt.datetime
+    session: AsyncSession, status: Status, spec: PollSpec, now: dt.datetime, effects: Effects
 ) -> Poll:
-    """Store the poll of a new ``status`` and schedule its end (one job per poll)."""
+    """Store the poll of a new ``status``; its end is a job in ``effects`` (one per poll)."""
     poll = Poll(
         id=new_id(),
         status_id=status.id,
@@ -112,8 +112,7 @@ async def create_poll(
     session.add(poll)
     status.has_poll = True
     await session.flush()
-    await enqueue(
-        session,
+    effects.job(
         POLL_END_JOB,
         {"poll_id": poll.id},
         run_at=poll.expires_at,

@@ -39,7 +39,6 @@ from pyleroma.activities.effects import Effects
 from pyleroma.db.base import utcnow
 from pyleroma.db.ids import new_id, parse_id
 from pyleroma.errors import NotFound, Unprocessable
-from pyleroma.jobs.queue import enqueue
 from pyleroma.models import (
     Account,
     Conversation,
@@ -380,17 +379,17 @@ async def hashtag_ids(session: AsyncSession, names: list[str]) -> list[int]:
     return [found[n] for n in wanted]
 
 
-async def schedule_expiry(session: AsyncSession, status: Status) -> None:
-    """Enqueue the "status.expire" job at ``status.expires_at`` (at most one per status)."""
+def expiry_job(status: Status) -> dict | None:
+    """The "status.expire" job at ``status.expires_at`` (at most one pending per status),
+    as keyword arguments for ``Effects.job`` or ``jobs.queue.enqueue``; None: no expiry."""
     if status.expires_at is None:
-        return
-    await enqueue(
-        session,
-        EXPIRE_JOB,
-        {"status_id": status.id},
-        run_at=status.expires_at,
-        unique_key=f"{EXPIRE_JOB}:{status.id}",
-    )
+        return None
+    return {
+        "kind": EXPIRE_JOB,
+        "args": {"status_id": status.id},
+        "run_at": status.expires_at,
+        "unique_key": f"{EXPIRE_JOB}:{status.id}",
+    }
 
 
 def inline_quote(settings: Settings, content: str, quote: Status) -> str:
@@ -486,7 +485,7 @@ async def write_status(
         item.status_id = status.id
         item.position = position
     if checked.poll is not None:
-        await create_poll(session, status, checked.poll, now)
+        await create_poll(session, status, checked.poll, now, effects)
 
     await session.execute(
         update(Account)
@@ -506,8 +505,9 @@ async def write_status(
     await session.flush()
     for account in checked.recipients:
         effects.notified(await create_notification(session, account, author.id, "mention", status))
-    await bump_for_status(session, status, author, checked.recipients)
-    await schedule_expiry(session, status)
+    await bump_for_status(session, status, author, checked.recipients, effects)
+    if (expiry := expiry_job(status)) is not None:
+        effects.job(**expiry)
     effects.job(FANOUT_JOB, {"status_id": status.id})
     await session.flush()
     return status

@@ -29,10 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.activities import pipeline
 from pyleroma.activities.build import build_update
 from pyleroma.activities.context import PipelineContext
+from pyleroma.activities.effects import Effects
 from pyleroma.db.base import utcnow
 from pyleroma.db.ids import new_id, parse_id
 from pyleroma.errors import Unprocessable
-from pyleroma.jobs.queue import enqueue
 from pyleroma.models import (
     Account,
     MediaAttachment,
@@ -316,13 +316,18 @@ def _apply_media(status: Status, plan: _Plan) -> None:
 
 
 async def _apply_poll(
-    session: AsyncSession, status: Status, plan: _Plan, now: dt.datetime, edit_id: int
+    session: AsyncSession,
+    status: Status,
+    plan: _Plan,
+    now: dt.datetime,
+    edit_id: int,
+    effects: Effects,
 ) -> None:
     spec, poll = plan.poll_spec, plan.poll
     if plan.poll_action == "remove" and poll is not None:
         await session.delete(poll)
     elif plan.poll_action == "create" and spec is not None:
-        await create_poll(session, status, spec, now)
+        await create_poll(session, status, spec, now, effects)
     elif plan.poll_action == "reset" and spec is not None and poll is not None:
         await session.execute(delete(PollVote).where(PollVote.poll_id == poll.id))
         poll.options = [{"title": title, "votes_count": 0} for title in spec.options]
@@ -334,8 +339,7 @@ async def _apply_poll(
         poll.expires_at = now + dt.timedelta(seconds=spec.expires_in)
         # A job of its own for the new end: the old one, if still pending, finds the poll
         # not ended yet and retries, or finds it notified and does nothing.
-        await enqueue(
-            session,
+        effects.job(
             POLL_END_JOB,
             {"poll_id": poll.id},
             run_at=poll.expires_at,
@@ -435,7 +439,7 @@ async def apply_edit(session: AsyncSession, status: Status, author: Account, pla
     added = await sync_mentions(session, status, recipients, {a.id for a in recipients})
     await _apply_tags(session, status, plan)
     _apply_media(status, plan)
-    await _apply_poll(session, status, plan, now, edit_id)
+    await _apply_poll(session, status, plan, now, edit_id, effects)
     await session.flush()
     for account in added:
         effects.notified(await create_notification(session, account, author.id, "mention", status))

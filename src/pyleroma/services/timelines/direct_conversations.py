@@ -23,11 +23,11 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pyleroma.activities.effects import Effects
 from pyleroma.db.base import utcnow
 from pyleroma.db.ids import new_id
 from pyleroma.db.upsert import insert_or_ignore
 from pyleroma.models import Account, Block, Conversation, ConversationParticipation, Status
-from pyleroma.streaming.events import emit
 
 
 async def conversation_for_thread(session: AsyncSession, thread_id: int) -> Conversation:
@@ -46,9 +46,14 @@ async def conversation_for_thread(session: AsyncSession, thread_id: int) -> Conv
 
 
 async def bump_for_status(
-    session: AsyncSession, status: Status, author: Account, recipients: Iterable[Account]
+    session: AsyncSession,
+    status: Status,
+    author: Account,
+    recipients: Iterable[Account],
+    effects: Effects,
 ) -> Conversation | None:
-    """Record a new direct ``status`` in its conversation; None for other visibilities."""
+    """Record a new direct ``status`` in its conversation (the live "conversation" event
+    goes to ``effects``); None for other visibilities."""
     if status.visibility != "direct" or status.conversation_id is None:
         return None
     participants = {author.id: author}
@@ -100,7 +105,7 @@ async def bump_for_status(
         if not participation.recipient_ids:
             participation.recipient_ids = ids
     await session.flush()
-    emit(session, {"type": "conversation", "thread_id": status.conversation_id})  # live
+    effects.stream({"type": "conversation", "thread_id": status.conversation_id})
     return conversation
 
 
