@@ -3,14 +3,15 @@
     .venv/bin/python -m benchmarks.federation_inbox --activities 5000 --concurrency 32
 
 A fresh database (SQLite in a temporary data dir, or ``--database-url``) gets one local
-account and ``--actors`` remote actors with RSA key pairs (stored, as after a first
-fetch). ``--activities`` Create(Note) activities, public, each from one of those actors,
-are signed beforehand (draft-cavage, as Mastodon signs). A server process (uvicorn, jobs
-off) takes them on ``POST /inbox`` from ``--concurrency`` connections: printed are the
-accepted per second and the latency of a POST (p50/p99), which covers parsing, the guard,
-the key lookup, the signature check and storing the receive job. Then a job runner in this
-process works the receive jobs off: printed are the activities processed per second
-(normalise, resolve, the pipeline: the status, its home fan-out job) and CPU per activity.
+account and ``--actors`` remote actors with RSA key pairs (stored, as after a first fetch).
+``--activities`` Create(Note) activities, public, each from one of those actors, are signed
+beforehand (draft-cavage, as Mastodon signs). A server process (uvicorn, jobs off) takes
+them on ``POST /inbox`` from ``--concurrency`` connections: printed are the accepted per
+second and the latency of a POST (p50/p99), which covers parsing, the guard, the key lookup,
+the signature check and storing the receive job, and the server's CPU per POST and memory.
+Then a job runner in this process works the receive jobs off: printed are the activities
+processed per second (normalise, resolve, the pipeline: the status, its home fan-out job)
+and CPU per activity.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import psutil
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
@@ -219,9 +222,14 @@ async def run(args) -> dict:
     ready.wait(60)
     try:
         await _send(base, requests[: min(200, len(requests))], args.concurrency)  # warm up
+        serving = psutil.Process(server.pid)
+        cpu_before = serving.cpu_times()
         elapsed, latencies, statuses = await _send(base, requests[200:], args.concurrency)
+        cpu_after = serving.cpu_times()
+        rss_mb = serving.memory_info().rss / 2**20
     finally:
         server.kill()
+    server_cpu = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
     sent = len(requests) - 200
     quantiles = statistics.quantiles(latencies, n=100)
     processed, processing_seconds, cpu = await _process(settings, args.job_concurrency)
@@ -231,6 +239,8 @@ async def run(args) -> dict:
         "accepted_per_second": round(statuses.get(202, 0) / elapsed, 1),
         "post_p50_ms": round(quantiles[49] * 1000, 2),
         "post_p99_ms": round(quantiles[98] * 1000, 2),
+        "server_cpu_ms_per_post": round(server_cpu * 1000 / max(1, sent), 3),
+        "server_rss_mb": round(rss_mb, 1),
         "processed": processed,
         "processed_per_second": round(processed / processing_seconds, 1),
         "cpu_ms_per_processed": round(cpu * 1000 / max(1, processed), 2),

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
 
 import pyleroma.models  # noqa: F401
 from pyleroma.db.base import Base
@@ -63,11 +62,17 @@ def pg_database() -> str | None:
 
 
 async def _empty_pg(url: str) -> None:
-    engine = make_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    await engine.dispose()
+    """Every table emptied before a test: DELETEs, children first, sent as one script (one
+    transaction). A test leaves a few rows, and deleting them costs about a tenth of a
+    TRUNCATE of every table, which makes new files for each (100 ms per test)."""
+    import asyncpg
+
+    script = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(Base.metadata.sorted_tables))
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute(script)
+    finally:
+        await conn.close()
 
 
 def make_test_settings(data_dir: Path, database_url: str = "", **overrides) -> Settings:
