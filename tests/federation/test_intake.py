@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 
 import orjson
+import pytest
 from sqlalchemy import delete, select, text, update
 
+from pyleroma.federation.http_client import close_sessions
 from pyleroma.federation.intake import LOCAL_INBOXES, SIGNERS
 from pyleroma.federation.keys import new_key_pair
 from pyleroma.federation.signatures import sign_request
@@ -16,6 +18,7 @@ from pyleroma.jobs.receive_jobs import RECEIVE_JOB
 from pyleroma.models import Account, Job
 from tests.conftest import BASE_URL
 from tests.federation.conftest import REMOTE
+from tests.federation.remote_server import RemoteServer, fixture
 from tests.federation.test_inbox import _like, _post
 from tests.statement_counter import counting_statements
 
@@ -187,3 +190,41 @@ async def test_a_key_that_signs_no_stored_account_is_not_cached(app, client, fac
     assert answer.status_code == 401
     assert app.state.entity_cache.get_named(SIGNERS, f"{REMOTE}/users/dan#main-key") is None
     assert await _receive_jobs(db) == []
+
+
+@pytest.fixture
+async def remote():
+    server = await RemoteServer("127.0.0.2").start()
+    yield server
+    await server.stop()
+    await close_sessions()
+
+
+async def test_a_signer_fetched_on_delivery_is_stored_with_its_job(
+    app, client, factory, db, remote
+):
+    """An unknown signer's actor is fetched during the delivery and committed before the
+    202: the receive job must find it (it is not left in an uncommitted session)."""
+    alice = await factory.user("alice")
+    status = await factory.status(alice.account, "hello")
+    private, public = new_key_pair()
+    actor = fixture("mastodon/actor_person.json", {"https://mastodon.example": remote.base})
+    actor["publicKey"]["publicKeyPem"] = public
+    remote.actor(actor)
+    like = {**_like(status), "actor": actor["id"]}
+    body = orjson.dumps(like)
+    headers = sign_request(
+        "POST",
+        f"{BASE_URL}/inbox",
+        {"Content-Type": "application/activity+json"},
+        body,
+        actor["publicKey"]["id"],
+        private,
+    )
+    answer = await client.post("/inbox", content=body, headers=headers)
+    assert answer.status_code == 202, answer.text
+    async with db() as session:
+        stored = await session.scalar(select(Account).where(Account.ap_id == actor["id"]))
+    assert stored is not None and stored.public_key == public
+    [job] = await _receive_jobs(db)
+    assert job["actor_id"] == stored.id

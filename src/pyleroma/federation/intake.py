@@ -101,6 +101,8 @@ class InboxIntake:
                 )
                 signer = Signer(account.id, account.ap_id, account.public_key)
                 self._remember(session, SIGNERS, signature_key_id(headers), signer, account.id)
+                # A signer fetched just now is stored before its activity's job runs.
+                await session.commit()
         if signer.ap_id != actor_id:
             raise Unauthorized("the signature is not the activity actor's")
         try:
