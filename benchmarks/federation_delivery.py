@@ -7,10 +7,14 @@ A fresh SQLite database (or ``--database-url``) gets one local author followed b
 ``--inboxes`` remote accounts, each with an inbox of its own, spread over ``--hosts``
 loopback addresses (127.0.1.x) served by a sink in another process: most inboxes answer
 202, ``--failing`` answer 500 and ``--hanging`` never answer. The author posts through the
-posting service (the activity pipeline enqueues one delivery job per inbox); a job runner
-with ``--concurrency`` handlers then delivers. Printed: jobs enqueued, deliveries per
-second to healthy inboxes, the time until every healthy inbox had the post, the time until
-every job had its first outcome, and the CPU the delivering process used per delivery.
+posting service (the activity pipeline enqueues one delivery job per inbox); then
+``--processes`` job runner processes (``pyleroma worker``-like, each a JobRunner with
+``--concurrency`` handlers, all started at the same moment) deliver; ``--processes 0``
+runs one runner inside the benchmark's own process instead. Printed: jobs enqueued,
+deliveries per second to healthy inboxes, the time until every healthy inbox had the post,
+the time until every job had its first outcome, and the CPU the runners used per delivery
+(summed over the runner processes; with ``--processes 0`` the whole benchmark process's,
+its polling for outcomes included).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import multiprocessing
 import resource
 import sys
@@ -53,6 +58,42 @@ def _sink_process(hosts: list[str], port: int, plan: dict[str, str], ready, coun
         await asyncio.Event().wait()
 
     asyncio.run(main())
+
+
+def _runner_process(settings_fields: dict, concurrency: int, ready, go, stop, results) -> None:
+    """One job runner, as ``pyleroma worker`` runs it: started when ``go`` is set, stopped
+    (grace 0) when ``stop`` is; puts the CPU seconds it used meanwhile on ``results``."""
+    _install_uvloop()
+    logging.basicConfig(level=logging.ERROR)
+
+    async def main() -> None:
+        from pyleroma.cache import entity_cache_for
+        from pyleroma.db.engine import make_engine, make_sessionmaker
+        from pyleroma.federation.http_client import close_sessions
+        from pyleroma.jobs.runner import JobRunner
+        from pyleroma.settings import Settings
+
+        settings = Settings(**settings_fields).validate()
+        engine = make_engine(settings.effective_database_url)
+        sessionmaker = make_sessionmaker(engine, entity_cache=entity_cache_for(settings))
+        runner = JobRunner(sessionmaker, settings, concurrency=concurrency)
+        loop = asyncio.get_running_loop()
+        ready.set()
+        await loop.run_in_executor(None, go.wait)
+        usage0 = resource.getrusage(resource.RUSAGE_SELF)
+        await runner.start()
+        await loop.run_in_executor(None, stop.wait)
+        await runner.stop(grace=0)
+        usage1 = resource.getrusage(resource.RUSAGE_SELF)
+        results.put(_cpu_seconds(usage0, usage1))
+        await close_sessions()
+        await engine.dispose()
+
+    asyncio.run(main())
+
+
+def _cpu_seconds(before, after) -> float:
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 async def _prepare(settings, args, base_port: int, hosts: list[str]):
@@ -143,7 +184,7 @@ async def run(args) -> dict:
 
     hosts = [f"127.0.1.{n + 1}" for n in range(args.hosts)]
     data_dir = Path(tempfile.mkdtemp(prefix="pyleroma-delivery-bench-"))
-    settings = Settings(
+    settings_fields = dict(
         data_dir=data_dir,
         database_url=args.database_url or "",
         base_url="http://127.0.0.9:4000",
@@ -152,7 +193,8 @@ async def run(args) -> dict:
         job_concurrency=args.concurrency,
         jobs_in_process=False,
         log_level="error",
-    ).validate()
+    )
+    settings = Settings(**settings_fields).validate()
     port = args.port
     app, author_id, plan = await _prepare(settings, args, port, hosts)
     healthy = args.inboxes - len(plan)
@@ -163,12 +205,31 @@ async def run(args) -> dict:
     )
     sink.start()
     ready.wait(30)
+    workers: list = []
+    spawn = multiprocessing.get_context("spawn")
+    go, stop, results = spawn.Event(), spawn.Event(), spawn.Queue()
     try:
         jobs = await _post(app, settings, author_id)
-        runner = JobRunner(app.state.sessionmaker, settings, concurrency=args.concurrency)
+        for _ in range(args.processes):
+            worker_ready = spawn.Event()
+            worker = spawn.Process(
+                target=_runner_process,
+                args=(settings_fields, args.concurrency, worker_ready, go, stop, results),
+                daemon=True,
+            )
+            worker.start()
+            workers.append((worker, worker_ready))
+        for worker, worker_ready in workers:
+            if not await asyncio.to_thread(worker_ready.wait, 60):
+                raise RuntimeError(f"runner process {worker.pid} did not start")
+        runner = None
+        if not workers:
+            runner = JobRunner(app.state.sessionmaker, settings, concurrency=args.concurrency)
         usage0 = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
-        await runner.start()
+        if runner is not None:
+            await runner.start()
+        go.set()
         healthy_at = None
         while True:
             now = time.perf_counter() - started
@@ -180,15 +241,25 @@ async def run(args) -> dict:
                 break
             await asyncio.sleep(0.02)
         settled_at = time.perf_counter() - started
-        await runner.stop(grace=0)
-        usage1 = resource.getrusage(resource.RUSAGE_SELF)
+        if runner is not None:
+            await runner.stop(grace=0)
+            cpu = _cpu_seconds(usage0, resource.getrusage(resource.RUSAGE_SELF))
+        else:
+            stop.set()
+            cpu = 0.0
+            for _ in workers:
+                cpu += await asyncio.to_thread(results.get, True, 60)
     finally:
+        stop.set()
+        for worker, _ready in workers:
+            worker.join(10)
+            if worker.is_alive():
+                worker.kill()
         sink.kill()
         from pyleroma.federation.http_client import close_sessions
 
         await close_sessions()
         await app.state.engine.dispose()
-    cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
     delivered = counter.value
     return {
         "inboxes": args.inboxes,
@@ -202,8 +273,18 @@ async def run(args) -> dict:
         "seconds_until_every_job_had_an_outcome": round(settled_at, 3),
         "cpu_ms_per_delivery": round(cpu * 1000 / max(1, jobs), 3),
         "concurrency": args.concurrency,
+        "processes": args.processes,
         "engine": "postgresql" if args.database_url else "sqlite",
     }
+
+
+def _install_uvloop() -> None:
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -213,18 +294,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--failing", type=float, default=0.10)
     parser.add_argument("--hanging", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, default=100, help="job handlers at once")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="job runner processes, each with --concurrency handlers (0: in this process)",
+    )
     parser.add_argument("--timeout", type=float, default=10.0, help="federation timeout, s")
     parser.add_argument("--port", type=int, default=18080)
     parser.add_argument("--deadline", type=float, default=120.0)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:
-        pass
+    _install_uvloop()
+    logging.basicConfig(level=logging.ERROR)  # log_level="error", as the settings say
     result = asyncio.run(run(args))
     if args.json:
         print(json.dumps(result))

@@ -24,6 +24,9 @@ class InboxSink:
     received: list[Received] = field(default_factory=list)
     port: int = 0
     _runner: web.AppRunner | None = None
+    # Set by stop(): hanging handlers return, so the server's shutdown does not wait out
+    # aiohttp's grace period (60 s) for them.
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def base(self) -> str:
@@ -34,7 +37,8 @@ class InboxSink:
         self.received.append(Received(request.path_qs, dict(request.headers), body))
         answer = self.answers.get(request.path, 202)
         if answer == "hang":
-            await asyncio.sleep(3600)
+            await self._stopping.wait()
+            return web.Response(status=503)
         return web.Response(status=int(answer))
 
     async def start(self) -> InboxSink:
@@ -48,5 +52,6 @@ class InboxSink:
         return self
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()

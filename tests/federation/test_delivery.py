@@ -1,18 +1,24 @@
-"""Delivery: signed POSTs to real inboxes on loopback, retries, gone inboxes, dead hosts."""
+"""Delivery: signed POSTs to real inboxes on loopback, retries, gone inboxes, dead hosts,
+and what a delivery writes (instance marks at most once a window, no query when healthy)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
 
 import orjson
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from pyleroma.db.base import utcnow
 from pyleroma.federation.delivery import DELIVER_JOB
 from pyleroma.federation.signatures import verify_request
+from pyleroma.jobs import deliver_jobs
 from pyleroma.jobs.deliver_jobs import MAX_ATTEMPTS, backoff
-from pyleroma.models import Account, Instance, Job
+from pyleroma.jobs.registry import JobContext
+from pyleroma.jobs.runner import JobRunner
+from pyleroma.models import Account, Follow, Instance, Job
 from pyleroma.models.job import AVAILABLE, COMPLETED, DISCARDED
 from tests.api.relationship_helpers import remote_account
 from tests.api.timeline_helpers import drain
@@ -158,3 +164,142 @@ def test_retries_span_more_than_two_days():
     total = sum(backoff(attempt) for attempt in range(1, MAX_ATTEMPTS))
     assert total > 2 * 24 * 3600
     assert backoff(1) == 60 and backoff(40) == 6 * 3600
+
+
+async def _own_inbox(db, sink: InboxSink, name: str) -> Account:
+    """A remote account on the sink whose deliveries go to its own inbox (no shared one)."""
+    account = await _remote_on(db, sink, name)
+    async with db() as session:
+        await session.execute(
+            update(Account).where(Account.id == account.id).values(shared_inbox=None)
+        )
+        await session.commit()
+    return account
+
+
+async def _instance(db) -> Instance:
+    async with db() as session:
+        return (await session.execute(select(Instance))).scalar_one()
+
+
+async def test_host_marks_are_written_at_most_once_per_state_and_window(
+    app, client, factory, db, sink, monkeypatch
+):
+    monkeypatch.setattr(deliver_jobs, "MARK_EVERY_SECONDS", 2.0)
+    alice = await factory.user("alice")
+    good = await _own_inbox(db, sink, "good")
+    bad = await _own_inbox(db, sink, "bad")
+    sink.answers["/users/bad/inbox"] = 503
+
+    await client.post(f"/api/v1/accounts/{bad.id}/follow", headers=alice.headers)
+    await drain(app)
+    first_failure = (await _instance(db)).unreachable_since
+    assert first_failure is not None  # from the first failure on
+
+    await client.post(f"/api/v1/accounts/{good.id}/follow", headers=alice.headers)
+    await drain(app)
+    assert (await _instance(db)).unreachable_since is None  # heard from: reachable
+
+    # The failing inbox again, within the window of the last "unreachable" write: no write
+    # now (a host with healthy and failing inboxes would flip its row on every delivery)...
+    async with db() as session:
+        await session.execute(update(Job).values(scheduled_at=utcnow()))
+        await session.commit()
+    await drain(app)
+    assert len(sink.received) == 3
+    assert (await _instance(db)).unreachable_since is None
+
+    # ... but once the window has passed, the latest outcome (a failure) is written.
+    deadline = time.monotonic() + 10
+    while (await _instance(db)).unreachable_since is None:
+        assert time.monotonic() < deadline, "the deferred mark was never written"
+        await asyncio.sleep(0.1)
+    assert (await _instance(db)).unreachable_since > first_failure
+
+
+async def test_a_healthy_delivery_runs_no_query(app, factory, db, sink):
+    alice = await factory.user("alice")
+    bob = await _own_inbox(db, sink, "bob")
+    settings = app.state.settings
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    def context(job_id: int) -> JobContext:
+        return JobContext(
+            job_id=job_id,
+            kind=DELIVER_JOB,
+            args={
+                "inbox": bob.inbox,
+                "actor_id": str(alice.account.id),
+                "activity": {"id": f"{settings.base_url}/activities/{job_id}", "type": "Note"},
+            },
+            queue="federation",
+            attempt=1,
+            max_attempts=MAX_ATTEMPTS,
+            scheduled_at=utcnow(),
+            worker_id="w",
+            sessionmaker=db,
+            settings=settings,
+        )
+
+    await deliver_jobs.deliver(context(1))  # learns the key and the host, marks it reachable
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for job_id in (2, 3, 4):
+            await deliver_jobs.deliver(context(job_id))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(sink.received) == 4
+    assert statements == []
+    assert (await _instance(db)).last_seen_at is not None
+
+
+@pytest.fixture
+async def dead_host():
+    server = await InboxSink(host="127.0.0.4").start()
+    yield server
+    await server.stop()
+
+
+async def test_a_dead_host_gets_only_its_share_of_the_handlers(
+    app, client, factory, db, sink, dead_host
+):
+    """Eight deliveries to a host that never answers and four to a healthy one, sixteen
+    handlers: the dead host holds a quarter of them, its other deliveries are deferred (the
+    attempt not counted) and every healthy inbox has the post long before the timeout."""
+    settings = app.state.settings
+    settings.job_concurrency = 16
+    assert deliver_jobs.host_share(settings, silent=False) == 4
+    assert deliver_jobs.host_share(settings, silent=True) == 1
+    dead_host.answers.update({f"/users/d{n}/inbox": "hang" for n in range(8)})
+    alice = await factory.user("alice")
+    followers = [await _remote_on(db, dead_host, f"d{n}") for n in range(8)]
+    followers += [await _remote_on(db, sink, f"h{n}") for n in range(4)]
+    async with db() as session:  # no shared inboxes: one delivery per follower
+        await session.execute(update(Account).values(shared_inbox=None))
+        for follower in followers:
+            session.add(Follow(follower_id=follower.id, followed_id=alice.account.id))
+        await session.commit()
+    posted = await client.post("/api/v1/statuses", headers=alice.headers, json={"status": "hi"})
+    assert posted.status_code == 200
+    assert len(await _jobs(db)) == 12
+
+    runner = JobRunner(app.state.sessionmaker, settings, queues=["federation_out"])
+    await runner.start()
+    try:
+        started = time.monotonic()
+        while len(sink.received) < 4 and time.monotonic() - started < 1.5:
+            await asyncio.sleep(0.02)
+        assert len(sink.received) == 4  # within 1.5 s; the dead host's timeout is 2 s
+        assert len(dead_host.received) == 4  # its share, all still waiting
+        await runner.flush_outcomes()
+        dead = [job for job in await _jobs(db) if "/users/d" in job.args["inbox"]]
+        deferred = [job for job in dead if job.state == AVAILABLE]
+        assert len(deferred) == 4
+        assert all(job.attempt == 0 and job.scheduled_at > utcnow() for job in deferred)
+        assert all(job.last_error is None for job in deferred)
+    finally:
+        await runner.stop(grace=0)

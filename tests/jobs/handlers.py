@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, func, insert, select
 
-from pyleroma.jobs import DiscardJob, JobContext, RetryJob, register
+from pyleroma.jobs import DeferJob, DiscardJob, JobContext, RetryJob, register
 
 metadata = MetaData()
 job_effects = Table(
@@ -92,6 +92,12 @@ async def discard_job(ctx: JobContext) -> None:
     raise DiscardJob("the object is gone")
 
 
+@register("test.defer")
+async def defer_job(ctx: JobContext) -> None:
+    _log_run(ctx)
+    raise DeferJob("busy elsewhere", delay=60)
+
+
 @register("test.retry_later")
 async def retry_later_job(ctx: JobContext) -> None:
     _log_run(ctx)
@@ -118,3 +124,36 @@ async def effect_counts(sessionmaker) -> dict[str, int]:
             select(job_effects.c.key, func.count()).group_by(job_effects.c.key)
         )
         return {key: count for key, count in rows}
+
+
+# A kind with batched outcomes (jobs/outcomes.py): its completion is written with others',
+# after it returns; its backoff is the kind's own (40 s per failed attempt).
+BATCH_BACKOFF_SECONDS = 40.0
+
+
+@register(
+    "test.batch",
+    batch_outcomes=True,
+    max_attempts=3,
+    backoff=lambda attempt: BATCH_BACKOFF_SECONDS * attempt,
+)
+async def batch_job(ctx: JobContext) -> None:
+    """``mode``: ok, retry, discard, error, or session_write (writes through ctx.session,
+    which a batched kind must not do: the runner rolls it back). With ``started`` and
+    ``gate``: signals it started and waits for the gate first."""
+    _log_run(ctx)
+    if ctx.args.get("started"):
+        with open(ctx.args["started"], "a") as started:
+            started.write(f"{ctx.job_id}\n")
+        while not Path(ctx.args["gate"]).exists():
+            await asyncio.sleep(0.02)
+    mode = ctx.args.get("mode", "ok")
+    if mode == "retry":
+        raise RetryJob("remote busy")
+    if mode == "discard":
+        raise DiscardJob("the object is gone")
+    if mode == "error":
+        raise ValueError("broken")
+    if mode == "session_write":
+        await _write_effect(ctx)
+        await ctx.session.flush()

@@ -182,6 +182,17 @@ async def test_handler_can_discard_or_ask_for_a_later_retry(app, db):
     assert await effect_counts(db) == {}
 
 
+async def test_a_deferred_job_comes_back_later_without_using_an_attempt(app, db):
+    job_id = await add_job(db, "test.defer", {"key": "x"})
+    before = utcnow()
+    assert await make_runner(app).drain() == 1
+    job = await get_job(db, job_id)
+    assert job.state == "available" and job.attempt == 0
+    assert job.locked_by is None and job.last_error is None
+    assert 59 <= (job.scheduled_at - before).total_seconds() <= 62
+    assert await make_runner(app).drain() == 0  # not due yet
+
+
 async def test_hung_job_times_out_and_is_retried(app, db):
     job_id = await add_job(db, "test.hang", {"key": "h"})  # registered with timeout=0.3
     started = time.monotonic()

@@ -4,6 +4,10 @@ A delivery that fails marks its host unreachable (from the first failure on); on
 succeeds, or any activity received from the host, clears the mark. A host unreachable for
 longer than ``UNREACHABLE_AFTER`` gets no new delivery attempts until it is heard from
 again (Pleroma's ``Instances.reachable?``), so a dead server costs nothing.
+
+Deliveries write these marks at most once per host and state a minute per process, and
+remember ``is_given_up`` for half a minute (jobs/deliver_jobs.py): a row may lag its
+host's latest outcome by about a minute, nothing next to the two days before giving up.
 """
 
 from __future__ import annotations

@@ -6,10 +6,11 @@ binds a kind's name to its handler. docs/jobs.md explains the guarantees.
 """
 
 from pyleroma.jobs.queue import enqueue, notify, queue_stats
-from pyleroma.jobs.registry import DiscardJob, JobContext, RetryJob, register
+from pyleroma.jobs.registry import DeferJob, DiscardJob, JobContext, RetryJob, register
 from pyleroma.jobs.runner import JobRunner
 
 __all__ = [
+    "DeferJob",
     "DiscardJob",
     "JobContext",
     "JobRunner",

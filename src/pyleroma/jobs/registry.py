@@ -40,6 +40,16 @@ class DiscardJob(Exception):  # noqa: N818  (a command to the runner, not an err
     """Raised by a handler: the job can never succeed (say, the object is gone); no retry."""
 
 
+class DeferJob(Exception):  # noqa: N818
+    """Raised by a handler before it tried anything: not now, run again in ``delay``
+    seconds. The attempt does not count (deliveries to a host that already has its share
+    of the handlers: jobs/deliver_jobs.py)."""
+
+    def __init__(self, reason: str, delay: float):
+        super().__init__(reason)
+        self.delay = max(0.0, delay)
+
+
 class RetryJob(Exception):  # noqa: N818
     """Raised by a handler: try again later (after ``delay`` seconds, or the usual backoff).
 
@@ -59,6 +69,10 @@ class JobContext:
     marks the job completed in the same transaction and commits both together, which is what
     makes a DB-only job's effect happen exactly once. Work that needs its own transactions
     (a long import committing in batches) may open sessions from ``sessionmaker``.
+
+    For a kind registered with ``batch_outcomes=True`` the runner rolls ``session`` back
+    instead: use it for reads only and write through sessions of your own. Such a kind's
+    session is opened on first use, so a handler that reads nothing costs none.
     """
 
     job_id: int
@@ -69,9 +83,15 @@ class JobContext:
     max_attempts: int
     scheduled_at: dt.datetime
     worker_id: str
-    session: AsyncSession
     sessionmaker: async_sessionmaker[AsyncSession]
     settings: Settings
+    opened_session: AsyncSession | None = dataclasses.field(default=None, repr=False)
+
+    @property
+    def session(self) -> AsyncSession:
+        if self.opened_session is None:
+            self.opened_session = self.sessionmaker()
+        return self.opened_session
 
 
 Handler = Callable[[JobContext], Awaitable[Any]]
@@ -80,7 +100,12 @@ Backoff = Callable[[int], float]
 
 @dataclasses.dataclass(frozen=True)
 class JobKind:
-    """A registered kind. ``None`` policies fall back to the job_* settings."""
+    """A registered kind. ``None`` policies fall back to the job_* settings.
+
+    ``batch_outcomes``: the runner does not commit per job; it buffers the outcome and
+    writes many in one transaction (jobs/outcomes.py). Only for handlers whose database
+    writes happen in sessions of their own and whose completion may be at-least-once.
+    """
 
     name: str
     handler: Handler
@@ -88,6 +113,7 @@ class JobKind:
     max_attempts: int | None = None
     timeout: float | None = None
     backoff: Backoff | None = None
+    batch_outcomes: bool = False
 
 
 _KINDS: dict[str, JobKind] = {}
@@ -100,18 +126,21 @@ def register(
     max_attempts: int | None = None,
     timeout: float | None = None,
     backoff: Backoff | None = None,
+    batch_outcomes: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Decorator registering ``handler`` for jobs of kind ``name``.
 
     ``queue`` is the default queue for ``enqueue`` of this kind, ``backoff(attempt)`` returns
     the seconds to wait before retrying after failed attempt number ``attempt`` (1-based).
-    Registering a name twice replaces the handler (module reloads in development).
+    ``batch_outcomes=True`` trades the per-job commit (and exactly-once completion) for
+    throughput: see ``JobKind`` and docs/jobs.md. Registering a name twice replaces the
+    handler (module reloads in development).
     """
     if not name or len(name) > 100:
         raise ValueError("a job kind needs a name of 1 to 100 characters")
 
     def decorator(handler: Handler) -> Handler:
-        _KINDS[name] = JobKind(name, handler, queue, max_attempts, timeout, backoff)
+        _KINDS[name] = JobKind(name, handler, queue, max_attempts, timeout, backoff, batch_outcomes)
         return handler
 
     return decorator

@@ -13,6 +13,11 @@ Guarantees (docs/jobs.md has the long form):
   ``attempt``); otherwise everything rolls back. So a DB-only job's effect happens exactly
   once even across crashes and lost leases. Effects outside the database (HTTP deliveries)
   are at-least-once: a crash after the effect and before the commit repeats it.
+- Kinds registered with ``batch_outcomes=True`` (short jobs by the thousand: deliveries)
+  skip the per-job commit: their outcomes are buffered and written many to a transaction
+  (jobs/outcomes.py), their completion is at-least-once.
+- While handlers run, claims are coalesced (at most one per ``CLAIM_COALESCE_SECONDS``),
+  so a runner finishing hundreds of jobs a second doesn't claim after each one.
 """
 
 from __future__ import annotations
@@ -31,12 +36,14 @@ import time
 import traceback
 from collections.abc import Callable
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pyleroma.db.base import utcnow
 from pyleroma.jobs import queue as job_queue
+from pyleroma.jobs.outcomes import IN_CHUNK, OutcomeBuffer
 from pyleroma.jobs.registry import (
+    DeferJob,
     DiscardJob,
     JobContext,
     JobKind,
@@ -58,6 +65,9 @@ log = logging.getLogger("pyleroma.jobs")
 
 PRUNE_EVERY_SECONDS = 300
 PRUNE_BATCH = 1000
+# While handlers are running, the next claim waits this long after the previous one, so
+# the slots freed meanwhile are filled by one claim transaction instead of one each.
+CLAIM_COALESCE_SECONDS = 0.01
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,7 +141,12 @@ class JobRunner:
         self._main_task: asyncio.Task | None = None
         self._maintenance_task: asyncio.Task | None = None
         self._stop_task: asyncio.Task | None = None
-        self._dialect: str | None = None
+        self._claim_sql: tuple | None = None  # (dialect, pick, claim): _claim_statements
+        # The last claim filled every free slot: more may be due, so a finished job wakes
+        # the claim loop. Otherwise new jobs announce themselves (wake()) or the poll finds
+        # them, and finishing jobs claim nothing (no empty claim per finished job).
+        self._backlog = True
+        self._outcomes = OutcomeBuffer(sessionmaker, self.worker_id, on_due_retry=self.wake)
         load_job_modules()
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -148,6 +163,7 @@ class JobRunner:
         self._wakeup = asyncio.Event()
         self._stop_requested = asyncio.Event()
         job_queue.add_listener(self.wake)
+        self._outcomes.start()
         self._main_task = asyncio.create_task(self._claim_loop(), name="jobs-claim")
         self._maintenance_task = asyncio.create_task(self._maintain(), name="jobs-maintain")
         log.info("job runner %s started (concurrency %d)", self.worker_id, self.concurrency)
@@ -156,7 +172,8 @@ class JobRunner:
         """Stop claiming, let running jobs finish for ``grace`` seconds, then cancel them.
 
         A cancelled job is rolled back and handed back (available again, the attempt not
-        counted). Idempotent; concurrent callers wait for the same shutdown.
+        counted). Buffered outcomes are written before it returns. Idempotent; concurrent
+        callers wait for the same shutdown.
         """
         if self._main_task is None:
             return
@@ -193,21 +210,30 @@ class JobRunner:
     async def drain(self) -> int:
         """Run jobs (``concurrency`` at a time) until none is due; return how many ran.
 
-        For tests and one-off commands: no background tasks, no lease renewal.
+        For tests and one-off commands: no background tasks, no lease renewal. Buffered
+        outcomes are written after each round, so a retry due at once runs in this drain.
         """
         count = 0
         while True:
             claimed = await self._claim(self.concurrency)
             if not claimed:
+                await self.flush_outcomes()
                 return count
             await asyncio.gather(*(self._run(job) for job in claimed))
+            await self.flush_outcomes()
             count += len(claimed)
+
+    async def flush_outcomes(self) -> None:
+        """Write the buffered outcomes of ``batch_outcomes`` kinds now (the flusher does it
+        within 50 ms anyway; ``stop()`` and ``drain()`` before they return)."""
+        await self._outcomes.flush()
 
     def wake(self) -> None:
         """Look for due jobs now (called after a commit that enqueued; thread-safe)."""
         loop, event = self._loop, self._wakeup
         if loop is None or event is None or loop.is_closed():
             return
+        self._backlog = True  # new work: the next freed slot claims (if none is free now)
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
             loop.call_soon_threadsafe(event.set)
 
@@ -229,6 +255,7 @@ class JobRunner:
                 task.cancel()
             if still:
                 await asyncio.wait(still)
+        await self._outcomes.stop()
         self._maintenance_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._maintenance_task
@@ -238,13 +265,24 @@ class JobRunner:
     # -- claiming ---------------------------------------------------------------------------
 
     async def _claim_loop(self) -> None:
+        last_claim = -CLAIM_COALESCE_SECONDS
         while not self._stop_requested.is_set():
+            pause = last_claim + CLAIM_COALESCE_SECONDS - time.monotonic()
+            if self._tasks and pause > 0:
+                # Handlers are running: let more slots free up (never longer than this
+                # pause, so hanging handlers can't hold back claims for the free slots).
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(pause):
+                        await self._stop_requested.wait()
+                continue
             self._wakeup.clear()
             free = self.concurrency - len(self._tasks)
             claimed: list[ClaimedJob] = []
             if free > 0:
+                last_claim = time.monotonic()
                 try:
                     claimed = await self._claim(free)
+                    self._backlog = len(claimed) == free
                 except Exception:
                     log.exception("claiming jobs failed; retrying after the poll interval")
                 for job in claimed:
@@ -259,53 +297,59 @@ class JobRunner:
 
     def _task_done(self, task: asyncio.Task) -> None:
         self._tasks.pop(task, None)
-        if self._wakeup is not None:
-            self._wakeup.set()  # a slot is free
+        if self._wakeup is not None and self._backlog:
+            self._wakeup.set()  # a slot is free and more jobs may be due
         if not task.cancelled() and task.exception() is not None:
             log.error("job task crashed", exc_info=task.exception())
 
-    def _due(self, now: dt.datetime):
-        condition = or_(
-            and_(Job.state == AVAILABLE, Job.scheduled_at <= now),
-            and_(Job.state == RUNNING, Job.locked_until < now),
+    def _claim_statements(self, dialect: str):
+        """The claim's statements, built once per runner with the times and the limit as
+        parameters: building them cost more CPU than running them, and a busy runner
+        claims many times a second. Due means available and scheduled in the past, or
+        running on an expired lease (its worker died). Oldest first."""
+        jobs = Job.__table__.c
+        now = bindparam("now")
+        due = or_(
+            and_(jobs.state == AVAILABLE, jobs.scheduled_at <= now),
+            and_(jobs.state == RUNNING, jobs.locked_until < now),
         )
         if self.queues:
-            condition = and_(condition, Job.queue.in_(self.queues))
-        return condition
-
-    async def _claim(self, limit: int) -> list[ClaimedJob]:
-        """Mark up to ``limit`` due jobs running under this worker's lease; return them.
-
-        Due means available and scheduled in the past, or running on an expired lease (its
-        worker died). Oldest first.
-        """
-        now = utcnow()
-        pick = select(Job.id).where(self._due(now)).order_by(Job.scheduled_at, Job.id)
-        pick = pick.limit(limit)
-        claim = update(Job).values(
+            due = and_(due, jobs.queue.in_(self.queues))
+        pick = select(jobs.id).where(due).order_by(jobs.scheduled_at, jobs.id)
+        pick = pick.limit(bindparam("limit"))
+        claim = Job.__table__.update().values(
             state=RUNNING,
-            attempt=Job.attempt + 1,
+            attempt=jobs.attempt + 1,
             attempted_at=now,
             locked_by=self.worker_id,
-            locked_until=now + self.lease,
+            locked_until=bindparam("until"),
         )
+        if dialect == "postgresql":
+            # Rows locked by another claimer are skipped, not waited for: many workers
+            # claim side by side without blocking each other or taking the same job.
+            pick = pick.with_for_update(skip_locked=True)
+            claim = claim.where(jobs.id.in_(bindparam("ids", expanding=True)))
+        else:
+            # One statement under SQLite's write lock: nobody else can claim in between.
+            claim = claim.where(jobs.id.in_(pick.scalar_subquery()))
+        returning = claim.returning(*(jobs[column.key] for column in _CLAIMED_COLUMNS))
+        return pick, returning
+
+    async def _claim(self, limit: int) -> list[ClaimedJob]:
+        """Mark up to ``limit`` due jobs running under this worker's lease; return them."""
+        now = utcnow()
+        params = {"now": now, "until": now + self.lease, "limit": limit}
         async with self.sessionmaker() as session, session.begin():
-            if self._dialect is None:
-                self._dialect = session.get_bind().dialect.name
-            if self._dialect == "postgresql":
-                # Rows locked by another claimer are skipped, not waited for: many workers
-                # claim side by side without blocking each other or taking the same job.
-                ids = (await session.scalars(pick.with_for_update(skip_locked=True))).all()
+            if self._claim_sql is None:
+                dialect = session.get_bind().dialect.name
+                self._claim_sql = (dialect, *self._claim_statements(dialect))
+            dialect, pick, claim = self._claim_sql
+            if dialect == "postgresql":
+                ids = (await session.scalars(pick, params)).all()
                 if not ids:
                     return []
-                claim = claim.where(Job.id.in_(ids))
-            else:
-                # One statement under SQLite's write lock: nobody else can claim in between.
-                claim = claim.where(Job.id.in_(pick.scalar_subquery()))
-            rows = await session.execute(
-                claim.returning(*_CLAIMED_COLUMNS),
-                execution_options={"synchronize_session": False},
-            )
+                params["ids"] = ids
+            rows = await session.execute(claim, params)
             claimed = [ClaimedJob(*row) for row in rows]
         claimed.sort(key=lambda job: (job.scheduled_at, job.id))
         return claimed
@@ -341,58 +385,69 @@ class JobRunner:
             await self._fail(job, spec, message, discard=True)
             return
         timeout = spec.timeout or self.settings.job_timeout_seconds
-        async with self.sessionmaker() as session:
-            ctx = JobContext(
-                job_id=job.id,
-                kind=job.kind,
-                args=job.args or {},
-                queue=job.queue,
-                attempt=job.attempt,
-                max_attempts=max_attempts,
-                scheduled_at=job.scheduled_at,
-                worker_id=self.worker_id,
-                session=session,
-                sessionmaker=self.sessionmaker,
-                settings=self.settings,
+        ctx = JobContext(
+            job_id=job.id,
+            kind=job.kind,
+            args=job.args or {},
+            queue=job.queue,
+            attempt=job.attempt,
+            max_attempts=max_attempts,
+            scheduled_at=job.scheduled_at,
+            worker_id=self.worker_id,
+            sessionmaker=self.sessionmaker,
+            settings=self.settings,
+            # A batched kind's session is only for reads and opened if it reads.
+            opened_session=None if spec.batch_outcomes else self.sessionmaker(),
+        )
+        deadline = asyncio.timeout(timeout)
+        try:
+            async with deadline:
+                await spec.handler(ctx)
+            if spec.batch_outcomes:
+                # The completion is written with other jobs' (jobs/outcomes.py).
+                await _close(ctx)
+                self._outcomes.complete(job.id, job.attempt)
+                return
+            session = ctx.opened_session
+            held = await session.execute(
+                update(Job)
+                .where(self._held(job))
+                .values(state=COMPLETED, completed_at=utcnow(), locked_until=None)
+                .values(unique_key=None),
+                execution_options={"synchronize_session": False},
             )
-            deadline = asyncio.timeout(timeout)
-            try:
-                async with deadline:
-                    await spec.handler(ctx)
-                held = await session.execute(
-                    update(Job)
-                    .where(self._held(job))
-                    .values(state=COMPLETED, completed_at=utcnow(), locked_until=None)
-                    .values(unique_key=None),
-                    execution_options={"synchronize_session": False},
+            if held.rowcount != 1:
+                await _close(ctx)
+                log.warning(
+                    "job %s (%s) finished after its lease passed to another worker; "
+                    "its transaction was rolled back",
+                    job.id,
+                    job.kind,
                 )
-                if held.rowcount != 1:
-                    await _rollback(session)
-                    log.warning(
-                        "job %s (%s) finished after its lease passed to another worker; "
-                        "its transaction was rolled back",
-                        job.id,
-                        job.kind,
-                    )
-                    return
-                await session.commit()
-            except asyncio.CancelledError:
-                await _rollback(session)
-                await self._release(job)
-                raise
-            except DiscardJob as exc:
-                await _rollback(session)
-                await self._fail(job, spec, f"discarded: {exc}", discard=True)
-            except RetryJob as exc:
-                await _rollback(session)
-                await self._fail(job, spec, f"retry: {exc}", delay=exc.delay)
-            except Exception as exc:
-                await _rollback(session)
-                if isinstance(exc, TimeoutError) and deadline.expired():
-                    message = f"timed out after {timeout} s"
-                else:
-                    message = format_error(exc)
-                await self._fail(job, spec, message)
+                return
+            await session.commit()
+        except asyncio.CancelledError:
+            await _close(ctx)
+            await self._release(job)
+            raise
+        except DiscardJob as exc:
+            await _close(ctx)
+            await self._fail(job, spec, f"discarded: {exc}", discard=True)
+        except RetryJob as exc:
+            await _close(ctx)
+            await self._fail(job, spec, f"retry: {exc}", delay=exc.delay)
+        except DeferJob as exc:
+            await _close(ctx)
+            await self._release(job, spec, delay=exc.delay)
+        except Exception as exc:
+            await _close(ctx)
+            if isinstance(exc, TimeoutError) and deadline.expired():
+                message = f"timed out after {timeout} s"
+            else:
+                message = format_error(exc)
+            await self._fail(job, spec, message)
+        finally:
+            await _close(ctx)
 
     def backoff(self, attempt: int, spec: JobKind | None = None) -> float:
         """Seconds before retrying after failed attempt ``attempt``: exponential, jittered."""
@@ -411,7 +466,10 @@ class JobRunner:
         discard: bool = False,
         delay: float | None = None,
     ) -> None:
-        """Record a failed attempt: back to available after a backoff, or discarded."""
+        """Record a failed attempt: back to available after a backoff, or discarded.
+
+        Written at once, or for a ``batch_outcomes`` kind buffered with its completions.
+        """
         now = utcnow()
         message = message[:LAST_ERROR_LENGTH]
         final = discard or job.attempt >= self._max_attempts(job, spec)
@@ -432,6 +490,9 @@ class JobRunner:
                 wait,
                 message.splitlines()[0] if message else "",
             )
+        if spec is not None and spec.batch_outcomes:
+            self._outcomes.fail(job.id, job.attempt, dict(last_error=message, **values))
+            return
         try:
             async with self.sessionmaker() as session, session.begin():
                 await session.execute(
@@ -441,21 +502,30 @@ class JobRunner:
         except Exception:
             # The lease will expire and the job will be claimed again: nothing is lost.
             log.exception("could not record the failure of job %s", job.id)
+            return
+        if not final and values["scheduled_at"] <= now:
+            self.wake()  # due again at once: don't leave it to the next poll
 
-    async def _release(self, job: ClaimedJob) -> None:
-        """Hand a job back at shutdown: available now, and this attempt doesn't count."""
+    async def _release(
+        self, job: ClaimedJob, spec: JobKind | None = None, *, delay: float = 0.0
+    ) -> None:
+        """Hand a job back without counting this attempt: at shutdown (available now), or
+        deferred by its handler (``DeferJob``: available again in ``delay`` seconds;
+        buffered with the outcomes of a ``batch_outcomes`` kind)."""
+        values = dict(
+            state=AVAILABLE,
+            attempt=job.attempt - 1,
+            scheduled_at=utcnow() + dt.timedelta(seconds=delay),
+            locked_by=None,
+            locked_until=None,
+        )
+        if delay and spec is not None and spec.batch_outcomes:
+            self._outcomes.fail(job.id, job.attempt, values)
+            return
         try:
             async with self.sessionmaker() as session, session.begin():
                 await session.execute(
-                    update(Job)
-                    .where(self._held(job))
-                    .values(
-                        state=AVAILABLE,
-                        attempt=Job.attempt - 1,
-                        scheduled_at=utcnow(),
-                        locked_by=None,
-                        locked_until=None,
-                    ),
+                    update(Job).where(self._held(job)).values(**values),
                     execution_options={"synchronize_session": False},
                 )
         except Exception:
@@ -468,7 +538,7 @@ class JobRunner:
         interval = max(0.2, self.lease.total_seconds() / 3)
         next_prune = time.monotonic()
         while True:
-            if self._tasks:
+            if self._tasks or len(self._outcomes):
                 try:
                     await self.renew_leases()
                 except Exception:
@@ -482,18 +552,27 @@ class JobRunner:
             await asyncio.sleep(interval)
 
     async def renew_leases(self) -> int:
-        """Extend the lease of every job this runner is running; return how many."""
-        ids = [job.id for job in self._tasks.values()]
-        if not ids:
-            return 0
-        async with self.sessionmaker() as session, session.begin():
-            result = await session.execute(
-                update(Job)
-                .where(Job.id.in_(ids), Job.state == RUNNING, Job.locked_by == self.worker_id)
-                .values(locked_until=utcnow() + self.lease),
-                execution_options={"synchronize_session": False},
-            )
-        return result.rowcount
+        """Extend the lease of every job this runner is running, or whose outcome waits in
+        the buffer; return how many."""
+        async with self._outcomes.lock:  # not beside a flush: see OutcomeBuffer
+            ids = [job.id for job in self._tasks.values()] + self._outcomes.held_ids()
+            if not ids:
+                return 0
+            renewed = 0
+            async with self.sessionmaker() as session, session.begin():
+                for start in range(0, len(ids), IN_CHUNK):
+                    result = await session.execute(
+                        update(Job)
+                        .where(
+                            Job.id.in_(ids[start : start + IN_CHUNK]),
+                            Job.state == RUNNING,
+                            Job.locked_by == self.worker_id,
+                        )
+                        .values(locked_until=utcnow() + self.lease),
+                        execution_options={"synchronize_session": False},
+                    )
+                    renewed += result.rowcount
+        return renewed
 
     async def prune(self) -> int:
         """Delete completed and discarded jobs older than their retention; return how many."""
@@ -517,8 +596,16 @@ class JobRunner:
                 return total
 
 
-async def _rollback(session: AsyncSession) -> None:
+async def _close(ctx: JobContext) -> None:
+    """Roll back and release the handler's session, if it has one open.
+
+    Before a failure is recorded: on SQLite a handler that wrote holds the write lock
+    until its transaction ends, and the failure's own transaction would wait for it.
+    """
+    session, ctx.opened_session = ctx.opened_session, None
+    if session is None:
+        return
     try:
-        await session.rollback()
-    except Exception:  # a broken connection: closing the session discards it anyway
-        log.debug("rollback failed", exc_info=True)
+        await session.close()
+    except Exception:  # a broken connection is discarded by the pool anyway
+        log.debug("closing a job's session failed", exc_info=True)
