@@ -6,7 +6,8 @@
 A fresh SQLite database (or ``--database-url``) gets one local author followed by
 ``--inboxes`` remote accounts, each with an inbox of its own, spread over ``--hosts``
 loopback addresses (127.0.1.x) served by a sink in another process: most inboxes answer
-202, ``--failing`` answer 500 and ``--hanging`` never answer. The author posts through the
+202, ``--failing`` answer 500 and ``--hanging`` never answer, nor does any inbox on the
+first ``--dead-hosts`` hosts. The author posts through the
 posting service (the activity pipeline enqueues one delivery job per inbox); then
 ``--processes`` job runner processes (``pyleroma worker``-like, each a JobRunner with
 ``--concurrency`` handlers, all started at the same moment) deliver; ``--processes 0``
@@ -117,7 +118,9 @@ async def _prepare(settings, args, base_port: int, hosts: list[str]):
             domain = f"{host}:{base_port}"
             path = f"/users/f{n}/inbox"
             share = n / args.inboxes
-            if share < args.hanging:
+            if n % len(hosts) < args.dead_hosts:
+                plan[path] = "hang"  # every inbox of a dead host hangs
+            elif share < args.hanging:
                 plan[path] = "hang"
             elif share < args.hanging + args.failing:
                 plan[path] = "fail"
@@ -293,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hosts", type=int, default=20, help="loopback addresses 127.0.1.x")
     parser.add_argument("--failing", type=float, default=0.10)
     parser.add_argument("--hanging", type=float, default=0.05)
+    parser.add_argument(
+        "--dead-hosts", type=int, default=0, help="hosts on which every inbox hangs"
+    )
     parser.add_argument("--concurrency", type=int, default=100, help="job handlers at once")
     parser.add_argument(
         "--processes",

@@ -9,7 +9,7 @@ import time
 
 import orjson
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import delete, event, select, update
 
 from pyleroma.db.base import utcnow
 from pyleroma.federation.delivery import DELIVER_JOB
@@ -264,42 +264,46 @@ async def dead_host():
     await server.stop()
 
 
-async def test_a_dead_host_gets_only_its_share_of_the_handlers(
-    app, client, factory, db, sink, dead_host
-):
-    """Eight deliveries to a host that never answers and four to a healthy one, sixteen
-    handlers: the dead host holds a quarter of them, its other deliveries are deferred (the
-    attempt not counted) and every healthy inbox has the post long before the timeout."""
+async def test_a_dead_host_gets_one_handler_at_a_time(app, client, factory, db, sink, dead_host):
+    """Once a delivery to a host got no answer, the host gets one delivery at a time: of
+    eight more to it, one waits out the timeout, the others are deferred (the attempt not
+    counted), and every healthy inbox has the post long before the timeout."""
     settings = app.state.settings
-    settings.job_concurrency = 16
-    assert deliver_jobs.host_share(settings, silent=False) == 4
-    assert deliver_jobs.host_share(settings, silent=True) == 1
     dead_host.answers.update({f"/users/d{n}/inbox": "hang" for n in range(8)})
     alice = await factory.user("alice")
     followers = [await _remote_on(db, dead_host, f"d{n}") for n in range(8)]
     followers += [await _remote_on(db, sink, f"h{n}") for n in range(4)]
     async with db() as session:  # no shared inboxes: one delivery per follower
         await session.execute(update(Account).values(shared_inbox=None))
+        await session.commit()
+    # A first delivery to the dead host times out (2 s): the host is silent from now on.
+    await client.post(f"/api/v1/accounts/{followers[0].id}/follow", headers=alice.headers)
+    await drain(app)
+    async with db() as session:
+        await session.execute(delete(Job))
         for follower in followers:
             session.add(Follow(follower_id=follower.id, followed_id=alice.account.id))
         await session.commit()
+    dead_host.received.clear()
     posted = await client.post("/api/v1/statuses", headers=alice.headers, json={"status": "hi"})
     assert posted.status_code == 200
     assert len(await _jobs(db)) == 12
 
-    runner = JobRunner(app.state.sessionmaker, settings, queues=["federation_out"])
+    runner = JobRunner(app.state.sessionmaker, settings, concurrency=8, queues=["federation_out"])
     await runner.start()
     try:
         started = time.monotonic()
         while len(sink.received) < 4 and time.monotonic() - started < 1.5:
             await asyncio.sleep(0.02)
         assert len(sink.received) == 4  # within 1.5 s; the dead host's timeout is 2 s
-        assert len(dead_host.received) == 4  # its share, all still waiting
-        await runner.flush_outcomes()
-        dead = [job for job in await _jobs(db) if "/users/d" in job.args["inbox"]]
-        deferred = [job for job in dead if job.state == AVAILABLE]
-        assert len(deferred) == 4
-        assert all(job.attempt == 0 and job.scheduled_at > utcnow() for job in deferred)
-        assert all(job.last_error is None for job in deferred)
+        assert len(dead_host.received) == 1  # one at a time, still waiting
+        deferred = []
+        while len(deferred) < 7 and time.monotonic() - started < 1.8:
+            await runner.flush_outcomes()
+            dead = [job for job in await _jobs(db) if "/users/d" in job.args["inbox"]]
+            deferred = [j for j in dead if j.state == AVAILABLE and j.scheduled_at > utcnow()]
+        assert len(deferred) == 7
+        assert len(dead_host.received) == 1
+        assert [(job.attempt, job.last_error) for job in deferred] == [(0, None)] * 7
     finally:
         await runner.stop(grace=0)

@@ -14,10 +14,9 @@ decides what happens next:
   until it is heard from again (federation/instances.py).
 - an inbox the SSRF guard refuses: no retry.
 
-A host gets only its share of the job handlers at once (``host_share``: a quarter of them,
-and one while it does not answer at all); a delivery beyond the share is deferred
-(``DeferJob``, the attempt not counted), so a dead or slow host never keeps deliveries to
-healthy hosts waiting for a handler.
+A host that does not answer (or only after half the timeout) gets one delivery at a time;
+its others are deferred (``DeferJob``, the attempt not counted: ``_host_slot``), so a dead
+or slow host never keeps deliveries to healthy hosts waiting for a handler.
 
 A healthy delivery runs no query and writes nothing itself: the signing key and whether
 the host was given up come from per-process memory (``KEY_MEMORY_SECONDS``,
@@ -76,6 +75,8 @@ def backoff(attempt: int) -> float:
 KEY_MEMORY_SECONDS = 300.0
 # A host given up on (or heard from again) is noticed this late by deliveries.
 GIVEN_UP_MEMORY_SECONDS = 30.0
+# Deliveries under way at once to a host that does not answer (see _host_slot).
+SILENT_HOST_SHARE = 1
 # At most one "reachable" and one "unreachable" write per host per this many seconds.
 MARK_EVERY_SECONDS = 60.0
 
@@ -98,8 +99,8 @@ class _Memory:
     given_up: dict[str, tuple[float, object]] = dataclasses.field(default_factory=dict)
     marks: dict[str, _HostMarks] = dataclasses.field(default_factory=dict)
     background: set[asyncio.Task] = dataclasses.field(default_factory=set)
-    # Deliveries under way per host, and the hosts whose latest one got no answer at all
-    # (a timeout or a refused connection): see host_share.
+    # Deliveries under way per host, and the hosts whose latest one got no timely answer
+    # (a timeout, a refused connection, or an answer after half the timeout): _host_slot.
     in_flight: dict[str, int] = dataclasses.field(default_factory=dict)
     silent: set[str] = dataclasses.field(default_factory=set)
 
@@ -204,28 +205,20 @@ async def _write_marks(sessionmaker, host: str, marks: _HostMarks, *, wait: bool
             marks.writing = False
 
 
-def host_share(settings, silent: bool) -> int:
-    """How many deliveries to one host this process runs at once: a quarter of the job
-    handlers (at least one), at most the connections a host gets; one while the host's
-    latest delivery got no answer. A delivery waiting on a host that does not answer holds
-    its handler for the whole federation timeout, so a dead host's deliveries (one per
-    activity, however many followers it has) must never take the handlers that healthy
-    hosts' deliveries need."""
-    if silent:
-        return 1
-    return max(1, min(settings.federation_connections_per_host, settings.job_concurrency // 4))
-
-
 @contextlib.contextmanager
 def _host_slot(ctx: JobContext, host: str):
-    """One of the host's share (host_share); ``DeferJob`` when it has all of them: the job
-    is handed back, its attempt not counted, and runs again a little later."""
+    """Count the delivery as under way to ``host``; ``DeferJob`` when the host is silent
+    (its latest delivery got no answer within half the federation timeout, or none at
+    all) and already has one under way: the job is handed back, its attempt not counted,
+    and tried again after about a timeout. A delivery to a host that does not answer holds
+    its handler for the whole timeout, so a dead host's deliveries (one per activity,
+    however many followers it has) must not take the handlers healthy hosts need. Hosts
+    that answer are limited only by their connections (``federation_connections_per_host``):
+    capping them here too cost more in deferrals than it saved."""
     memory = _memory(ctx.sessionmaker)
-    silent = host in memory.silent
-    share = host_share(ctx.settings, silent)
-    if memory.in_flight.get(host, 0) >= share:
-        wait = ctx.settings.federation_timeout_seconds if silent else 1.0
-        raise DeferJob(f"{host} has {share} deliveries under way", random.uniform(wait, 2 * wait))
+    if host in memory.silent and memory.in_flight.get(host, 0) >= SILENT_HOST_SHARE:
+        wait = ctx.settings.federation_timeout_seconds * random.uniform(1, 2)  # jitter
+        raise DeferJob(f"{host} does not answer and has a delivery under way", wait)
     memory.in_flight[host] = memory.in_flight.get(host, 0) + 1
     try:
         yield memory
@@ -311,6 +304,7 @@ async def deliver(ctx: JobContext) -> None:
             private_key,
         )
         http = federation_session(ctx.settings)
+        started = time.monotonic()
         try:
             async with http.post(inbox, data=body, headers=headers, allow_redirects=False) as r:
                 status = r.status
@@ -321,7 +315,10 @@ async def deliver(ctx: JobContext) -> None:
             memory.silent.add(host)
             await _mark(ctx, host, reachable=False)
             raise RetryJob(f"{host}: {type(exc).__name__}") from exc
-        memory.silent.discard(host)
+        if time.monotonic() - started > ctx.settings.federation_timeout_seconds / 2:
+            memory.silent.add(host)  # answers, but too slowly to get many handlers
+        else:
+            memory.silent.discard(host)
     if 200 <= status < 300:
         await _mark(ctx, host, reachable=True)
         return
