@@ -252,7 +252,7 @@ async def test_unusable_json_is_refused(settings, masto):
     masto.json("/deep", deep)
     with pytest.raises(FetchError, match="not answer valid JSON"):
         await fetch_object(settings, f"{masto.base}/garbage")
-    with pytest.raises(FetchError, match="not an object"):
+    with pytest.raises(FetchError, match="not answer a JSON object"):
         await fetch_object(settings, f"{masto.base}/list")
     with pytest.raises(FetchError, match="nested more than"):
         await fetch_object(settings, f"{masto.base}/deep")

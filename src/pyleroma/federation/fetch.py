@@ -269,6 +269,18 @@ async def guarded_get(
 # --- AS2 documents --------------------------------------------------------------------------------
 
 
+def json_object(reply: Reply, url: str) -> dict[str, Any]:
+    """The JSON object ``reply`` holds; ``FetchError`` (naming the URL it came from) for
+    anything else."""
+    try:
+        data = orjson.loads(reply.body)
+    except orjson.JSONDecodeError:
+        raise FetchError(f"{reply.url} did not answer valid JSON", url=url) from None
+    if not isinstance(data, dict):
+        raise FetchError(f"{reply.url} did not answer a JSON object", url=url)
+    return data
+
+
 async def instance_signer(session: AsyncSession, settings: Settings) -> Signer:
     """The instance actor's key id and private key (made once per instance; call this before
     the caller's transaction writes anything, as keys.instance_key_pair asks)."""
@@ -314,12 +326,7 @@ async def fetch_document(
     if not is_activity_json(reply.media_type, reply.params):
         shown = reply.media_type or "no content type"
         raise FetchError(f"{reply.url} answered with {shown}, not ActivityPub JSON", url=url)
-    try:
-        data = orjson.loads(reply.body)
-    except orjson.JSONDecodeError:
-        raise FetchError(f"{reply.url} did not answer valid JSON", url=url) from None
-    if not isinstance(data, dict):
-        raise FetchError(f"{reply.url} answered JSON that is not an object", url=url)
+    data = json_object(reply, url)
     try:
         check_depth(data)
     except InvalidActivity as exc:

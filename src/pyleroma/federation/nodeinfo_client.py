@@ -17,13 +17,12 @@ import datetime as dt
 import re
 from typing import Any
 
-import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.db.base import utcnow
 from pyleroma.federation.errors import FetchError
-from pyleroma.federation.fetch import authority, guarded_get
+from pyleroma.federation.fetch import authority, guarded_get, json_object
 from pyleroma.federation.webfinger_client import scheme_for
 from pyleroma.jobs.queue import enqueue
 from pyleroma.models import Instance
@@ -38,14 +37,7 @@ MAX_LINKS = 50
 
 
 async def _json_object(settings: Settings, url: str) -> dict[str, Any]:
-    reply = await guarded_get(settings, url, accept=JSON_ACCEPT)
-    try:
-        data = orjson.loads(reply.body)
-    except orjson.JSONDecodeError:
-        raise FetchError(f"{url} did not answer valid JSON", url=url) from None
-    if not isinstance(data, dict):
-        raise FetchError(f"{url} did not answer a JSON object", url=url)
-    return data
+    return json_object(await guarded_get(settings, url, accept=JSON_ACCEPT), url)
 
 
 def _newest_link(index: dict[str, Any]) -> str | None:

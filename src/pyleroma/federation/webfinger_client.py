@@ -35,8 +35,6 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-import orjson
-
 from pyleroma.activities.normalize_objects import InvalidActivity, check_depth, is_http_url
 from pyleroma.federation.errors import FetchError
 from pyleroma.federation.fetch import (
@@ -44,6 +42,7 @@ from pyleroma.federation.fetch import (
     guarded_get,
     is_activity_json,
     is_local_url,
+    json_object,
     parse_media_type,
 )
 from pyleroma.federation.net_guard import is_loopback_host
@@ -123,14 +122,7 @@ async def resolve_handle(settings: Settings, handle: str) -> str:
     kind = reply.media_type
     if kind and kind != "application/json" and not kind.endswith("+json"):
         raise FetchError(f"WebFinger for {nick}@{host} answered {kind}, not JSON", url=url)
-    try:
-        data = orjson.loads(reply.body)
-    except orjson.JSONDecodeError:
-        raise FetchError(
-            f"WebFinger for {nick}@{host} did not answer valid JSON", url=url
-        ) from None
-    if not isinstance(data, dict):
-        raise FetchError(f"WebFinger for {nick}@{host} did not answer a JSON object", url=url)
+    data = json_object(reply, url)
     try:
         check_depth(data)
     except InvalidActivity as exc:
