@@ -42,8 +42,8 @@ class DiscardJob(Exception):  # noqa: N818  (a command to the runner, not an err
 
 class DeferJob(Exception):  # noqa: N818
     """Raised by a handler before it tried anything: not now, run again in ``delay``
-    seconds. The attempt does not count (deliveries to a host that already has its share
-    of the handlers: jobs/deliver_jobs.py)."""
+    seconds. The attempt does not count (a delivery to a host that does not answer and
+    already has one under way: jobs/deliver_jobs.py)."""
 
     def __init__(self, reason: str, delay: float):
         super().__init__(reason)
