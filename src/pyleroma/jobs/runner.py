@@ -36,12 +36,13 @@ import time
 import traceback
 from collections.abc import Callable
 
-from sqlalchemy import and_, bindparam, delete, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pyleroma.db.base import utcnow
 from pyleroma.jobs import queue as job_queue
 from pyleroma.jobs.outcomes import IN_CHUNK, OutcomeBuffer
+from pyleroma.jobs.pruning import prune_finished
 from pyleroma.jobs.registry import (
     DeferJob,
     DiscardJob,
@@ -64,7 +65,6 @@ from pyleroma.settings import Settings
 log = logging.getLogger("pyleroma.jobs")
 
 PRUNE_EVERY_SECONDS = 300
-PRUNE_BATCH = 1000
 # While handlers are running, the next claim waits this long after the previous one, so
 # the slots freed meanwhile are filled by one claim transaction instead of one each.
 CLAIM_COALESCE_SECONDS = 0.01
@@ -576,24 +576,7 @@ class JobRunner:
 
     async def prune(self) -> int:
         """Delete completed and discarded jobs older than their retention; return how many."""
-        now = utcnow()
-        completed_before = now - dt.timedelta(seconds=self.settings.job_completed_retention_seconds)
-        discarded_before = now - dt.timedelta(seconds=self.settings.job_discarded_retention_seconds)
-        old = or_(
-            and_(Job.state == COMPLETED, Job.completed_at < completed_before),
-            and_(Job.state == DISCARDED, Job.completed_at < discarded_before),
-        )
-        total = 0
-        while True:
-            batch = select(Job.id).where(old).limit(PRUNE_BATCH).scalar_subquery()
-            async with self.sessionmaker() as session, session.begin():
-                result = await session.execute(
-                    delete(Job).where(Job.id.in_(batch)),
-                    execution_options={"synchronize_session": False},
-                )
-            total += result.rowcount
-            if result.rowcount < PRUNE_BATCH:
-                return total
+        return await prune_finished(self.sessionmaker, self.settings)
 
 
 async def _close(ctx: JobContext) -> None:
