@@ -20,6 +20,7 @@ from pyleroma.activities.normalize import (
     MAX_AUDIENCE,
     MAX_EMBEDDED_ACTIVITIES,
     MAX_JSON_DEPTH,
+    MAX_OBJECTS,
     MAX_TAGS,
     PUBLIC,
     InvalidActivity,
@@ -47,7 +48,7 @@ DAVE = f"{MISSKEY}/users/9h4k2m3n5p"
 ERIN = f"{GTS}/users/erin"
 
 ACTIVITY_KEYS = {
-    "id", "type", "actor", "object", "target", "to", "cc", "bto", "bcc", "published",
+    "id", "type", "actor", "object", "objects", "target", "to", "cc", "bto", "bcc", "published",
     "content", "misskey_reaction", "reaction", "emojis", "raw",
 }  # fmt: skip
 OBJECT_KEYS = {
@@ -257,6 +258,18 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "reaction": ":blobcatheart:",
         "emojis.*.shortcode": ["blobcatheart"],
         "object": ZOE_STATUS,
+    },
+    "akkoma/flag.json": {
+        "id": "https://akkoma.example/activities/7d2c1b0a-0e9f-4a8b-9c7d-6e5f4a3b2c1d",
+        "type": "Flag",
+        "actor": "https://akkoma.example/internal/fetch",
+        "object": ZOE,
+        "objects": [
+            ZOE,
+            "https://pyleroma.example/objects/STATUS_ID",
+            "https://pyleroma.example/objects/SOMEONE_ELSES",
+        ],
+        "content": "<p>harassment in <b>replies</b></p>",
     },
     "akkoma/follow.json": {
         "id": f"{AKKOMA}/activities/a3c0000f-5a1e-4c3d-9b2a-1f0e0000000f",
@@ -919,6 +932,14 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "type": "Follow",
         "actor": ALICE,
         "object": ZOE,
+    },
+    "mastodon/flag.json": {
+        "id": "https://mastodon.example/0f8e3c2a-5d41-4b7e-9a16-3c2d1e0f9b88",
+        "type": "Flag",
+        "actor": "https://mastodon.example/actor",
+        "object": ZOE,
+        "objects": [ZOE, "https://pyleroma.example/objects/STATUS_ID"],
+        "content": "Spam & links to scams",
     },
     "mastodon/like.json": {
         "id": f"{ALICE}#likes/90210",
@@ -2341,3 +2362,31 @@ def test_reactions():
     assert legacy["reaction"] == "👍"
     not_a_reaction = normalize_activity(minimal(type="Announce", content="🔥"))
     assert not_a_reaction["reaction"] is None
+
+
+def test_a_flag_keeps_every_object_id_in_order():
+    raw = {
+        "id": "https://m.example/flags/1",
+        "type": "Flag",
+        "actor": "https://m.example/actor",
+        "content": "spam",
+        "object": [
+            "https://p.example/users/zoe",
+            {"id": "https://p.example/objects/1", "type": "Note"},
+            42,
+            "not a url",
+            "https://p.example/users/zoe",
+            *[f"https://p.example/objects/{n}" for n in range(2, 300)],
+        ],
+    }
+    result = normalize_activity(raw)
+    assert result["object"] == "https://p.example/users/zoe"
+    assert result["objects"][:3] == [
+        "https://p.example/users/zoe",
+        "https://p.example/objects/1",
+        "https://p.example/objects/2",
+    ]
+    assert len(result["objects"]) <= MAX_OBJECTS
+    assert normalize_activity({**raw, "object": "https://p.example/users/zoe"})["objects"] == [
+        "https://p.example/users/zoe"
+    ]

@@ -21,6 +21,8 @@ The canonical activity::
     actor       str: from a string, an embedded actor's id, or a list's first element
     object      str id, or a normalised dict: an object (``normalize_object``), an actor
                 (``normalize_actor``) or an activity (this function); None if not sent
+    objects     every id the object names, in order (a Flag names the reported account and
+                posts: ``object`` is only the first), at most ``MAX_OBJECTS``
     target      str id or None
     to cc bto bcc   lists of ids; as:Public and Public become the full Public IRI
     published   str (ISO 8601, checked to parse) or None
@@ -72,6 +74,7 @@ __all__ = [
     "MAX_EMBEDDED_ACTIVITIES",
     "MAX_ID_LENGTH",
     "MAX_JSON_DEPTH",
+    "MAX_OBJECTS",
     "MAX_TAGS",
     "PUBLIC",
     "InvalidActivity",
@@ -81,6 +84,8 @@ __all__ = [
     "normalize_object",
 ]
 
+# Ids kept of an object list (a Flag names an account and some of its posts).
+MAX_OBJECTS = 100
 # Activities inside activities: Undo(Accept(Follow)) is two, Lemmy's Announce(Create) one.
 MAX_EMBEDDED_ACTIVITIES = 3
 
@@ -145,6 +150,7 @@ def _activity(raw: dict[str, Any], depth: int) -> dict[str, Any]:
         "type": kind,
         "actor": actor,
         "object": _object(raw, kind, actor, to, cc, depth),
+        "objects": _object_ids(raw.get("object")),
         "target": opt_ref(raw.get("target")),
         "to": to,
         "cc": cc,
@@ -157,6 +163,17 @@ def _activity(raw: dict[str, Any], depth: int) -> dict[str, Any]:
         "emojis": emojis(tags(raw)),
         "raw": raw,
     }
+
+
+def _object_ids(value: Any) -> list[str]:
+    """The ids of ``object`` (one, or a list of ids and objects), bad entries left out."""
+    items = value[:MAX_OBJECTS] if isinstance(value, list) else [value]
+    found = []
+    for item in items:
+        ident = opt_ref(item) if isinstance(item, str | dict) else None
+        if ident is not None and ident not in found:
+            found.append(ident)
+    return found
 
 
 def _object(

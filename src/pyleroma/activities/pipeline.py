@@ -14,7 +14,13 @@ from typing import Any
 from pyleroma.activities.activity import Activity
 from pyleroma.activities.context import PipelineContext
 from pyleroma.activities.effects import Effects
-from pyleroma.activities.handlers import accounts_and_polls, interactions, posts, relations
+from pyleroma.activities.handlers import (
+    accounts_and_polls,
+    interactions,
+    posts,
+    relations,
+    reports,
+)
 from pyleroma.activities.policies import apply_policies
 from pyleroma.db.ids import new_id
 from pyleroma.jobs.queue import enqueue
@@ -34,6 +40,7 @@ HANDLERS: dict[str, Handler] = {
     "Update": posts.handle_update,
     "Delete": posts.handle_delete,
     "Vote": accounts_and_polls.handle_vote,
+    "Flag": reports.handle_remote_flag,
 }
 # An Update of an actor (a profile) rather than of a post.
 UPDATE_ACTOR = accounts_and_polls.handle_update_actor

@@ -250,6 +250,29 @@ async def _delete(ctx, actor: Account, data: dict) -> Activity | None:
     return Activity("Delete", actor, target, id=data["id"], local=False, raw=data["raw"])
 
 
+async def _flag(ctx, actor: Account, data: dict) -> Activity | None:
+    """A report: the first of our accounts among the ids the Flag names is the one
+    reported, and its posts among the others are what it is reported for. A Flag about
+    no account of ours names nothing here."""
+    ids = data["objects"]
+    found = await ctx.session.scalars(
+        select(Account).where(Account.ap_id.in_(ids), Account.local.is_(True))
+    )
+    by_id = {account.ap_id: account for account in found}
+    target = next((by_id[ident] for ident in ids if ident in by_id), None)
+    if target is None:
+        return None
+    status_ids = await ctx.session.scalars(
+        select(Status.id).where(
+            Status.uri.in_(ids), Status.account_id == target.id, Status.reblog_of_id.is_(None)
+        )
+    )
+    options = {"status_ids": list(status_ids), "comment": data["content"] or ""}
+    return Activity(
+        "Flag", actor, target, id=data["id"], local=False, raw=data["raw"], options=options
+    )
+
+
 _RESOLVERS = {
     "Create": _create,
     "Update": _update,
@@ -261,6 +284,7 @@ _RESOLVERS = {
     "Accept": _answer,
     "Reject": _answer,
     "Undo": _undo,
+    "Flag": _flag,
 }
 
 
