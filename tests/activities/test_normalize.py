@@ -933,6 +933,13 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "actor": ALICE,
         "object": ZOE,
     },
+    "mastodon/add_featured.json": {
+        "id": None,  # Mastodon sends its pins without an id
+        "type": "Add",
+        "actor": ALICE,
+        "object": f"{ALICE}/statuses/113500000000000001",
+        "target": f"{ALICE}/collections/featured",
+    },
     "mastodon/flag.json": {
         "id": "https://mastodon.example/0f8e3c2a-5d41-4b7e-9a16-3c2d1e0f9b88",
         "type": "Flag",
@@ -955,6 +962,13 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "object.type": "Follow",
         "object.actor": ZOE,
         "object.object": ALICE,
+    },
+    "mastodon/remove_featured.json": {
+        "id": None,
+        "type": "Remove",
+        "actor": ALICE,
+        "object": f"{ALICE}/statuses/113500000000000001",
+        "target": f"{ALICE}/collections/featured",
     },
     "mastodon/undo_announce.json": {
         "id": f"{ALICE}#announces/113500000000000010/undo",

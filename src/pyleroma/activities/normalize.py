@@ -16,7 +16,8 @@ belong to the caller.
 
 The canonical activity::
 
-    id          str (None only for an activity embedded in another one, sent without id)
+    id          str (None only for an activity embedded in another one, or an Add or Remove,
+                sent without id)
     type        str, without an as: prefix; from a list, the first known AS2 type
     actor       str: from a string, an embedded actor's id, or a list's first element
     object      str id, or a normalised dict: an object (``normalize_object``), an actor
@@ -84,6 +85,8 @@ __all__ = [
     "normalize_object",
 ]
 
+# Activities that may come without an id (Mastodon's Add and Remove of a pinned post).
+_ID_OPTIONAL = frozenset({"Add", "Remove"})
 # Ids kept of an object list (a Flag names an account and some of its posts).
 MAX_OBJECTS = 100
 # Activities inside activities: Undo(Accept(Follow)) is two, Lemmy's Announce(Create) one.
@@ -133,8 +136,10 @@ def _activity(raw: dict[str, Any], depth: int) -> dict[str, Any]:
         raise InvalidActivity(f"{where} has no usable type: {raw.get('type')!r:.80}")
     if kind in ACTOR_TYPES or kind in POST_TYPES:
         raise InvalidActivity(f"{where} is a {kind}, not an activity")
-    if depth > 0 and raw.get("id") is None:
-        activity_id = None  # Accept/Undo may embed what they name without its id
+    if (depth > 0 or kind in _ID_OPTIONAL) and raw.get("id") is None:
+        # Accept/Undo may embed what they name without its id; Mastodon sends its pins
+        # (Add, Remove) with none.
+        activity_id = None
     else:
         activity_id = check_id(raw.get("id"), f"{where} id")
     actor = check_id(ref_value(raw.get("actor")), f"{where} actor")

@@ -16,6 +16,7 @@ from pyleroma.activities.context import PipelineContext
 from pyleroma.activities.effects import Effects
 from pyleroma.activities.handlers import (
     accounts_and_polls,
+    featured,
     interactions,
     posts,
     relations,
@@ -41,6 +42,8 @@ HANDLERS: dict[str, Handler] = {
     "Delete": posts.handle_delete,
     "Vote": accounts_and_polls.handle_vote,
     "Flag": reports.handle_remote_flag,
+    "Add": featured.handle_remote_add,
+    "Remove": featured.handle_remote_remove,
 }
 # An Update of an actor (a profile) rather than of a post.
 UPDATE_ACTOR = accounts_and_polls.handle_update_actor

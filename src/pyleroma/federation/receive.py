@@ -273,6 +273,26 @@ async def _flag(ctx, actor: Account, data: dict) -> Activity | None:
     )
 
 
+async def _featured(ctx, actor: Account, data: dict) -> Activity | None:
+    """Add / Remove of a post on the actor's own featured collection (a pin, an unpin):
+    only its own collection and its own posts. A post added that we lack is fetched; one
+    removed that we lack was never pinned here. Other collections name nothing here."""
+    if not actor.featured_url or data["target"] != actor.featured_url:
+        return None
+    uri = _ref(data["object"])
+    if not _same_host(uri, actor.ap_id):
+        raise Refused(f"a pin of {uri} is not a post from {actor.ap_id}'s host")
+    if data["type"] == "Add":
+        status = await get_or_fetch_post(ctx, uri, depth=1)
+    else:
+        status = await _status_by_uri(ctx.session, uri)
+    if status is None:
+        return None
+    if status.account_id != actor.id or status.reblog_of_id is not None:
+        raise Refused(f"{uri} is not {actor.ap_id}'s post to pin")
+    return Activity(data["type"], actor, status, id=data["id"], local=False, raw=data["raw"])
+
+
 _RESOLVERS = {
     "Create": _create,
     "Update": _update,
@@ -285,6 +305,8 @@ _RESOLVERS = {
     "Reject": _answer,
     "Undo": _undo,
     "Flag": _flag,
+    "Add": _featured,
+    "Remove": _featured,
 }
 
 
