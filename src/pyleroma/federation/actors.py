@@ -60,7 +60,7 @@ from pyleroma.activities.normalize_objects import (
 from pyleroma.db.base import utcnow
 from pyleroma.db.ids import new_id
 from pyleroma.db.upsert import dialect_insert
-from pyleroma.federation import instances, nodeinfo_client
+from pyleroma.federation import featured, instances, nodeinfo_client
 from pyleroma.federation.errors import FederationError, FetchError, InvalidActor
 from pyleroma.federation.fetch import (
     authority,
@@ -282,7 +282,8 @@ async def store_fetched_actor(
     session: AsyncSession, settings: Settings, data: dict[str, Any]
 ) -> Account:
     """Normalise and store an actor document that fetch.fetch_object returned (so its id is
-    where it came from), mark its host reachable and have its nodeinfo read if stale."""
+    where it came from), mark its host reachable, and have its nodeinfo (if stale) and its
+    pinned posts read."""
     try:
         normalized = normalize_actor(data)
     except InvalidActivity as exc:
@@ -290,6 +291,7 @@ async def store_fetched_actor(
     account = await upsert_actor(session, settings, normalized, fetched=True)
     await instances.mark_reachable(session, account.domain)
     await nodeinfo_client.refresh_if_stale(session, account.domain)
+    await featured.refresh_after_fetch(session, account)
     return account
 
 

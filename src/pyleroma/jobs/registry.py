@@ -33,6 +33,7 @@ JOB_MODULES: tuple[str, ...] = (
     "pyleroma.jobs.deliver_jobs",
     "pyleroma.jobs.receive_jobs",
     "pyleroma.jobs.instance_info_jobs",
+    "pyleroma.jobs.featured_jobs",
 )
 
 
