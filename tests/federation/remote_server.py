@@ -16,6 +16,8 @@ from pathlib import Path
 import orjson
 from aiohttp import web
 
+from tests.federation.loopback import LoopbackServer
+
 AS_TYPE = "application/activity+json"
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "activitypub"
 
@@ -38,23 +40,12 @@ def fixture(name: str, replacements: dict[str, str]) -> dict:
 
 
 @dataclass
-class RemoteServer:
+class RemoteServer(LoopbackServer):
     host: str = "127.0.0.2"
-    port: int = 0
     routes: dict[str, Handler] = field(default_factory=dict)
     # resource (acct:nick@host) -> JRD document
     webfingers: dict[str, dict] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
-    _runner: web.AppRunner | None = None
-    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
-
-    @property
-    def authority(self) -> str:
-        return f"{self.host}:{self.port}"
-
-    @property
-    def base(self) -> str:
-        return f"http://{self.authority}"
 
     def paths_seen(self) -> list[str]:
         return [s.path_qs for s in self.seen]
@@ -154,18 +145,3 @@ class RemoteServer:
                     body=orjson.dumps(jrd), headers={"Content-Type": "application/jrd+json"}
                 )
         return web.Response(status=404, text="not found")
-
-    async def start(self) -> RemoteServer:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
-        return self
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._runner is not None:
-            await self._runner.cleanup()

@@ -6,12 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from pyleroma.federation import actors
 from pyleroma.federation.featured import FEATURED_JOB
-from pyleroma.federation.http_client import close_sessions
 from pyleroma.jobs.runner import JobRunner
 from pyleroma.models import Job, Status, StatusPin
 from tests.federation.remote_server import RemoteServer, fixture
+from tests.federation.test_fetch_resolve import fetch_actor, resolve
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 
@@ -21,17 +20,9 @@ def settings_overrides() -> dict:
     return {"allow_private_fetch": True, "federation_timeout_seconds": 3.0}
 
 
-@pytest.fixture(autouse=True)
-async def _close_federation_sessions():
-    yield
-    await close_sessions()
-
-
 @pytest.fixture
-async def masto():
-    server = await RemoteServer("127.0.0.2").start()
-    yield server
-    await server.stop()
+async def masto(remote_server):
+    return await remote_server("127.0.0.2")
 
 
 def _note(server: RemoteServer, number: int, author: str = "alice") -> dict:
@@ -86,9 +77,7 @@ async def test_pinned_posts_are_read_when_the_actor_is_fetched(app, db, masto):
         masto,
         [one, two["id"], bobs["id"], "https://elsewhere.example/users/alice/statuses/4", 42],
     )
-    async with db() as session:
-        account = await actors.resolve_account(session, settings, alice["id"])
-        await session.commit()
+    account = await resolve(db, settings, alice["id"])
     async with db() as session:
         [job] = await session.scalars(select(Job).where(Job.kind == FEATURED_JOB))
     assert job.args == {"account_id": account.id}
@@ -98,16 +87,12 @@ async def test_pinned_posts_are_read_when_the_actor_is_fetched(app, db, masto):
 
     # Fetched again later: the pins follow the collection.
     _collection(masto, [two["id"]])
-    async with db() as session:
-        await actors.get_or_fetch_actor(session, settings, alice["id"], refresh=True)
-        await session.commit()
+    await fetch_actor(db, settings, alice["id"], refresh=True)
     await JobRunner(app.state.sessionmaker, settings).drain()
     assert await _pinned_uris(db, account.id) == [two["id"]]
 
     # A collection that cannot be read changes nothing.
     masto.status("/users/alice/collections/featured", 500)
-    async with db() as session:
-        await actors.get_or_fetch_actor(session, settings, alice["id"], refresh=True)
-        await session.commit()
+    await fetch_actor(db, settings, alice["id"], refresh=True)
     await JobRunner(app.state.sessionmaker, settings).drain()
     assert await _pinned_uris(db, account.id) == [two["id"]]

@@ -18,7 +18,6 @@ from pyleroma.db.base import utcnow
 from pyleroma.federation import actors
 from pyleroma.federation.errors import FederationError, FetchError, InvalidActor
 from pyleroma.federation.fetch import AS_ACCEPT, fetch_object
-from pyleroma.federation.http_client import close_sessions
 from pyleroma.federation.keys import instance_key_pair
 from pyleroma.federation.signatures import verify_request
 from pyleroma.federation.webfinger_client import parse_handle, resolve_handle, scheme_for
@@ -40,24 +39,14 @@ def settings_overrides() -> dict:
     }
 
 
-@pytest.fixture(autouse=True)
-async def _close_federation_sessions():
-    yield
-    await close_sessions()
+@pytest.fixture
+async def masto(remote_server):
+    return await remote_server("127.0.0.2")
 
 
 @pytest.fixture
-async def masto():
-    server = await RemoteServer("127.0.0.2").start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def gts():
-    server = await RemoteServer("127.0.0.3").start()
-    yield server
-    await server.stop()
+async def gts(remote_server):
+    return await remote_server("127.0.0.3")
 
 
 @pytest.fixture
@@ -349,9 +338,9 @@ async def resolve(db, settings, text: str) -> Account | None:
         return account
 
 
-async def fetch_actor(db, settings, actor_id: str) -> Account:
+async def fetch_actor(db, settings, actor_id: str, *, refresh: bool = False) -> Account:
     async with db() as session:
-        account = await actors.get_or_fetch_actor(session, settings, actor_id)
+        account = await actors.get_or_fetch_actor(session, settings, actor_id, refresh=refresh)
         await session.commit()
         return account
 

@@ -20,14 +20,17 @@ from tests.conftest import BASE_URL
 from tests.federation.conftest import REMOTE
 
 
-async def _post(client, bob, activity: dict, path="/inbox", *, key=None, tamper=None):
+async def _post(client, bob, activity: dict, path="/inbox", *, key=None, key_id=None, tamper=None):
+    """POST ``activity`` signed by bob's key, or by ``key`` under bob's key id or
+    ``key_id`` (``bob`` may be None when both are given); ``tamper`` changes the body after
+    signing."""
     body = orjson.dumps(activity)
     headers = sign_request(
         "POST",
         f"{BASE_URL}{path}",
         {"Content-Type": "application/activity+json"},
         body,
-        bob.key_id,
+        key_id or bob.key_id,
         key or bob.private_key_for_tests,
     )
     if tamper is not None:

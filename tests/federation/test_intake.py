@@ -6,19 +6,15 @@ from __future__ import annotations
 
 import asyncio
 
-import orjson
 import pytest
 from sqlalchemy import delete, select, text, update
 
-from pyleroma.federation.http_client import close_sessions
 from pyleroma.federation.intake import LOCAL_INBOXES, SIGNERS
 from pyleroma.federation.keys import new_key_pair
-from pyleroma.federation.signatures import sign_request
 from pyleroma.jobs.receive_jobs import RECEIVE_JOB
 from pyleroma.models import Account, Job
-from tests.conftest import BASE_URL
 from tests.federation.conftest import REMOTE
-from tests.federation.remote_server import RemoteServer, fixture
+from tests.federation.remote_server import fixture
 from tests.federation.test_inbox import _like, _post
 from tests.statement_counter import counting_statements
 
@@ -177,27 +173,16 @@ async def test_a_key_that_signs_no_stored_account_is_not_cached(app, client, fac
     alice = await factory.user("alice")
     status = await factory.status(alice.account, "x")
     private, _ = new_key_pair()
-    body = orjson.dumps({**_like(status), "actor": f"{REMOTE}/users/dan"})
-    headers = sign_request(
-        "POST",
-        f"{BASE_URL}/inbox",
-        {"Content-Type": "application/activity+json"},
-        body,
-        f"{REMOTE}/users/dan#main-key",
-        private,
-    )
-    answer = await client.post("/inbox", content=body, headers=headers)
+    dan = {**_like(status), "actor": f"{REMOTE}/users/dan"}
+    answer = await _post(client, bob, dan, key=private, key_id=f"{REMOTE}/users/dan#main-key")
     assert answer.status_code == 401
     assert app.state.entity_cache.get_named(SIGNERS, f"{REMOTE}/users/dan#main-key") is None
     assert await _receive_jobs(db) == []
 
 
 @pytest.fixture
-async def remote():
-    server = await RemoteServer("127.0.0.2").start()
-    yield server
-    await server.stop()
-    await close_sessions()
+async def remote(remote_server):
+    return await remote_server("127.0.0.2")
 
 
 async def test_a_signer_fetched_on_delivery_is_stored_with_its_job(
@@ -212,16 +197,7 @@ async def test_a_signer_fetched_on_delivery_is_stored_with_its_job(
     actor["publicKey"]["publicKeyPem"] = public
     remote.actor(actor)
     like = {**_like(status), "actor": actor["id"]}
-    body = orjson.dumps(like)
-    headers = sign_request(
-        "POST",
-        f"{BASE_URL}/inbox",
-        {"Content-Type": "application/activity+json"},
-        body,
-        actor["publicKey"]["id"],
-        private,
-    )
-    answer = await client.post("/inbox", content=body, headers=headers)
+    answer = await _post(client, None, like, key=private, key_id=actor["publicKey"]["id"])
     assert answer.status_code == 202, answer.text
     async with db() as session:
         stored = await session.scalar(select(Account).where(Account.ap_id == actor["id"]))

@@ -9,13 +9,12 @@ import pytest
 from sqlalchemy import select, update
 
 from pyleroma.db.base import utcnow
-from pyleroma.federation import actors
 from pyleroma.federation.errors import FetchError
-from pyleroma.federation.http_client import close_sessions
 from pyleroma.federation.nodeinfo_client import INSTANCE_INFO_JOB, fetch_software
 from pyleroma.jobs.runner import JobRunner
 from pyleroma.models import Instance, Job
 from tests.federation.remote_server import RemoteServer, fixture
+from tests.federation.test_fetch_resolve import fetch_actor, resolve
 
 SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/"
 
@@ -25,24 +24,14 @@ def settings_overrides() -> dict:
     return {"allow_private_fetch": True, "federation_timeout_seconds": 3.0}
 
 
-@pytest.fixture(autouse=True)
-async def _close_federation_sessions():
-    yield
-    await close_sessions()
+@pytest.fixture
+async def akkoma(remote_server):
+    return await remote_server("127.0.0.2")
 
 
 @pytest.fixture
-async def akkoma():
-    server = await RemoteServer("127.0.0.2").start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def other():
-    server = await RemoteServer("127.0.0.3").start()
-    yield server
-    await server.stop()
+async def other(remote_server):
+    return await remote_server("127.0.0.3")
 
 
 def _serve_nodeinfo(server: RemoteServer, name="akkoma", version="3.13.2") -> None:
@@ -115,9 +104,7 @@ async def test_fetching_an_actor_has_its_hosts_software_read_once_a_day(app, db,
     bob = akkoma.actor(
         fixture("mastodon/actor_person.json", {"https://mastodon.example": akkoma.base})
     )
-    async with db() as session:
-        await actors.resolve_account(session, settings, bob["id"])
-        await session.commit()
+    await resolve(db, settings, bob["id"])
     [job] = await _info_jobs(db)
     assert job.args == {"host": akkoma.authority}
     await JobRunner(app.state.sessionmaker, settings).drain()
@@ -126,17 +113,14 @@ async def test_fetching_an_actor_has_its_hosts_software_read_once_a_day(app, db,
     assert utcnow() - instance.metadata_updated_at < dt.timedelta(minutes=1)
 
     # Fetched again within the day: nodeinfo is not asked again.
-    async with db() as session:
-        await actors.get_or_fetch_actor(session, settings, bob["id"], refresh=True)
-        await session.commit()
+    await fetch_actor(db, settings, bob["id"], refresh=True)
     assert len(await _info_jobs(db)) == 1
     # A day later it is.
     async with db() as session:
         stale = utcnow() - dt.timedelta(days=1, minutes=1)
         await session.execute(update(Instance).values(metadata_updated_at=stale))
         await session.commit()
-        await actors.get_or_fetch_actor(session, settings, bob["id"], refresh=True)
-        await session.commit()
+    await fetch_actor(db, settings, bob["id"], refresh=True)
     assert len(await _info_jobs(db)) == 2
 
 
@@ -145,15 +129,11 @@ async def test_a_host_without_nodeinfo_is_not_asked_again_at_once(app, db, akkom
     bob = akkoma.actor(
         fixture("mastodon/actor_person.json", {"https://mastodon.example": akkoma.base})
     )
-    async with db() as session:
-        await actors.resolve_account(session, settings, bob["id"])
-        await session.commit()
+    await resolve(db, settings, bob["id"])
     await JobRunner(app.state.sessionmaker, settings).drain()
     [job] = await _info_jobs(db)
     assert job.state == "completed"  # one attempt, no retries with backoff
     instance = await _instance(db, akkoma.authority)
     assert instance.software_name is None and instance.metadata_updated_at is not None
-    async with db() as session:
-        await actors.get_or_fetch_actor(session, settings, bob["id"], refresh=True)
-        await session.commit()
+    await fetch_actor(db, settings, bob["id"], refresh=True)
     assert len(await _info_jobs(db)) == 1
