@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete
 
 from pyleroma.activities.context import PipelineContext
 from pyleroma.db.ids import new_id
@@ -76,10 +76,10 @@ async def sync_featured(ctx: PipelineContext, account: Account) -> list[int]:
         if status is not None and status.account_id == account.id and not status.reblog_of_id:
             pinned.append(status.id)
     session = ctx.session
-    stale = select(StatusPin.id).where(
-        StatusPin.account_id == account.id, StatusPin.status_id.not_in(pinned or [0])
-    )
-    await session.execute(delete(StatusPin).where(StatusPin.id.in_(stale.scalar_subquery())))
+    stale = StatusPin.account_id == account.id
+    if pinned:
+        stale = and_(stale, StatusPin.status_id.not_in(pinned))
+    await session.execute(delete(StatusPin).where(stale))
     for status_id in pinned:
         values = {"id": new_id(), "account_id": account.id, "status_id": status_id}
         await insert_or_ignore(session, StatusPin, values, ("account_id", "status_id"))
