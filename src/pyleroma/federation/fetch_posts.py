@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-
 from pyleroma.activities import pipeline
 from pyleroma.activities.activity import Activity
 from pyleroma.activities.context import PipelineContext
 from pyleroma.activities.normalize import InvalidActivity, normalize_object
 from pyleroma.federation.errors import FederationError
+from pyleroma.federation.from_as_note import status_by_uri
 from pyleroma.federation.instances import host_of
 from pyleroma.models import Status
 
@@ -28,12 +27,6 @@ log = logging.getLogger("pyleroma.federation")
 MAX_THREAD_DEPTH = 3
 # The kinds of post stored (the receive job's Create takes the same).
 FETCHABLE = frozenset({"Note", "Article", "Page", "Question", "Audio", "Video", "Image"})
-
-
-async def stored_post(ctx: PipelineContext, uri: str | None) -> Status | None:
-    if not uri:
-        return None
-    return (await ctx.session.execute(select(Status).where(Status.uri == uri))).scalar_one_or_none()
 
 
 async def get_or_fetch_post(
@@ -50,13 +43,16 @@ async def get_or_fetch_post(
     from pyleroma.federation.actors import get_or_fetch_actor
     from pyleroma.federation.fetch import fetch_object, is_local_url
 
-    found = await stored_post(ctx, uri)
+    found = await status_by_uri(ctx.session, uri)
     if found is not None or not uri or depth <= 0 or is_local_url(ctx.settings, uri):
         return found
     try:
         raw = await fetch_object(ctx.settings, uri, session=ctx.session, canonical=canonical)
         note = normalize_object(raw)
-        if note["id"] != uri and (found := await stored_post(ctx, note["id"])) is not None:
+        if (
+            note["id"] != uri
+            and (found := await status_by_uri(ctx.session, note["id"])) is not None
+        ):
             return found
         if note["type"] not in FETCHABLE or not note["attributed_to"]:
             return None

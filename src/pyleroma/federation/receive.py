@@ -23,6 +23,7 @@ from pyleroma.activities.normalize import PUBLIC, InvalidActivity, normalize_act
 from pyleroma.activities.normalize_objects import ACTOR_TYPES
 from pyleroma.activities.policies import Rejected
 from pyleroma.federation.fetch_posts import get_or_fetch_post
+from pyleroma.federation.from_as_note import status_by_uri
 from pyleroma.models import Account, Block, Favourite, Follow, Status
 from pyleroma.policy.visibility import can_see
 
@@ -48,12 +49,6 @@ async def _account_by_ap_id(session, ap_id: str | None, *, local: bool | None = 
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def _status_by_uri(session, uri: str | None) -> Status | None:
-    if not uri:
-        return None
-    return (await session.execute(select(Status).where(Status.uri == uri))).scalar_one_or_none()
-
-
 def announce_visibility(activity: dict) -> str:
     """Mastodon's and Pleroma's addressing of a boost, read back."""
     if PUBLIC in activity["to"]:
@@ -71,7 +66,7 @@ async def _follow(ctx, actor: Account, data: dict) -> Activity | None:
 
 
 async def _like(ctx, actor: Account, data: dict) -> Activity | None:
-    status = await _status_by_uri(ctx.session, _ref(data["object"]))
+    status = await status_by_uri(ctx.session, _ref(data["object"]))
     if status is None or status.reblog_of_id is not None:
         return None
     if not await can_see(ctx.session, actor, status):
@@ -167,16 +162,16 @@ async def _undone(ctx, actor: Account, inner: Any) -> Activity | None:
         row = await by_id(Favourite, Favourite.account_id)
         status = await session.get(Status, row.status_id) if row else None
         if status is None and inner_type is not None:
-            status = await _status_by_uri(session, target_ref)
+            status = await status_by_uri(session, target_ref)
         if status is not None:
             return Activity("Like", actor, status, id=inner_id, local=False)
     if inner_type in (None, "Announce"):
-        boost = await _status_by_uri(session, inner_id)
+        boost = await status_by_uri(session, inner_id)
         original = None
         if boost is not None and boost.account_id == actor.id and boost.reblog_of_id:
             original = await session.get(Status, boost.reblog_of_id)
         elif inner_type == "Announce":
-            original = await _status_by_uri(session, target_ref)
+            original = await status_by_uri(session, target_ref)
         if original is not None:
             return Activity("Announce", actor, original, id=inner_id, local=False)
     if inner_type in (None, "Block"):
@@ -285,7 +280,7 @@ async def _featured(ctx, actor: Account, data: dict) -> Activity | None:
     if data["type"] == "Add":
         status = await get_or_fetch_post(ctx, uri, depth=1)
     else:
-        status = await _status_by_uri(ctx.session, uri)
+        status = await status_by_uri(ctx.session, uri)
     if status is None:
         return None
     if status.account_id != actor.id or status.reblog_of_id is not None:
