@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+import sqlalchemy as sa
 from sqlalchemy import inspect
 
 from pyleroma.db import migrate
@@ -244,17 +245,27 @@ async def test_sqlite_table_rebuild_keeps_rows_and_expression_indexes(
 PUBLIC_REPLIES_REVISION = "0007"
 
 
+async def _table_as_of(conn, table: sa.Table) -> sa.Table:
+    """``table`` with only the columns the database has now (their model defaults kept)."""
+    present = await conn.run_sync(
+        lambda sync: {column["name"] for column in inspect(sync).get_columns(table.name)}
+    )
+    columns = [column._copy() for column in table.columns if column.name in present]
+    return sa.Table(table.name, sa.MetaData(), *columns)
+
+
 async def _root_with_replies(settings: Settings) -> int:
     """A root status with replies of every visibility, counted under the old rule (all)."""
     from pyleroma.db.ids import new_id
     from pyleroma.models import Account, Status
 
     engine = make_engine(settings.effective_database_url)
-    accounts, statuses = Account.__table__, Status.__table__
     try:
         async with engine.begin() as conn:
-            # Core inserts name only the columns given (and those with defaults), so rows
-            # can be written at an older revision whose tables lack later columns.
+            # Core inserts name only the columns given (and those with defaults), of the
+            # tables as they are at this older revision (later columns left out).
+            accounts = await _table_as_of(conn, Account.__table__)
+            statuses = await _table_as_of(conn, Status.__table__)
             alice_id, root_id = new_id(), new_id()
             await conn.execute(
                 accounts.insert().values(
@@ -322,22 +333,26 @@ async def test_federation_identity_fills_existing_rows(settings):
             ).scalar()
             bob_id, reblog_id, fav_id, follow_id = new_id(), new_id(), new_id(), new_id()
             await conn.execute(
-                Account.__table__.insert().values(
-                    id=bob_id, nickname="bob", nickname_key="bob", local=True
-                )
+                (await _table_as_of(conn, Account.__table__))
+                .insert()
+                .values(id=bob_id, nickname="bob", nickname_key="bob", local=True)
             )
             await conn.execute(
-                Status.__table__.insert().values(
+                (await _table_as_of(conn, Status.__table__))
+                .insert()
+                .values(
                     id=reblog_id, account_id=bob_id, reblog_of_id=root_id, conversation_id=root_id
                 )
             )
             await conn.execute(
-                Favourite.__table__.insert().values(id=fav_id, account_id=bob_id, status_id=root_id)
+                (await _table_as_of(conn, Favourite.__table__))
+                .insert()
+                .values(id=fav_id, account_id=bob_id, status_id=root_id)
             )
             await conn.execute(
-                Follow.__table__.insert().values(
-                    id=follow_id, follower_id=bob_id, followed_id=alice_id
-                )
+                (await _table_as_of(conn, Follow.__table__))
+                .insert()
+                .values(id=follow_id, follower_id=bob_id, followed_id=alice_id)
             )
     finally:
         await engine.dispose()
@@ -397,8 +412,6 @@ async def test_federation_identity_fills_existing_rows(settings):
     await migrate.downgrade(settings, revision.down_revision)
 
     def columns(conn):
-        from sqlalchemy import inspect
-
         return {column["name"] for column in inspect(conn).get_columns("accounts")}
 
     assert "inbox" not in await _inspect(settings, columns)

@@ -12,7 +12,14 @@ from pyleroma.models.filter import Filter, FilterKeyword, FilterStatus
 from pyleroma.models.instance import Instance
 from pyleroma.models.instance_rule import InstanceRule
 from pyleroma.models.instance_secret import InstanceSecret
-from pyleroma.models.interaction import Bookmark, Favourite, PollVote, StatusPin, ThreadMute
+from pyleroma.models.interaction import (
+    Bookmark,
+    Favourite,
+    PollVote,
+    StatusPin,
+    StatusReaction,
+    ThreadMute,
+)
 from pyleroma.models.invite import InviteToken
 from pyleroma.models.job import Job
 from pyleroma.models.marker import Marker
@@ -79,6 +86,7 @@ __all__ = [
     "StatusEdit",
     "StatusMention",
     "StatusPin",
+    "StatusReaction",
     "StatusTag",
     "SuggestionDismissal",
     "TagFollow",

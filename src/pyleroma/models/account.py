@@ -57,6 +57,18 @@ class Account(Base):
     no_rich_text: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     skip_thread_containment: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     allow_following_move: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # The account it moved to (a Move, or alsoKnownAs plus movedTo on a remote actor).
+    moved_to_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Consent to full-text search of its posts by others (Mastodon's ``indexable``; off by
+    # default): read from remote actors, set by local users.
+    indexable: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false"), nullable=False
+    )
+    # A service actor (the relay actor): not listed, searched or counted as a user
+    # (Pleroma's ``invisible``).
+    invisible: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false"), nullable=False
+    )
     accepts_direct_messages_from: Mapped[str] = mapped_column(
         String(16), default="everybody", nullable=False
     )

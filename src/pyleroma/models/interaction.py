@@ -1,4 +1,5 @@
-"""What accounts do to statuses: favourites, bookmarks, pins, thread mutes, poll votes."""
+"""What accounts do to statuses: favourites, reactions, bookmarks, pins, thread mutes, poll
+votes."""
 
 from __future__ import annotations
 
@@ -28,6 +29,29 @@ class Favourite(Base):
         UniqueConstraint("account_id", "status_id"),
         Index("ix_favourites_status_id", "status_id"),
         Index("ix_favourites_account_id_id", "account_id", "id"),
+    )
+
+
+class StatusReaction(Base):
+    """An emoji reaction (Pleroma's EmojiReact, Misskey's reacting Like): one row per
+    account, status and emoji, so an account may react with several emoji."""
+
+    __tablename__ = "status_reactions"
+
+    id: Mapped[int] = id_column()
+    account_id: Mapped[int] = _fk("accounts")
+    status_id: Mapped[int] = _fk("statuses")
+    # A unicode emoji, or a custom one's shortcode without colons.
+    emoji: Mapped[str] = mapped_column(String(255), nullable=False)
+    # A custom emoji's image (absolute URL); None for unicode emoji.
+    emoji_url: Mapped[str | None] = mapped_column(String(2048))
+    # The EmojiReact's AP id (``/activities/<id>`` for ours): the one an Undo names.
+    activity_id: Mapped[str | None] = mapped_column(String(2048), unique=True)
+    created_at: Mapped[dt.datetime] = created_column()
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "status_id", "emoji"),
+        Index("ix_status_reactions_status_id", "status_id"),
     )
 
 
