@@ -12,9 +12,9 @@ import warnings
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-import sqlalchemy as sa
 from sqlalchemy import inspect
 
 from pyleroma.db import migrate
