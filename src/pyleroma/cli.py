@@ -247,7 +247,12 @@ def user_list(state: CliState) -> None:
 
     async def work() -> list[Account]:
         async with open_session(settings) as session:
-            query = select(Account).where(Account.local.is_(True)).order_by(Account.id)
+            # Service actors (the relay actor) are not users.
+            query = (
+                select(Account)
+                .where(Account.local.is_(True), Account.invisible.is_(False))
+                .order_by(Account.id)
+            )
             return list((await session.scalars(query)).all())
 
     accounts = run(settings, work)
@@ -450,4 +455,4 @@ if __name__ == "__main__":
 
 
 # Command groups kept in modules of their own register on `main` when imported.
-from pyleroma import cli_announcements, cli_server  # noqa: E402, F401
+from pyleroma import cli_announcements, cli_relay, cli_server  # noqa: E402, F401

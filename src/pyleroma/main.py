@@ -79,6 +79,8 @@ ROUTER_MODULES = (
     "pyleroma.api.pleroma.healthcheck",
     "pyleroma.api.activitypub.actors",
     "pyleroma.api.activitypub.objects",
+    "pyleroma.api.activitypub.replies",
+    "pyleroma.api.activitypub.relay",
     "pyleroma.web.source",
 )
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pyleroma.settings_mrf import MrfSettings
+
 REGISTRATION_MODES = ("open", "approval", "invite", "closed")
 LOCAL_CONTENT_LIMITS = ("unauthenticated", "all", "none")
 
@@ -24,7 +26,7 @@ class SettingsError(ValueError):
 
 
 @dataclass
-class Settings:
+class Settings(MrfSettings):
     data_dir: Path = Path("./data")
     database_url: str = ""
     base_url: str = "http://127.0.0.1:4000"
@@ -155,6 +157,12 @@ class Settings:
     # is not built yet, so today the server never federates whatever this says
     # (services/instance/features.py: FEDERATION_AVAILABLE).
     federating: bool = True
+    # Pleroma's :instance, :allow_relay: the relay actor (/relay) exists, the instance can
+    # follow relays (`pyleroma relay follow URL`) and take what they relay into the
+    # federated timeline, and our public posts are sent to the relays that accepted us
+    # (docs/federation.md, Relays). Off: /relay is a 404, nothing goes to relays, and what
+    # relays send is treated like any other actor's.
+    instance_allow_relay: bool = True
     # Where the server's source code is published (AGPL); shown in /api/v2/instance and
     # nodeinfo 2.1 `software.repository`. Empty: the archive of the running code that the
     # instance serves itself at /pyleroma/source.tar.gz.
@@ -172,6 +180,9 @@ class Settings:
     poll_max_option_chars: int = 200
     poll_min_expiration: int = 0
     poll_max_expiration: int = 365 * 24 * 3600
+    # Seconds a local poll's new tallies wait before they are sent to the servers that have
+    # the poll (votes meanwhile go out in the same Update), as Mastodon batches them.
+    poll_update_delay: float = 60.0
     # Accounts: Pleroma's :user_name_length, and its :app_account_creation rate limit
     # (registrations per IP per window, counted for every attempt).
     max_display_name_length: int = 100
@@ -227,6 +238,29 @@ class Settings:
     federation_timeout_seconds: float = 10.0
     federation_connections_per_host: int = 8
     federation_max_body_bytes: int = 2 * 1024 * 1024
+    # Backfill (docs/federation.md, Backfill): when a signed-in local user opens a remote
+    # profile (or follows a remote account), its pins and newest ``backfill_outbox_posts``
+    # posts are fetched in a job, at most once per account per
+    # ``backfill_account_interval_seconds`` and within ``backfill_account_seconds``. When
+    # one opens a thread with remote posts, its missing ancestors and the replies
+    # collections of its posts are read in a job: at most ``backfill_thread_max_depth``
+    # levels up and down, ``backfill_thread_max_posts`` fetches of posts (and as many of
+    # collection pages), within ``backfill_thread_seconds``, at most once per thread per
+    # ``backfill_thread_interval_seconds`` (Mastodon 4.4: 15 minutes). Each process starts
+    # one burst of backfill fetches per remote host per ``backfill_host_interval_seconds``.
+    # Fetched posts older than ``backfill_realtime_window_seconds`` (Mastodon's 6 hours)
+    # are stored silently: no notifications, no home timelines, ids from their own date.
+    # ``backfill_enabled = false`` turns all of it off.
+    backfill_enabled: bool = True
+    backfill_outbox_posts: int = 20
+    backfill_account_interval_seconds: int = 86400
+    backfill_account_seconds: float = 60.0
+    backfill_thread_max_depth: int = 20
+    backfill_thread_max_posts: int = 200
+    backfill_thread_seconds: float = 60.0
+    backfill_thread_interval_seconds: int = 900
+    backfill_host_interval_seconds: float = 5.0
+    backfill_realtime_window_seconds: int = 6 * 3600
     # Keyword filters (docs/api/filters.md): filters one account may have, and keywords and
     # statuses one filter may hold.
     filters_max_per_account: int = 100
@@ -298,10 +332,27 @@ class Settings:
             raise SettingsError(
                 "streaming_ping_interval must be positive and streaming_queue_size at least 1"
             )
+        backfill_bounds = (
+            "backfill_outbox_posts",
+            "backfill_account_interval_seconds",
+            "backfill_account_seconds",
+            "backfill_thread_max_depth",
+            "backfill_thread_max_posts",
+            "backfill_thread_seconds",
+            "backfill_thread_interval_seconds",
+            "backfill_host_interval_seconds",
+            "backfill_realtime_window_seconds",
+        )
+        for name in backfill_bounds:
+            if getattr(self, name) < 0:
+                raise SettingsError(f"{name} must be 0 or more, not {getattr(self, name)}")
         if self.vapid_public_key or self.vapid_private_key:
             from pyleroma.services.notifications.vapid import check_configured_keys
 
             check_configured_keys(self.vapid_public_key, self.vapid_private_key)
+        from pyleroma.activities.mrf.chain import policies_for
+
+        policies_for(self)  # an unknown MRF policy or an unusable option stops the start
         return self
 
 
@@ -350,7 +401,8 @@ def _coerce(current, raw):
         return Path(raw)
     if isinstance(current, list):
         if isinstance(raw, list):
-            return [str(x) for x in raw]
+            # A two-element array pairs things (a host and its reason): "first => second".
+            return [" => ".join(map(str, x)) if isinstance(x, list) else str(x) for x in raw]
         return [x.strip() for x in str(raw).split(",") if x.strip()]
     return str(raw)
 

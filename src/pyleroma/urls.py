@@ -46,6 +46,23 @@ def instance_actor_id(settings: Settings) -> str:
     return f"{settings.base_url}/internal/fetch"
 
 
+def relay_actor_urls(settings: Settings) -> dict[str, str]:
+    """The federation columns of the relay actor (federation/relay.py): Pleroma's, under
+    ``/relay`` rather than ``/users/relay``, so relays that recognise Pleroma by that id
+    (activityrelay does) treat it as an instance's relay actor."""
+    actor = f"{settings.base_url}/relay"
+    return {
+        "ap_id": actor,
+        "url": actor,
+        "inbox": f"{actor}/inbox",
+        "shared_inbox": shared_inbox_url(settings),
+        "outbox": f"{actor}/outbox",
+        "followers_url": f"{actor}/followers",
+        "following_url": f"{actor}/following",
+        "key_id": f"{actor}#main-key",
+    }
+
+
 def object_uri(settings: Settings, status_id: int) -> str:
     """The AP id of a local post (Note, Question...)."""
     return f"{settings.base_url}/objects/{status_id}"

@@ -948,6 +948,15 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "objects": [ZOE, "https://pyleroma.example/objects/STATUS_ID"],
         "content": "Spam & links to scams",
     },
+    "mastodon/move.json": {
+        "id": f"{ALICE}#moves/3",  # Mastodon's Move: no to/cc, the object is the actor
+        "type": "Move",
+        "actor": ALICE,
+        "object": ALICE,
+        "target": f"{MASTODON}/users/alice_new",
+        "to": [],
+        "cc": [],
+    },
     "mastodon/like.json": {
         "id": f"{ALICE}#likes/90210",
         "type": "Like",
@@ -1571,6 +1580,18 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "reaction": "🐌",
         "object": ZOE_STATUS,
     },
+    "pleroma/emoji_react_custom.json": {
+        "id": f"{PLEROMA}/activities/4c0f0030-5a1e-4c3d-9b2a-1f0e00000030",
+        "type": "EmojiReact",
+        "actor": BOB,
+        "to": [f"{BOB}/followers", ZOE],
+        "cc": [PUBLIC],
+        "content": ":pleromagic:",
+        "reaction": ":pleromagic:",
+        "emojis.*.shortcode": ["pleromagic"],
+        "emojis.*.url": [f"{PLEROMA}/emoji/custom/pleromagic.png"],
+        "object": ZOE_STATUS,
+    },
     "pleroma/follow.json": {
         "id": f"{PLEROMA}/activities/4c0f000f-5a1e-4c3d-9b2a-1f0e0000000f",
         "type": "Follow",
@@ -1629,6 +1650,14 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "to": [f"{BOB}/followers", ZOE],
         "cc": [PUBLIC],
         "object": f"{PLEROMA}/activities/4c0f0013-5a1e-4c3d-9b2a-1f0e00000013",
+    },
+    "pleroma/undo_emoji_react.json": {
+        "id": f"{PLEROMA}/activities/4c0f0031-5a1e-4c3d-9b2a-1f0e00000031",
+        "type": "Undo",
+        "actor": BOB,
+        "to": [f"{BOB}/followers", ZOE],
+        "cc": [PUBLIC],
+        "object": f"{PLEROMA}/activities/4c0f0015-5a1e-4c3d-9b2a-1f0e00000015",
     },
     "pleroma/update_note.json": {
         "id": f"{PLEROMA}/activities/4c0f0019-5a1e-4c3d-9b2a-1f0e00000019",

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from pyleroma.activities import pipeline, policies
+from pyleroma.activities import pipeline
 from pyleroma.activities.activity import Activity
 from pyleroma.activities.build import build_accept, build_like, build_undo_of
 from pyleroma.activities.context import PipelineContext
-from pyleroma.activities.policies import NoOpPolicy, Rejected
+from pyleroma.activities.policies import Rejected
 from pyleroma.federation.delivery import DELIVER_JOB
 from pyleroma.models import Account, Favourite, Follow, Job, Notification, Status
 from pyleroma.models.relationship import FOLLOW_ACCEPTED, FOLLOW_PENDING
@@ -210,25 +210,27 @@ async def test_accepting_a_local_request_federates_nothing_and_notifies(app, cli
     assert await _run(app, accept) is True
 
 
-async def test_a_rejecting_policy_leaves_nothing_behind(app, factory, db, monkeypatch):
-    alice = await factory.user("alice")
+async def test_a_rejecting_policy_leaves_nothing_behind(app, factory, db):
+    """A remote Like from an instance SimplePolicy rejects: refused before anything is
+    looked up, with no favourite, counter or notification written."""
+    from pyleroma.federation.receive import receive
+
     carol = await factory.user("carol")
     status = await factory.status(carol.account, "hi")
-
-    class RejectLikes(NoOpPolicy):
-        name = "RejectLikes"
-
-        def filter(self, activity):
-            if activity.type == "Like":
-                raise Rejected("likes are refused here")
-            return activity
-
-    monkeypatch.setattr(policies, "_CHAIN", (RejectLikes(),))
+    spammer = await _remote(db, "spammer", "spam.example")
+    app.state.settings.mrf_policies = ["SimplePolicy"]
+    app.state.settings.mrf_simple_reject = ["spam.example => spam"]
+    like = {
+        "id": "https://spam.example/likes/1",
+        "type": "Like",
+        "actor": spammer.ap_id,
+        "object": status.uri,
+    }
     async with db() as session:
-        actor = await session.get(Account, alice.account.id)
-        target = await session.get(Status, status.id)
-    with pytest.raises(Rejected, match="likes are refused"):
-        await _run(app, build_like(app.state.settings, actor, target))
+        ctx = PipelineContext(session, app.state.settings)
+        actor = await session.get(Account, spammer.id)
+        with pytest.raises(Rejected, match=r"\[SimplePolicy\] spam.example is a rejected"):
+            await receive(ctx, actor, like)
     async with db() as session:
         assert (await session.execute(select(Favourite))).first() is None
         assert (await session.get(Status, status.id)).favourites_count == 0

@@ -20,7 +20,7 @@ from pyleroma.activities.handlers.remote_posts import (
 )
 from pyleroma.activities.normalize import normalize_activity
 from pyleroma.activities.normalize_objects import normalize_object
-from pyleroma.activities.policies import Rejected, apply_policies
+from pyleroma.activities.policies import Rejected
 from pyleroma.db.base import utcnow
 from pyleroma.db.ids import new_id
 from pyleroma.federation.delivery import DELIVER_JOB
@@ -99,7 +99,6 @@ async def run(app, activity: Activity):
     directly: for activities built by hand, past receive.py's own checks."""
     async with app.state.sessionmaker() as session:
         ctx = PipelineContext(session, app.state.settings)
-        activity = apply_policies(ctx.settings, activity)
         if activity.row_id is None:
             activity.row_id = new_id()
         effects = await HANDLERS[activity.type](ctx, activity)

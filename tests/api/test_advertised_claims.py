@@ -168,6 +168,15 @@ async def _directory(ctx: Ctx) -> None:
     assert str(listed.id) in {a["id"] for a in response.json()}
 
 
+@checks("relay")
+async def _relay(ctx: Ctx) -> None:
+    """The relay actor answers, so relays can check its Follows and follow it back."""
+    response = await ctx.client.get("/relay", headers=AP_ACCEPT)
+    assert response.status_code == 200, response.text
+    assert response.json()["type"] == "Application"
+    assert (await ctx.get("/relay/following")).status_code == 200
+
+
 async def _documents(client) -> dict[str, dict]:
     return {
         path: (await client.get(path)).json()

@@ -14,6 +14,14 @@ from pyleroma.db.ids import new_id
 from pyleroma.models import Account, OAuthToken
 from pyleroma.services.instance.features import BASE_FEATURES
 
+# nodeinfo's MRF transparency with no policy configured (docs/mrf.md).
+NO_MRF = {
+    "mrf_policies": ["NoOpPolicy"],
+    "exclusions": False,
+    "quarantined_instances": [],
+    "quarantined_instances_info": {"quarantined_instances": {}},
+}
+
 # What Pleroma clients (Pleroma-FE, Soapbox, megalodon, Tusky, Mastodon.py) read from v1.
 V1_KEYS = {
     "uri",
@@ -132,8 +140,8 @@ async def test_v1_shape_and_values_come_from_settings(client, app):
     assert data["rules"] == [] and data["contact_account"] is None
     pleroma = data["pleroma"]
     assert set(pleroma["metadata"]) >= PLEROMA_METADATA_KEYS
-    assert pleroma["metadata"]["features"] == list(BASE_FEATURES)
-    assert pleroma["metadata"]["federation"] == {"enabled": True}
+    assert pleroma["metadata"]["features"] == [*BASE_FEATURES, "relay"]
+    assert pleroma["metadata"]["federation"] == {"enabled": True, **NO_MRF}
     assert pleroma["metadata"]["fields_limits"] == {
         "max_fields": settings.max_account_fields,
         "max_remote_fields": settings.max_remote_account_fields,
@@ -173,7 +181,7 @@ async def test_v2_shape(client, app):
     assert data["source_url"] == "http://pyleroma.test/pyleroma/source.tar.gz"
     metadata = data["pleroma"]["metadata"]
     assert set(metadata) >= PLEROMA_METADATA_KEYS
-    assert metadata["features"] == list(BASE_FEATURES)
+    assert metadata["features"] == [*BASE_FEATURES, "relay"]
     assert metadata["avatar_upload_limit"] == settings.max_avatar_size
 
 
@@ -270,7 +278,7 @@ async def test_configured_instance(client, factory):
     assert v1["contact_account"]["id"] == str(admin.id)
     assert v1["contact_account"]["username"] == "boss"
     metadata = v1["pleroma"]["metadata"]
-    assert metadata["federation"] == {"enabled": False}
+    assert metadata["federation"] == {"enabled": False, **NO_MRF}
     assert metadata["account_activation_required"] is True
     assert metadata["restrict_unauthenticated"]["profiles"] == {"local": True, "remote": True}
     v2 = (await client.get("/api/v2/instance")).json()

@@ -8,6 +8,14 @@ from pyleroma import VERSION_STRING, __version__
 from pyleroma.services.instance.features import BASE_FEATURES
 from tests.api.test_instance import remote_account
 
+# nodeinfo's MRF transparency with no policy configured (docs/mrf.md).
+NO_MRF = {
+    "mrf_policies": ["NoOpPolicy"],
+    "exclusions": False,
+    "quarantined_instances": [],
+    "quarantined_instances_info": {"quarantined_instances": {}},
+}
+
 METADATA_KEYS = {
     "nodeName",
     "nodeDescription",
@@ -73,8 +81,8 @@ async def test_nodeinfo_document(client, app, version):
     assert set(metadata) >= METADATA_KEYS
     assert metadata["nodeName"] == settings.instance_name
     assert metadata["nodeDescription"] == settings.instance_description
-    assert metadata["features"] == list(BASE_FEATURES)
-    assert metadata["federation"] == {"enabled": True}
+    assert metadata["features"] == [*BASE_FEATURES, "relay"]
+    assert metadata["federation"] == {"enabled": True, **NO_MRF}
     assert metadata["postFormats"] == settings.allowed_post_formats
     assert metadata["restrictedNicknames"] == settings.reserved_nicknames
     assert metadata["uploadLimits"] == {
@@ -121,7 +129,7 @@ async def test_configured_nodeinfo(client):
     assert v21["software"]["repository"] == "https://code.example/pyleroma"
     assert v21["software"]["homepage"] == "https://code.example/pyleroma"
     assert v21["metadata"]["nodeDescription"] == "Plain short text"
-    assert v21["metadata"]["federation"] == {"enabled": False}
+    assert v21["metadata"]["federation"] == {"enabled": False, **NO_MRF}
     assert v21["protocols"] == []  # federating switched off: nothing claimed
     assert v21["metadata"]["accountActivationRequired"] is True
     v20 = (await client.get("/nodeinfo/2.0.json")).json()

@@ -40,8 +40,13 @@ async def indexed_ids(db) -> set[int] | None:
 # --- what a word query finds -------------------------------------------------------------------
 
 
+async def indexable_users(factory, *names):
+    """Users who opted in to search (``indexable``): their public posts can be found."""
+    return [await factory.user(name, indexable=True) for name in names]
+
+
 async def test_word_query_finds_matching_posts_newest_first_with_full_entities(client, factory):
-    alice, bob = await users(factory, "alice", "bob")
+    alice, bob = await indexable_users(factory, "alice", "bob")
     first = await factory.status(alice.account, "Penguins waddle on the <b>ice</b>")
     second = await factory.status(bob.account, "I saw PENGUINS today", spoiler_text="birds")
     await factory.status(bob.account, "nothing to see")
@@ -80,7 +85,8 @@ async def test_query_language_phrases_or_and_exclusion(client, factory):
 
 
 async def test_private_direct_and_blocked_posts_only_reach_who_may_see_them(client, factory):
-    alice, bob, carol, dave = await users(factory, "alice", "bob", "carol", "dave")
+    alice, carol, dave = await users(factory, "alice", "carol", "dave")
+    [bob] = await indexable_users(factory, "bob")
     public = await factory.status(bob.account, "secret plans public")
     unlisted = await factory.status(bob.account, "secret plans unlisted", visibility="unlisted")
     private = await factory.status(bob.account, "secret plans private", visibility="private")
@@ -88,11 +94,17 @@ async def test_private_direct_and_blocked_posts_only_reach_who_may_see_them(clie
     everything = [sid(direct), sid(private), sid(unlisted), sid(public)]
     await follow(client, alice, bob.account)
 
-    assert await status_ids(client, "secret", bob) == everything  # the author
-    assert await status_ids(client, "secret", alice) == [sid(private), sid(unlisted), sid(public)]
-    assert await status_ids(client, "secret", carol) == [sid(direct), sid(unlisted), sid(public)]
-    assert await status_ids(client, "secret", dave) == [sid(unlisted), sid(public)]
-    assert await status_ids(client, "secret") == [sid(unlisted), sid(public)]
+    # Others find the public post of an author who opted in, and what they were
+    # mentioned in; the author finds everything.
+    assert await status_ids(client, "secret", bob) == everything
+    assert await status_ids(client, "secret", alice) == [sid(public)]
+    assert await status_ids(client, "secret", carol) == [sid(direct), sid(public)]
+    assert await status_ids(client, "secret", dave) == [sid(public)]
+    assert await status_ids(client, "secret") == [sid(public)]
+    # What alice favourited is hers to find, if she may still see it.
+    response = await client.post(f"/api/v1/statuses/{private.id}/favourite", headers=alice.headers)
+    assert response.status_code == 200
+    assert await status_ids(client, "secret", alice) == [sid(private), sid(public)]
 
     # Blocks either way hide the author's posts; a mute hides them from the muter.
     response = await client.post(f"/api/v1/accounts/{bob.id}/block", headers=dave.headers)
@@ -104,6 +116,45 @@ async def test_private_direct_and_blocked_posts_only_reach_who_may_see_them(clie
     response = await client.post(f"/api/v1/accounts/{bob.id}/mute", headers=alice.headers)
     assert response.status_code == 200
     assert await status_ids(client, "secret", alice) == []
+
+
+async def test_only_consenting_authors_are_searched_besides_ones_own_and_interactions(
+    client, factory, db
+):
+    """Mastodon's rule: another's post is found when its author is ``indexable`` (and the
+    post public), or when the viewer favourited, boosted, bookmarked or was mentioned in
+    it; one's own posts always. ``indexable`` is set with update_credentials."""
+    alice, bob, carol = await users(factory, "alice", "bob", "carol")
+    quiet = await factory.status(bob.account, "meadow flowers")
+    boosted = await factory.status(bob.account, "meadow bees")
+    marked = await factory.status(bob.account, "meadow grass", visibility="unlisted")
+    mentioning = await factory.status(carol.account, "@alice meadow walk")
+    own = await factory.status(alice.account, "meadow picnic")
+    assert await status_ids(client, "meadow", alice) == [sid(own), sid(mentioning)]
+    assert await status_ids(client, "meadow") == []
+
+    headers = alice.headers
+    assert (await client.post(f"/api/v1/statuses/{boosted.id}/reblog", headers=headers)).is_success
+    assert (await client.post(f"/api/v1/statuses/{marked.id}/bookmark", headers=headers)).is_success
+    found = await status_ids(client, "meadow", alice)
+    assert found == [sid(own), sid(mentioning), sid(marked), sid(boosted)]
+
+    # bob opts in: his public posts are found by anyone, his unlisted one only by alice.
+    response = await client.patch(
+        "/api/v1/accounts/update_credentials", data={"indexable": "true"}, headers=bob.headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["indexable"] is True
+    assert await status_ids(client, "meadow", carol) == [sid(mentioning), sid(boosted), sid(quiet)]
+    anonymous = await status_ids(client, "meadow")
+    assert anonymous == [sid(boosted), sid(quiet)]
+    # A remote author's choice comes from its actor document.
+    zed = await remote_account(db, "zed", "far.example", indexable=True)
+    remote = await remote_status(db, zed, "meadow from afar")
+    shy = await remote_account(db, "shy", "far.example")
+    await remote_status(db, shy, "meadow unseen")
+    assert (await status_ids(client, "meadow", carol))[0] == sid(remote)
+    assert len(await status_ids(client, "meadow", carol)) == 4
 
 
 async def test_reblogs_are_never_results_and_are_not_indexed(client, factory, db):
@@ -162,9 +213,9 @@ async def test_deleting_an_account_removes_its_posts_from_the_index(client, fact
 
 
 async def test_anonymous_viewers_find_local_posts_only_unless_configured(client, factory, db):
-    alice = await factory.user("alice")
+    alice = await factory.user("alice", indexable=True)
     local = await factory.status(alice.account, "galaxy news")
-    stranger = await remote_account(db, "zed", "far.example")
+    stranger = await remote_account(db, "zed", "far.example", indexable=True)
     remote = await remote_status(db, stranger, "galaxy rumours")
 
     assert await status_ids(client, "galaxy") == [sid(local)]
@@ -176,9 +227,10 @@ async def test_anonymous_viewers_find_local_posts_only_unless_configured(client,
     [{"limit_to_local_content": "all"}, {"limit_to_local_content": "none"}],
 )
 async def test_limit_to_local_content_setting(client, factory, db, settings_overrides):
-    alice = await factory.user("alice")
+    alice = await factory.user("alice", indexable=True)
     local = await factory.status(alice.account, "galaxy news")
-    remote = await remote_status(db, await remote_account(db, "zed", "far.example"), "galaxy")
+    zed = await remote_account(db, "zed", "far.example", indexable=True)
+    remote = await remote_status(db, zed, "galaxy")
     if settings_overrides["limit_to_local_content"] == "all":
         assert await status_ids(client, "galaxy", alice) == [sid(local)]
     else:
@@ -215,7 +267,7 @@ async def test_limit_is_capped_at_40(client, factory):
 
 
 async def test_account_id_narrows_statuses_to_that_author(client, factory):
-    alice, bob = await users(factory, "alice", "bob")
+    alice, bob = await indexable_users(factory, "alice", "bob")
     mine = await factory.status(alice.account, "shared topic")
     theirs = await factory.status(bob.account, "shared topic")
 

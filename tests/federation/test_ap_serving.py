@@ -106,6 +106,7 @@ async def test_actor_document(client, factory, db):
         fields=[{"name": "Site", "value": '<a href="https://a.example">a.example</a>'}],
         emojis={"blobcat": EMOJI_URL},
         discoverable=True,
+        indexable=True,
         also_known_as=["https://old.example/users/alice"],
     )
     response = await get_ap(client, "/users/alice")

@@ -71,3 +71,53 @@ async def test_local_only_posts_are_never_served(client, factory, db):
     bob, bob_key = await _remote_with_key(db, "bob")
     local = await factory.status(alice.account, "ours only", visibility="local")
     assert (await _fetch(client, f"/objects/{local.id}", bob, bob_key)).status_code == 404
+
+
+async def test_authorized_fetch_mode_wants_a_signature_for_objects_and_collections(
+    app, client, factory, db
+):
+    app.state.settings.authorized_fetch_mode = True
+    alice = await factory.user("alice")
+    bob, bob_key = await _remote_with_key(db, "bob")
+    public = await factory.status(alice.account, "hello", visibility="public")
+    reblogged = await client.post(f"/api/v1/statuses/{public.id}/reblog", headers=alice.headers)
+    assert reblogged.status_code == 200
+    paths = [
+        f"/objects/{public.id}",
+        "/users/alice/outbox",
+        "/users/alice/followers",
+        "/users/alice/following",
+        "/users/alice/collections/featured",
+        f"/activities/{reblogged.json()['id']}",
+    ]
+    for path in paths:
+        unsigned = await _fetch(client, path)
+        assert unsigned.status_code == 401, path
+        assert unsigned.json() == {"error": "Request not signed"}
+        signed = await _fetch(client, path, bob, bob_key)
+        assert signed.status_code == 200, (path, signed.text)
+    # Actor documents and the instance actor stay readable: keys must be discoverable.
+    assert (await _fetch(client, "/users/alice")).status_code == 200
+    assert (await _fetch(client, "/internal/fetch")).status_code == 200
+    # The web page of a post is not an ActivityPub fetch.
+    page = await client.get(f"/objects/{public.id}", headers={"Accept": "text/html"})
+    assert page.status_code != 401
+
+
+async def test_blocked_instances_are_not_served(app, client, factory, db):
+    settings = app.state.settings
+    alice = await factory.user("alice")
+    bob, bob_key = await _remote_with_key(db, "bob")
+    public = await factory.status(alice.account, "hello", visibility="public")
+    settings.mrf_policies = ["SimplePolicy"]
+    settings.mrf_simple_reject = ["remote.example"]
+    for mode in (False, True):
+        settings.authorized_fetch_mode = mode
+        for path in (f"/objects/{public.id}", "/users/alice/outbox"):
+            refused = await _fetch(client, path, bob, bob_key)
+            assert refused.status_code == 403, (mode, path)
+            assert refused.json() == {"error": "this instance does not serve yours"}
+    settings.authorized_fetch_mode = False
+    assert (await _fetch(client, f"/objects/{public.id}")).status_code == 200  # anonymous
+    settings.mrf_simple_reject = []
+    assert (await _fetch(client, f"/objects/{public.id}", bob, bob_key)).status_code == 200

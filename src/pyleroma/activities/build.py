@@ -103,3 +103,18 @@ def build_delete(settings: Settings, actor: Account, status: Status) -> Activity
 def build_undo_of(settings: Settings, type_: str, actor: Account, obj) -> Activity:
     """Undo ``actor``'s ``type_`` (Like, Announce, Follow, Block) of ``obj``."""
     return build_undo(settings, actor, Activity(type=type_, actor=actor, object=obj))
+
+
+def build_emoji_react(
+    settings: Settings, actor: Account, status: Status, emoji: str, emoji_url: str | None = None
+) -> Activity:
+    """React to ``status`` with ``emoji`` (checked: a fully-qualified unicode emoji, or a
+    custom emoji's shortcode with its image URL in ``emoji_url``)."""
+    return _new(settings, "EmojiReact", actor, status, emoji=emoji, emoji_url=emoji_url)
+
+
+def build_undo_emoji_react(settings: Settings, actor: Account, status: Status, emoji: str):
+    """Undo ``actor``'s reaction with ``emoji`` to ``status`` (its id and image are filled
+    in by the handler from the row it removes)."""
+    reaction = Activity(type="EmojiReact", actor=actor, object=status, options={"emoji": emoji})
+    return build_undo(settings, actor, reaction)

@@ -28,6 +28,9 @@ class Delivery:
     to_followers: bool = False
     activity: dict[str, Any] | None = None
     actor_id: int | None = None
+    # Also the inboxes of the relays that accepted the relay actor (public posts only;
+    # none while relays are off: federation/relay.py).
+    to_relays: bool = False
 
 
 @dataclass
@@ -55,11 +58,20 @@ class Effects:
         self.jobs.append((kind, args, {"run_at": run_at, "unique_key": unique_key}))
 
     def deliver(
-        self, recipient_ids=(), *, to_followers: bool = False, activity=None, actor_id=None
+        self,
+        recipient_ids=(),
+        *,
+        to_followers: bool = False,
+        activity=None,
+        actor_id=None,
+        to_relays: bool = False,
     ):
         """Send the activity (or ``activity``, another one, signed by ``actor_id``) to the
-        remote ones among ``recipient_ids`` and, with ``to_followers``, the followers."""
-        self.deliveries.append(Delivery(list(recipient_ids), to_followers, activity, actor_id))
+        remote ones among ``recipient_ids`` and, with ``to_followers``, the followers; with
+        ``to_relays``, the followed relays too."""
+        self.deliveries.append(
+            Delivery(list(recipient_ids), to_followers, activity, actor_id, to_relays)
+        )
 
     def notified(self, notification: Notification | None) -> None:
         """The stream event of a notification the handler created (muted ones are silent:

@@ -1,8 +1,9 @@
 """``run``: the one path of every activity, local or remote.
 
-policies -> ``handle_*`` (persists, returns ``Effects``) -> deliveries and jobs written in
-the same transaction -> one commit -> stream events published after it (they ride on the
-session until the commit: streaming/events.py). A handler that raises leaves nothing
+``handle_*`` (persists, returns ``Effects``) -> deliveries and jobs written in the same
+transaction -> one commit -> stream events published after it (they ride on the session
+until the commit: streaming/events.py). A remote activity has passed the MRF policies
+(activities/mrf/) before it was resolved to rows. A handler that raises leaves nothing
 behind: the transaction rolls back with the caller's session.
 """
 
@@ -18,11 +19,12 @@ from pyleroma.activities.handlers import (
     accounts_and_polls,
     featured,
     interactions,
+    moves,
     posts,
+    reactions,
     relations,
     reports,
 )
-from pyleroma.activities.policies import apply_policies
 from pyleroma.db.ids import new_id
 from pyleroma.jobs.queue import enqueue
 from pyleroma.models import Account
@@ -44,6 +46,8 @@ HANDLERS: dict[str, Handler] = {
     "Flag": reports.handle_remote_flag,
     "Add": featured.handle_remote_add,
     "Remove": featured.handle_remote_remove,
+    "Move": moves.handle_move,
+    "EmojiReact": reactions.handle_emoji_react,
 }
 # An Update of an actor (a profile) rather than of a post.
 UPDATE_ACTOR = accounts_and_polls.handle_update_actor
@@ -52,6 +56,7 @@ UNDO_HANDLERS: dict[str, Handler] = {
     "Announce": interactions.undo_announce,
     "Follow": relations.undo_follow,
     "Block": relations.undo_block,
+    "EmojiReact": reactions.undo_emoji_react,
 }
 
 
@@ -73,9 +78,9 @@ def handler_for(activity: Activity) -> Handler:
 
 
 async def handle(ctx: PipelineContext, activity: Activity) -> Effects:
-    """Policies and the handler, without committing: for callers composing several
-    activities in one transaction (account deletion undoes many follows at once)."""
-    activity = apply_policies(ctx.settings, activity)
+    """The handler, without committing: for callers composing several activities in one
+    transaction (account deletion undoes many follows at once). A remote activity has
+    passed the MRF policies before it was resolved (activities/mrf/)."""
     handler = handler_for(activity)
     if activity.row_id is None:  # a remote activity: the row it makes gets an id of ours
         activity.row_id = new_id()

@@ -1,5 +1,5 @@
 """AS2 JSON of the activities the pipeline sends: Like, Announce, Follow, Accept, Reject,
-Block and the Undo of each (Create and Update render their object with to_as).
+Block, EmojiReact and the Undo of each (Create and Update render their object with to_as).
 
 Addressing follows what Mastodon and Pleroma send: a Like, Follow or Block goes to the one
 account it concerns; an Announce is addressed like the boost's visibility (public: to the
@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from pyleroma.activities.activity import Activity
+from pyleroma.federation.to_as import emoji_tags
 from pyleroma.models import Account, Status
 from pyleroma.settings import Settings
-from pyleroma.urls import status_uri
+from pyleroma.urls import context_uri, status_uri
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -55,6 +56,8 @@ def _addressing(activity: Activity, authors: dict[int, str]) -> dict:
     if activity.type == "Announce":
         author = authors.get(obj.account_id, "")
         return announce_addressing(activity.actor, author, activity.options["visibility"])
+    if activity.type == "EmojiReact":
+        return reaction_addressing(activity.actor, authors.get(obj.account_id, ""), obj.visibility)
     if isinstance(obj, Status):
         return {"to": [authors.get(obj.account_id, "")], "cc": []}
     if isinstance(obj, Account):
@@ -77,7 +80,34 @@ def activity_json(
         }
     )
     document.update(_addressing(activity, authors))
+    if activity.type == "EmojiReact":
+        document.update(_reaction_fields(settings, activity))
     return document
+
+
+def reaction_addressing(actor: Account, author: str, visibility: str) -> dict:
+    """Pleroma's addressing of a reaction: the post's author, with the reactor's followers
+    and the public collection when the post is public or unlisted."""
+    if visibility in ("public", "unlisted"):
+        return {"to": [_followers(actor), author], "cc": [PUBLIC]}
+    return {"to": [author], "cc": []}
+
+
+def _reaction_fields(settings: Settings, activity: Activity) -> dict:
+    """An EmojiReact's emoji as Pleroma and Akkoma send it: ``content`` the unicode emoji,
+    or ``:shortcode:`` with an Emoji tag holding its image; and the post's ``context``."""
+    emoji, url = activity.options["emoji"], activity.options.get("emoji_url")
+    fields: dict[str, Any] = {"content": emoji}
+    if url:
+        fields["content"] = f":{emoji}:"
+        fields["tag"] = emoji_tags({emoji: url})
+    status = activity.object
+    context = status.context or (
+        context_uri(settings, status.conversation_id) if status.conversation_id else None
+    )
+    if context:
+        fields["context"] = context
+    return fields
 
 
 def accept_follow_json(settings: Settings, followed: Account, follow: Activity) -> dict:

@@ -48,7 +48,9 @@ import nh3
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
+from pyleroma.activities import mrf
 from pyleroma.activities.normalize_actors import normalize_actor
 from pyleroma.activities.normalize_objects import (
     ACTOR_TYPES,
@@ -57,6 +59,7 @@ from pyleroma.activities.normalize_objects import (
     pick_type,
     ref_value,
 )
+from pyleroma.activities.policies import Rejected
 from pyleroma.db.base import utcnow
 from pyleroma.db.ids import new_id
 from pyleroma.db.upsert import dialect_insert
@@ -186,6 +189,7 @@ def actor_columns(settings: Settings, normalized: dict[str, Any]) -> dict[str, A
         "also_known_as": list(normalized["also_known_as"]),
         "locked": normalized["manually_approves_followers"],
         "discoverable": normalized["discoverable"],
+        "indexable": normalized["indexable"],
         "actor_type": normalized["type"],
     }
 
@@ -258,6 +262,7 @@ async def upsert_actor(
     and ``last_fetched_at`` are written too; otherwise they are left as they were."""
     ap_id = normalized["id"]
     columns = actor_columns(settings, normalized)
+    columns["moved_to_id"] = await _known_moved_to_id(session, normalized)
     if fetched:
         columns.update(_key_columns(normalized), last_fetched_at=utcnow())
     account_id = None
@@ -279,19 +284,64 @@ async def upsert_actor(
 
 
 async def store_fetched_actor(
-    session: AsyncSession, settings: Settings, data: dict[str, Any]
+    session: AsyncSession, settings: Settings, data: dict[str, Any], *, follow_moved: bool = True
 ) -> Account:
     """Normalise and store an actor document that fetch.fetch_object returned (so its id is
-    where it came from), mark its host reachable, and have its nodeinfo (if stale) and its
-    pinned posts read."""
+    where it came from) as the MRF policies leave it, mark its host reachable, and have its
+    nodeinfo (if stale) and its pinned posts read. An account it says it moved to
+    (``movedTo``) that we do not know is fetched too, unless ``follow_moved`` is off (that
+    fetch itself: one hop, never a chain of moves, as Mastodon's ``break_on_redirect``)."""
     try:
         normalized = normalize_actor(data)
+        normalized = mrf.filter_actor(mrf.MrfContext(settings, session), normalized)
     except InvalidActivity as exc:
         raise InvalidActor(f"not a usable actor: {exc}") from None
+    except Rejected as exc:
+        raise InvalidActor(f"refused by policy: {exc}") from None
     account = await upsert_actor(session, settings, normalized, fetched=True)
+    if follow_moved and account.moved_to_id is None and normalized["moved_to"] is not None:
+        account = await _fetch_moved_to(session, settings, account, normalized["moved_to"])
     await instances.mark_reachable(session, account.domain)
     await nodeinfo_client.refresh_if_stale(session, account.domain)
     await featured.refresh_after_fetch(session, account)
+    return account
+
+
+async def _known_moved_to_id(session: AsyncSession, normalized: dict[str, Any]) -> int | None:
+    """The id of the account an actor's ``movedTo`` names, when we have it (None when it
+    names none, itself, or an account we do not know: ``store_fetched_actor`` fetches that
+    one). A document without ``movedTo`` clears a stored move, as Mastodon reads it: the
+    account moved back. Trust: the document came from the actor's own host (a fetch) or
+    with its signature (an Update); the Move activity is what makes followers follow, and
+    that one is checked against the target's ``alsoKnownAs`` (federation/receive.py)."""
+    moved_to = normalized["moved_to"]
+    if moved_to is None or moved_to == normalized["id"]:
+        return None
+    return await session.scalar(select(Account.id).where(Account.ap_id == moved_to))
+
+
+async def _fetch_moved_to(
+    session: AsyncSession, settings: Settings, account: Account, moved_to: str
+) -> Account:
+    """Fetch the unknown account ``account`` moved to and record the move; a target that
+    cannot be fetched leaves ``moved_to_id`` empty (read again at the next fetch)."""
+    if moved_to == account.ap_id or is_local_url(settings, moved_to):
+        return account  # ours are known by their ids: a local one not found is no one
+    try:
+        data = await fetch_object(settings, moved_to, session=session)
+        if pick_type(data.get("type")) not in ACTOR_TYPES:
+            raise InvalidActor(f"{moved_to} is not an actor")
+        target = await store_fetched_actor(session, settings, data, follow_moved=False)
+    except FederationError as exc:
+        log.info("%s moved to %s, which could not be fetched: %s", account.ap_id, moved_to, exc)
+        return account
+    await session.execute(
+        update(Account)
+        .where(Account.id == account.id)
+        .values(moved_to_id=target.id, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(account, "moved_to_id", target.id)
     return account
 
 

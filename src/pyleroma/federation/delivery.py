@@ -13,9 +13,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pyleroma.activities import mrf
 from pyleroma.activities.activity import Activity
 from pyleroma.activities.effects import Delivery
 from pyleroma.federation.activity_to_as import activity_json
+from pyleroma.federation.instances import host_of
 from pyleroma.jobs.queue import enqueue
 from pyleroma.models import Account, Follow, Status
 from pyleroma.models.relationship import FOLLOW_ACCEPTED
@@ -97,6 +99,7 @@ async def enqueue_deliveries(
 
     if not federates(settings):  # switched off by the admin: nothing leaves
         return 0
+    blocked = mrf.rejected_hosts(settings)
     queued = 0
     document = None
     for delivery in deliveries:
@@ -106,6 +109,8 @@ async def enqueue_deliveries(
         inboxes = await inboxes_for(
             session, delivery.recipient_ids, signer_id if delivery.to_followers else None
         )
+        if delivery.to_relays:
+            inboxes = await _with_relay_inboxes(session, settings, inboxes)
         if not inboxes:
             continue
         await _ensure_signing_key(session, signer_id)
@@ -115,10 +120,25 @@ async def enqueue_deliveries(
                 document = activity_json(settings, activity, await _authors(session, activity))
             body = document
         for inbox in inboxes:
+            if blocked.matches(host_of(inbox)):  # an instance block: nothing goes there
+                continue
             args = {"inbox": inbox, "actor_id": signer_id, "activity": body}
             await enqueue(session, DELIVER_JOB, args, queue=DELIVER_QUEUE)
             queued += 1
     return queued
+
+
+async def _with_relay_inboxes(
+    session: AsyncSession, settings: Settings, inboxes: list[str]
+) -> list[str]:
+    """``inboxes`` and the followed relays' (each once). What a relay gets is the post's
+    own Create, Update or Delete, signed by its author, as Mastodon sends it: a
+    Mastodon-style relay forwards that as it is, and a LitePub relay (activityrelay,
+    Pleroma's) announces the post it names, so one document suits both kinds."""
+    from pyleroma.federation.relay import relay_inboxes
+
+    relays = await relay_inboxes(session, settings)
+    return sorted(set(inboxes) | set(relays)) if relays else inboxes
 
 
 async def enqueue_to_every_known_inbox(
@@ -133,8 +153,11 @@ async def enqueue_to_every_known_inbox(
     rows = await session.execute(
         select(_INBOX).where(Account.local.is_(False), _INBOX.is_not(None)).distinct()
     )
+    blocked = mrf.rejected_hosts(settings)
     queued = 0
     for inbox in sorted(rows.scalars()):
+        if blocked.matches(host_of(inbox)):
+            continue
         args = {"inbox": inbox, "actor_id": signer_id, "activity": document}
         await enqueue(session, DELIVER_JOB, args, queue=DELIVER_QUEUE)
         queued += 1

@@ -25,13 +25,23 @@ class FetchError(FederationError):
 
     ``gone`` is True when the server answered 404 or 410: the thing no longer exists there
     (callers holding a copy may delete it). ``status`` is the HTTP status when one came.
+    ``blocked`` is True when the host is an instance this one blocks (no retry helps).
     """
 
-    def __init__(self, reason: str, *, url: str | None = None, gone: bool = False, status=None):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        url: str | None = None,
+        gone: bool = False,
+        status=None,
+        blocked: bool = False,
+    ):
         super().__init__(reason)
         self.url = url
         self.gone = gone
         self.status = status
+        self.blocked = blocked
 
 
 class InvalidActor(FederationError):

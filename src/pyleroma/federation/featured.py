@@ -61,9 +61,12 @@ async def _collection_items(ctx: PipelineContext, url: str) -> list[Any]:
     return []
 
 
-async def sync_featured(ctx: PipelineContext, account: Account) -> list[int]:
+async def sync_featured(
+    ctx: PipelineContext, account: Account, *, backfill: bool = False
+) -> list[int]:
     """Make ``account``'s pins the posts its featured collection lists; returns their ids.
-    A collection that cannot be read changes nothing (``FederationError``)."""
+    A collection that cannot be read changes nothing (``FederationError``). ``backfill``:
+    posts are stored as backfilled ones (old ones silently: federation/fetch_posts.py)."""
     url = account.featured_url
     if account.local or not url or not same_host(url, account.ap_id):
         return []
@@ -72,7 +75,7 @@ async def sync_featured(ctx: PipelineContext, account: Account) -> list[int]:
         uri = item.get("id") if isinstance(item, dict) else item
         if not isinstance(uri, str) or not same_host(uri, account.ap_id):
             continue
-        status = await get_or_fetch_post(ctx, uri, depth=1)
+        status = await get_or_fetch_post(ctx, uri, depth=1, backfill=backfill)
         if status is not None and status.account_id == account.id and not status.reblog_of_id:
             pinned.append(status.id)
     session = ctx.session

@@ -48,6 +48,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma import __version__
+from pyleroma.activities import mrf
 from pyleroma.activities.normalize_objects import (
     InvalidActivity,
     check_depth,
@@ -171,6 +172,8 @@ def _check_destination(settings: Settings, url: str) -> None:
         check_url(url, settings.allow_private_fetch)
     except BlockedDestination as exc:
         raise FetchError(f"refused to fetch {url}: {exc}", url=url) from None
+    if mrf.is_blocked_host(settings, authority(url)):
+        raise FetchError(f"refused to fetch {url}: a blocked instance", url=url, blocked=True)
 
 
 async def _read_capped(reply: aiohttp.ClientResponse, limit: int, url: str) -> bytes:
@@ -208,8 +211,10 @@ async def _get(
     accept: str,
     signer: Signer | None,
     cross_host_redirects: bool,
+    max_bytes: int | None = None,
 ) -> Reply:
     http = federation_session(settings)
+    limit = settings.federation_max_body_bytes if max_bytes is None else max_bytes
     origin = authority(url)
     current = url
     for _hop in range(MAX_REDIRECTS + 1):
@@ -234,7 +239,7 @@ async def _get(
                 if not 200 <= reply.status < 300:
                     raise _error_for_status(current, reply.status)
                 media_type, params = parse_media_type(reply.headers.get("Content-Type"))
-                body = await _read_capped(reply, settings.federation_max_body_bytes, current)
+                body = await _read_capped(reply, limit, current)
                 return Reply(current, reply.status, media_type, params, body)
         except BlockedDestination as exc:  # the resolver refused the name when connecting
             raise FetchError(f"refused to fetch {current}: {exc}", url=url) from None
@@ -253,15 +258,18 @@ async def guarded_get(
     accept: str,
     signer: Signer | None = None,
     cross_host_redirects: bool = False,
+    max_bytes: int | None = None,
 ) -> Reply:
     """GET ``url`` through every guard of the module docstring but the content checks (the
     caller knows which types it takes); the whole fetch, redirects included, must finish
     within ``federation_timeout_seconds``. Cross-host redirects are refused unless
-    ``cross_host_redirects`` (WebFinger, where the answer is checked afterwards)."""
+    ``cross_host_redirects`` (WebFinger, where the answer is checked afterwards).
+    ``max_bytes`` lowers the body cap for callers that want less than
+    ``federation_max_body_bytes`` (an emoji image: MRF StealEmojiPolicy)."""
     deadline = settings.federation_timeout_seconds
     try:
         async with asyncio.timeout(deadline):
-            return await _get(settings, url, accept, signer, cross_host_redirects)
+            return await _get(settings, url, accept, signer, cross_host_redirects, max_bytes)
     except TimeoutError:
         raise FetchError(f"{url}: no complete answer within {deadline:g} s", url=url) from None
 

@@ -2,23 +2,39 @@
 
 A boost of a post we never saw, or a reply whose parent we never saw, names it by id; the
 receive job fetches it (federation/fetch.py: signed, contained, size- and time-capped),
-fetches its author when unknown, and stores it with the same Create handler a delivered
+fetches its author when unknown, passes it through the MRF policies as the Create that
+would have brought it, and stores it with the same Create handler a delivered
 post takes, so it is one more remote post like any other. A missing parent's own parent is
 fetched too, up to ``MAX_THREAD_DEPTH`` posts up a thread, so a hostile server cannot make
 us walk an endless chain. What cannot be fetched is simply absent: a reply keeps its
 parent's URI and is attached if the parent arrives later.
+
+Backfill (federation/backfill.py) stores posts this way too, with ``backfill=True``: a post
+older than ``backfill_realtime_window_seconds`` then gets an id from its own date (so it
+takes its place in profiles and timelines instead of topping them) and is stored silently
+(the Create handler sends no notification and no home fan-out for it), as Mastodon stores
+fetched posts outside its real-time window. ``check`` lets the caller refuse a fetched
+post before anything is stored (an outbox item by someone else, a "reply" that answers
+another post).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
 
-from pyleroma.activities import pipeline
+from pyleroma.activities import mrf, pipeline
 from pyleroma.activities.activity import Activity
 from pyleroma.activities.context import PipelineContext
 from pyleroma.activities.normalize import InvalidActivity, normalize_object
+from pyleroma.activities.policies import Rejected
+from pyleroma.db.base import utcnow
+from pyleroma.db.ids import EPOCH_MS, SEQUENCE_BITS
 from pyleroma.federation.errors import FederationError
-from pyleroma.federation.from_as_note import status_by_uri
+from pyleroma.federation.from_as_note import parse_time, status_by_uri
 from pyleroma.federation.instances import host_of
 from pyleroma.models import Status
 
@@ -35,11 +51,14 @@ async def get_or_fetch_post(
     *,
     depth: int = MAX_THREAD_DEPTH,
     canonical: bool = True,
+    backfill: bool = False,
+    check: Callable[[dict[str, Any]], bool] | None = None,
 ) -> Status | None:
     """The status with AP id ``uri``: stored, or fetched and stored now (with up to
     ``depth - 1`` missing ancestors); None when it cannot be had. Never our own posts over
     HTTP: a local id we do not have is a deleted post. ``canonical=False``: ``uri`` may be
-    a post's web page, whose document names its id (fetch.fetch_object)."""
+    a post's web page, whose document names its id (fetch.fetch_object). ``backfill`` and
+    ``check``: see the module docstring (``check`` sees the normalised note)."""
     from pyleroma.federation.actors import get_or_fetch_actor
     from pyleroma.federation.fetch import fetch_object, is_local_url
 
@@ -58,13 +77,37 @@ async def get_or_fetch_post(
             return None
         if host_of(note["attributed_to"]) != host_of(note["id"]):
             return None
+        if check is not None and not check(note):
+            log.info("fetched %s is not the post expected here", uri[:300])
+            return None
         author = await get_or_fetch_actor(ctx.session, ctx.settings, note["attributed_to"])
-    except (FederationError, InvalidActivity) as exc:
+        policy_ctx = mrf.MrfContext(ctx.settings, ctx.session, author)
+        note = await mrf.filter_fetched_post(policy_ctx, note)
+    except (FederationError, InvalidActivity, Rejected) as exc:
         log.info("could not fetch %s: %s", uri[:300], exc)
         return None
     if note["in_reply_to"]:
-        await get_or_fetch_post(ctx, note["in_reply_to"], depth=depth - 1)
+        await get_or_fetch_post(ctx, note["in_reply_to"], depth=depth - 1, backfill=backfill)
     create = Activity("Create", author, note, id=f"{note['id']}#fetched", local=False, raw=raw)
+    if backfill:
+        create.options["backfill"] = True
+        create.row_id = past_row_id(ctx.settings, note)
     effects = await pipeline.handle(ctx, create)
     await pipeline.release_in_transaction(ctx, create, effects)
     return effects.result if isinstance(effects.result, Status) else None
+
+
+def past_row_id(settings, note: dict[str, Any]) -> int | None:
+    """For a backfilled post published before the real-time window: an id made from its
+    ``published`` time (random low bits, as two posts of one millisecond are rare), so it
+    sorts among posts of its day; None (an id of now) for a recent one."""
+    published = parse_time(note.get("published"))
+    if published is None:
+        return None
+    window = dt.timedelta(seconds=settings.backfill_realtime_window_seconds)
+    if published >= utcnow() - window:
+        return None
+    at_ms = int(published.replace(tzinfo=dt.UTC).timestamp() * 1000)
+    if at_ms <= EPOCH_MS:  # before the id epoch (2020): no room there, an id of now
+        return None
+    return ((at_ms - EPOCH_MS) << SEQUENCE_BITS) | secrets.randbits(SEQUENCE_BITS)

@@ -7,7 +7,9 @@ cannot tell the two apart. Containment is enforced here: an activity's actor mus
 signer, and it may only touch what that actor owns (its own follows, favourites, boosts
 and blocks; an Accept only of a follow of itself). What names nothing we have (a Like of a
 status we never saw, an Undo of something we never stored) is dropped: ``receive``
-returns None and nothing is written.
+returns None and nothing is written. The one exception to "the actor is the signer": a
+relay we follow (federation/relay.py), whose activities name posts that are fetched from
+their origin (``receive_relayed``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pyleroma.activities import pipeline
+from pyleroma.activities import mrf, pipeline
 from pyleroma.activities.activity import Activity
 from pyleroma.activities.context import PipelineContext
 from pyleroma.activities.normalize import PUBLIC, InvalidActivity, normalize_activity
@@ -24,8 +26,9 @@ from pyleroma.activities.normalize_objects import ACTOR_TYPES
 from pyleroma.activities.policies import Rejected
 from pyleroma.federation.fetch_posts import get_or_fetch_post
 from pyleroma.federation.from_as_note import status_by_uri
-from pyleroma.models import Account, Block, Favourite, Follow, Status
+from pyleroma.models import Account, Block, Favourite, Follow, Status, StatusReaction
 from pyleroma.policy.visibility import can_see
+from pyleroma.services.text.reaction_emoji import custom_shortcode, unicode_emoji
 
 
 class Refused(Rejected):  # noqa: N818  (a refusal, named for what happened)
@@ -159,6 +162,10 @@ async def _undone(ctx, actor: Account, inner: Any) -> Activity | None:
         if followed is not None:
             return Activity("Follow", actor, followed, id=inner_id, local=False)
     if inner_type in (None, "Like", "EmojiReact"):
+        reaction = await _undone_reaction(ctx, actor, inner, inner_id, inner_type)
+        if reaction is not None:
+            return reaction
+    if inner_type in (None, "Like"):
         row = await by_id(Favourite, Favourite.account_id)
         status = await session.get(Status, row.status_id) if row else None
         if status is None and inner_type is not None:
@@ -288,12 +295,123 @@ async def _featured(ctx, actor: Account, data: dict) -> Activity | None:
     return Activity(data["type"], actor, status, id=data["id"], local=False, raw=data["raw"])
 
 
+async def _move(ctx, actor: Account, data: dict) -> Activity | None:
+    """A remote account moving to another: only itself (``object`` is the actor, which
+    signed it), and only to an account that, fetched afresh, lists the actor among its
+    ``alsoKnownAs`` (Pleroma's and Mastodon's proof that both ends are one person), is
+    active and has not moved on itself (no chains). The target may be one of ours."""
+    from pyleroma.federation.actors import get_or_fetch_actor
+
+    if _ref(data["object"]) != actor.ap_id:
+        raise Refused(f"a Move of {_ref(data['object'])}, not of its actor {actor.ap_id}")
+    target_id = data["target"]
+    if not target_id:
+        raise Refused("a Move without a target")
+    if target_id == actor.ap_id:
+        raise Refused("a Move to the actor itself")
+    target = await get_or_fetch_actor(ctx.session, ctx.settings, target_id, refresh=True)
+    if actor.ap_id not in (target.also_known_as or []):
+        raise Refused(f"{target_id} does not list {actor.ap_id} in alsoKnownAs")
+    if not target.is_active or target.moved_to_id is not None:
+        raise Refused(f"{target_id} is deactivated or has moved itself")
+    return Activity("Move", actor, target, id=data["id"], local=False, raw=data["raw"])
+
+
+def _reaction_of(data: dict) -> tuple[str, str | None] | None:
+    """(emoji, image URL) of a reaction, checked as Pleroma checks it: one fully-qualified
+    unicode emoji (qualified here when sent without its variation selectors), or a custom
+    ``:shortcode:`` whose http(s) image comes in the activity's own Emoji tag. None for
+    anything else (a word, several emoji, a custom emoji without its image)."""
+    reaction = data.get("reaction")
+    qualified = unicode_emoji(reaction)
+    if qualified is not None:
+        return qualified, None
+    shortcode = custom_shortcode(reaction)
+    for emoji in data.get("emojis") or ():
+        if shortcode is not None and emoji["shortcode"] == shortcode:
+            url = emoji["url"]
+            if isinstance(url, str) and url.startswith(("https://", "http://")):
+                return shortcode, url
+    return None
+
+
+async def _react(ctx, actor: Account, data: dict) -> Activity | None:
+    """An emoji reaction (EmojiReact, or Misskey's reacting Like) to a status the actor may
+    see; a bad emoji is refused. One delivered again (its id already stored) is dropped."""
+    found = _reaction_of(data)
+    if found is None:
+        raise Refused(f"{data['reaction']!r:.80} is not an emoji one can react with")
+    status = await status_by_uri(ctx.session, _ref(data["object"]))
+    if status is None or status.reblog_of_id is not None:
+        return None
+    if not await can_see(ctx.session, actor, status):
+        raise Refused("the actor cannot see the status it reacts to")
+    if data["id"] and await ctx.session.scalar(
+        select(StatusReaction.id).where(StatusReaction.activity_id == data["id"])
+    ):
+        return None
+    emoji, emoji_url = found
+    return Activity(
+        "EmojiReact", actor, status, id=data["id"], local=False, raw=data["raw"],
+        options={"emoji": emoji, "emoji_url": emoji_url},
+    )  # fmt: skip
+
+
+async def _like_or_react(ctx, actor: Account, data: dict) -> Activity | None:
+    """Misskey (and its forks) react with a Like carrying ``_misskey_reaction`` and
+    ``content``: such a Like is a reaction (refused when its emoji is bad, as Pleroma
+    does). A Like whose ``content`` alone is an emoji is one too; any other Like is a
+    favourite."""
+    if data.get("misskey_reaction") or _reaction_of(data) is not None:
+        return await _react(ctx, actor, data)
+    return await _like(ctx, actor, data)
+
+
+async def _undone_reaction(ctx, actor: Account, inner, inner_id, inner_type):
+    """The reaction an Undo names: by its id among the actor's reactions (Pleroma and
+    Akkoma send only the id), or embedded (Misskey's Like, an EmojiReact) by its status
+    and emoji. An embedded Like names a reaction only when the actor has that one: else
+    it is a favourite's Undo."""
+    session = ctx.session
+    if inner_id:
+        row = (
+            await session.execute(
+                select(StatusReaction).where(
+                    StatusReaction.activity_id == inner_id, StatusReaction.account_id == actor.id
+                )
+            )
+        ).scalar_one_or_none()
+        status = await session.get(Status, row.status_id) if row else None
+        if status is not None:
+            options = {"by_id": True, "emoji": row.emoji}
+            return Activity("EmojiReact", actor, status, id=inner_id, local=False, options=options)
+    if not isinstance(inner, dict):
+        return None
+    found = _reaction_of(inner)
+    if found is None:
+        return None
+    status = await status_by_uri(session, _ref(inner.get("object")))
+    if status is None:
+        return None
+    if inner_type == "Like" and not await session.scalar(
+        select(StatusReaction.id).where(
+            StatusReaction.account_id == actor.id,
+            StatusReaction.status_id == status.id,
+            StatusReaction.emoji == found[0],
+        )
+    ):
+        return None
+    options = {"emoji": found[0]}
+    return Activity("EmojiReact", actor, status, id=inner_id, local=False, options=options)
+
+
 _RESOLVERS = {
     "Create": _create,
     "Update": _update,
     "Delete": _delete,
     "Follow": _follow,
-    "Like": _like,
+    "Like": _like_or_react,
+    "EmojiReact": _react,
     "Announce": _announce,
     "Block": _block,
     "Accept": _answer,
@@ -302,6 +420,7 @@ _RESOLVERS = {
     "Flag": _flag,
     "Add": _featured,
     "Remove": _featured,
+    "Move": _move,
 }
 
 
@@ -318,16 +437,57 @@ async def receive(ctx: PipelineContext, actor: Account, raw: dict, *, commit: bo
     """Normalise, check, resolve and run ``raw`` (signed by ``actor``); commits unless told
     not to (the receive job's runner commits).
 
-    Raises ``InvalidActivity`` for unusable JSON and ``Refused`` for containment breaches
-    (the job gives up on both); returns None when there is nothing to do.
+    Raises ``InvalidActivity`` for unusable JSON, ``Refused`` for containment breaches and
+    ``Rejected`` for what an MRF policy refuses (the job gives up on all three); returns
+    None when there is nothing to do.
     """
     data = normalize_activity(raw)
+    if (data["actor"] != actor.ap_id or data["type"] == "Announce") and await _is_relay(ctx, actor):
+        return await receive_relayed(ctx, actor, data, commit=commit)
     if data["actor"] != actor.ap_id:
         raise Refused(f"the activity's actor {data['actor']} did not sign it")
+    data = await mrf.filter_activity(mrf.MrfContext(ctx.settings, ctx.session, actor), data)
     activity = await to_activity(ctx, actor, data)
     if activity is None:
         return None
     return await pipeline.run(ctx, activity, commit=commit)
 
 
-__all__ = ["InvalidActivity", "Refused", "announce_visibility", "receive", "to_activity"]
+async def _is_relay(ctx: PipelineContext, signer: Account) -> bool:
+    from pyleroma.federation.relay import is_followed_relay
+
+    return await is_followed_relay(ctx.session, ctx.settings, signer.id)
+
+
+# What a relay passes on that names a post to take: LitePub relays announce it, Mastodon-style
+# relays forward the author's Create (or a boost's Announce) as they received it.
+RELAYED_TYPES = frozenset({"Announce", "Create"})
+
+
+async def receive_relayed(
+    ctx: PipelineContext, relay: Account, data: dict, *, commit: bool = True
+) -> Status | None:
+    """An activity from a relay we follow (``relay`` signed it): the post it names is
+    fetched from its origin and stored, so it shows in the federated timeline when it is
+    public. Nothing of the relay's copy is trusted: an embedded object could say anything,
+    and a forwarded activity's signature is the relay's, not its author's. No boost is
+    made: a relay's Announce is transport, not someone sharing a post, so it shows in no
+    home timeline. Forwarded Updates, Deletes and the rest are dropped (their authors
+    deliver those to the followers that have the post)."""
+    uri = _ref(data["object"]) if data["type"] in RELAYED_TYPES else None
+    if not uri:
+        return None
+    status = await get_or_fetch_post(ctx, uri)
+    if commit:
+        await ctx.session.commit()
+    return status
+
+
+__all__ = [
+    "InvalidActivity",
+    "Refused",
+    "announce_visibility",
+    "receive",
+    "receive_relayed",
+    "to_activity",
+]

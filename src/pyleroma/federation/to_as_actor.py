@@ -150,8 +150,18 @@ def _fields(fields: list | None) -> list[dict]:
     ]
 
 
-def account_to_as(settings: Settings, account, public_key_pem: str) -> dict:
-    """The actor document of a local account (ORM Account or light row).
+async def moved_to_ap_id(session: AsyncSession, account) -> str | None:
+    """The actor id of the account ``account`` moved to (its ``movedTo``), None if none."""
+    if account.moved_to_id is None:
+        return None
+    return await session.scalar(select(Account.ap_id).where(Account.id == account.moved_to_id))
+
+
+def account_to_as(
+    settings: Settings, account, public_key_pem: str, *, moved_to: str | None = None
+) -> dict:
+    """The actor document of a local account (ORM Account or light row); ``moved_to``:
+    the actor id of the account it moved to (``moved_to_ap_id``), shown as ``movedTo``.
 
     A deactivated account renders with its ids and key but nothing of its profile
     (Pleroma's deactivated actor, with Mastodon's ``suspended``), so a receiver can still
@@ -176,7 +186,7 @@ def account_to_as(settings: Settings, account, public_key_pem: str) -> dict:
         "url": found["url"],
         "manuallyApprovesFollowers": account.locked,
         "discoverable": account.discoverable,
-        "indexable": account.discoverable,
+        "indexable": account.indexable,
         "published": as_datetime(account.created_at),
         "alsoKnownAs": list(account.also_known_as or []),
         "attachment": _fields(account.fields),
@@ -186,6 +196,8 @@ def account_to_as(settings: Settings, account, public_key_pem: str) -> dict:
         "capabilities": {"acceptsChatMessages": False},
         "webfinger": f"acct:{account.nickname}@{settings.domain}",
     }
+    if moved_to is not None:
+        data["movedTo"] = moved_to
     icon = _image(upload_url(settings, account.avatar_path))
     if icon is not None:
         data["icon"] = icon
@@ -208,6 +220,7 @@ def account_to_as(settings: Settings, account, public_key_pem: str) -> dict:
         )
         data.pop("icon", None)
         data.pop("image", None)
+        data.pop("movedTo", None)
     return data
 
 

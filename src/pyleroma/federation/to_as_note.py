@@ -37,6 +37,7 @@ from pyleroma.federation.to_as import (
     emoji_tags,
     page_url,
 )
+from pyleroma.federation.to_as_replies import replies_ref
 from pyleroma.models import (
     Account,
     Status,
@@ -349,6 +350,9 @@ def status_to_as(settings: Settings, status, parts: NoteParts, *, context: bool 
             "attachment": [media_to_as(settings, m) for m in parts.media],
         }
     )
+    if status.local and status.visibility in SERVED_VISIBILITIES:
+        # Where other servers find the replies we know (federation/to_as_replies.py).
+        data["replies"] = replies_ref(data["id"])
     if status.edited_at is not None:
         data["updated"] = as_datetime(status.edited_at)
     if status.language:

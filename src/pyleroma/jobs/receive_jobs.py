@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from pyleroma.activities.context import PipelineContext
 from pyleroma.activities.normalize import InvalidActivity
+from pyleroma.activities.policies import Rejected
 from pyleroma.db.ids import parse_id
 from pyleroma.federation import instances
 from pyleroma.federation.errors import FederationError, FetchError
-from pyleroma.federation.receive import Refused, receive
+from pyleroma.federation.receive import receive
 from pyleroma.jobs.registry import DiscardJob, JobContext, RetryJob, register
 from pyleroma.models import Account
 
@@ -35,10 +36,10 @@ async def receive_activity(ctx: JobContext) -> None:
     try:
         await receive(PipelineContext(ctx.session, ctx.settings), actor, raw, commit=False)
     except FetchError as exc:
-        if exc.gone or (exc.status is not None and 400 <= exc.status < 500):
+        if exc.gone or exc.blocked or (exc.status is not None and 400 <= exc.status < 500):
             raise DiscardJob(f"FetchError: {exc}") from exc
         raise RetryJob(f"FetchError: {exc}") from exc
-    except (InvalidActivity, Refused, FederationError) as exc:
+    except (InvalidActivity, Rejected, FederationError) as exc:  # Refused is a Rejected
         raise DiscardJob(f"{type(exc).__name__}: {exc}") from exc
     if actor.domain:
         await instances.mark_reachable(ctx.session, actor.domain)

@@ -34,6 +34,8 @@ JOB_MODULES: tuple[str, ...] = (
     "pyleroma.jobs.receive_jobs",
     "pyleroma.jobs.instance_info_jobs",
     "pyleroma.jobs.featured_jobs",
+    "pyleroma.jobs.backfill_jobs",
+    "pyleroma.jobs.move_jobs",
 )
 
 

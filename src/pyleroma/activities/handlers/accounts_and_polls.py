@@ -22,6 +22,7 @@ async def handle_vote(ctx: PipelineContext, activity: Activity) -> Effects:
         return await handle_remote_vote(ctx, activity)
     from pyleroma.federation.to_as import AS_CONTEXT
     from pyleroma.services.statuses.poll_votes import record_votes
+    from pyleroma.services.statuses.polls import schedule_tally_update
 
     poll: Poll = activity.object
     voter = activity.actor
@@ -30,7 +31,10 @@ async def handle_vote(ctx: PipelineContext, activity: Activity) -> Effects:
     await record_votes(ctx.session, voter, poll, choices)
     status = await ctx.session.get(Status, poll.status_id)
     author = await ctx.session.get(Account, poll.account_id)
-    if status is None or author is None or author.local:
+    if status is None or author is None:
+        return effects
+    if author.local:  # our poll: the new tallies go out to those who have it
+        schedule_tally_update(effects, poll.id, ctx.settings.poll_update_delay)
         return effects
     for index in choices:
         note_id = f"{voter.ap_id}#votes/{poll.id}/{index}"
@@ -67,7 +71,7 @@ async def handle_update_actor(ctx: PipelineContext, activity: Activity) -> Effec
         return effects
     from pyleroma.federation.keys import ensure_keys
     from pyleroma.federation.to_as import AS_CONTEXT, PUBLIC
-    from pyleroma.federation.to_as_actor import account_to_as
+    from pyleroma.federation.to_as_actor import account_to_as, moved_to_ap_id
     from pyleroma.services.accounts.profile import apply_profile_changes
 
     account: Account = activity.actor
@@ -76,7 +80,8 @@ async def handle_update_actor(ctx: PipelineContext, activity: Activity) -> Effec
     await ctx.session.flush()
     effects.result = account
     public_key = await ensure_keys(ctx.session, account)
-    actor = account_to_as(ctx.settings, account, public_key)
+    moved_to = await moved_to_ap_id(ctx.session, account)
+    actor = account_to_as(ctx.settings, account, public_key, moved_to=moved_to)
     actor.pop("@context", None)
     stamp = int(account.updated_at.timestamp()) if account.updated_at else 0
     document = {

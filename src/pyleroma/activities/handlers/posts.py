@@ -4,7 +4,8 @@ Writing a post is posting.py's ``write_status`` (mentions, tags, media, poll, co
 direct conversations); deleting is status_delete.py's ``delete_status``. The handlers add
 what federation needs: the AS2 document, rendered from the stored rows, and who gets it:
 the followers (unless the post is direct or local-only), the accounts it mentions and the
-author it replies to. A local-only post federates nowhere.
+author it replies to, and for a public post the relays the instance follows
+(federation/relay.py). A local-only post federates nowhere.
 """
 
 from __future__ import annotations
@@ -62,7 +63,12 @@ async def handle_create(ctx: PipelineContext, activity: Activity) -> Effects:
     recipients = [account.id for account in activity.object.recipients]
     if status.in_reply_to_account_id is not None:
         recipients.append(status.in_reply_to_account_id)
-    effects.deliver(recipients, to_followers=status.visibility in FOLLOWERS_SEE, activity=document)
+    effects.deliver(
+        recipients,
+        to_followers=status.visibility in FOLLOWERS_SEE,
+        activity=document,
+        to_relays=status.visibility == "public",
+    )
     return effects
 
 
@@ -104,7 +110,12 @@ async def handle_update(ctx: PipelineContext, activity: Activity) -> Effects:
     recipients = await _mentioned_ids(ctx.session, status.id)
     if status.in_reply_to_account_id is not None:
         recipients.append(status.in_reply_to_account_id)
-    effects.deliver(recipients, to_followers=status.visibility in FOLLOWERS_SEE, activity=document)
+    effects.deliver(
+        recipients,
+        to_followers=status.visibility in FOLLOWERS_SEE,
+        activity=document,
+        to_relays=status.visibility == "public",
+    )
     return effects
 
 
@@ -142,6 +153,7 @@ async def handle_delete(ctx: PipelineContext, activity: Activity) -> Effects:
             to_followers=status.visibility in FOLLOWERS_SEE,
             activity=document,
             actor_id=author.id,
+            to_relays=status.visibility == "public",
         )
     await delete_status(ctx.session, ctx.settings, status, effects)
     return effects

@@ -152,6 +152,7 @@ async def handle_follow(ctx: PipelineContext, activity: Activity) -> Effects:
         effects.stream(relationship_event(state_name, follower.id, followed.id))
         if activity.local:
             effects.deliver([followed.id])
+            _backfill_followed(ctx, effects, follower, followed)
         elif accepted:
             effects.deliver(
                 [follower.id], activity=_accept_json(ctx, followed, activity), actor_id=followed.id
@@ -176,6 +177,16 @@ async def handle_follow(ctx: PipelineContext, activity: Activity) -> Effects:
             )
     effects.result = await get_follow(session, follower.id, followed.id)
     return effects
+
+
+def _backfill_followed(ctx: PipelineContext, effects: Effects, follower, followed) -> None:
+    """A local user follows a remote account: its pins and recent posts are fetched
+    (federation/backfill.py), so the profile and the home are not empty until it posts."""
+    from pyleroma.federation.backfill_triggers import account_job, account_wanted
+
+    if account_wanted(ctx.settings, follower, followed):
+        kind, args, key = account_job(followed.id)
+        effects.job(kind, args, unique_key=key)
 
 
 def _accept_json(ctx: PipelineContext, followed: Account, follow: Activity) -> dict:

@@ -12,7 +12,10 @@ tell a remote status from a local one but by its ``local`` flag:
   before it (they named it by ``in_reply_to_uri``), mention notifications, the direct
   conversation and the home fan-out job ("status" notifications for subscribed followers,
   lists, streams and web push come from that job, as for a local post). A Create that
-  answers a poll of ours (``is_vote``) is a vote: ``handle_remote_vote``.
+  answers a poll of ours (``is_vote``) is a vote: ``handle_remote_vote``. A post a
+  backfill fetched (``options["backfill"]``, federation/backfill.py) and published before
+  ``backfill_realtime_window_seconds`` is stored without mention notifications, direct
+  conversation and home fan-out: it is history, not news.
 - ``handle_remote_update_note``: ``object`` is the note again; an edit keeps the previous
   version as a ``StatusEdit``, as local edits do, and tells those who boosted it.
 - ``handle_remote_delete`` (remote_deletes.py): ``object`` is the deleted object's id.
@@ -25,6 +28,7 @@ status, no second set of effects); an Update older than the version we have is i
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import case, delete, or_, select, update
@@ -58,7 +62,7 @@ from pyleroma.models import (
 )
 from pyleroma.policy.visibility import can_see, open_to_everyone
 from pyleroma.services.notifications.notifications import create_notification
-from pyleroma.services.statuses.polls import POLL_END_JOB
+from pyleroma.services.statuses.polls import POLL_END_JOB, schedule_tally_update
 from pyleroma.services.statuses.posting import hashtag_ids
 from pyleroma.services.statuses.status_edit import (
     keep_version,
@@ -308,11 +312,24 @@ async def handle_remote_create(ctx: PipelineContext, activity: Activity) -> Effe
     await _adopt_replies(session, status)
     await session.flush()
 
+    if _backfilled_old(ctx, activity, status):
+        # An old post a backfill fetched: stored silently (no mention notifications, no
+        # home timelines), as Mastodon stores fetched posts outside its real-time window.
+        return effects
     await _notify_mentioned(ctx, effects, status, prepared.recipients)
     # Pleroma's direct conversations: the local recipients' participations.
     await bump_for_status(session, status, author, prepared.recipients, effects)
     effects.job(FANOUT_JOB, {"status_id": status.id})
     return effects
+
+
+def _backfilled_old(ctx: PipelineContext, activity: Activity, status: Status) -> bool:
+    """A post fetched by a backfill (federation/backfill.py, ``options["backfill"]``) and
+    published before ``backfill_realtime_window_seconds``."""
+    if not activity.options.get("backfill") or status.created_at is None:
+        return False
+    window = dt.timedelta(seconds=ctx.settings.backfill_realtime_window_seconds)
+    return status.created_at < utcnow() - window
 
 
 # --- votes -------------------------------------------------------------------------------
@@ -394,6 +411,7 @@ async def handle_remote_vote(ctx: PipelineContext, activity: Activity) -> Effect
     if not chosen:
         poll.voters_count = poll.voters_count + 1
     await session.flush()
+    schedule_tally_update(effects, poll.id, ctx.settings.poll_update_delay)
     return effects
 
 

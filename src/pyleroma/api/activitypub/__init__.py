@@ -10,8 +10,11 @@ What every route here shares:
   404 (the seam the public pages will fill).
 - Documents leave as ``application/activity+json; charset=utf-8``, serialised by orjson.
 - A signed fetch names its actor (``signed_requester``: the HTTP signature verified, 401
-  when it does not), so that recipients of a followers-only or direct post can fetch it;
-  unsigned fetches are anonymous ("authorized fetch", refusing those, is not built).
+  when it does not), so that recipients of a followers-only or direct post can fetch it.
+  Objects, activities and collections (``authorized_fetcher``) refuse fetches from blocked
+  instances (403), and with ``authorized_fetch_mode`` on, unsigned fetches (401). Actor
+  documents and the instance actor stay open to anyone: a server verifying our signature
+  must be able to read our keys, as with Mastodon's secure mode.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pyleroma.api.errors import error_response
 from pyleroma.api.openapi import INT, STR, arr, obj, param
 from pyleroma.api.openapi.types import component
 from pyleroma.api.responses import JSONResponse
-from pyleroma.errors import NotFound
+from pyleroma.errors import Forbidden, NotFound, Unauthorized
 from pyleroma.federation.to_as import AS_CONTENT_TYPE, AS_TYPE
 from pyleroma.settings import Settings
 
@@ -147,6 +150,33 @@ async def signed_requester(request: Request, session, settings: Settings):
     target = path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
     fetcher = await signing_account(session, settings, request.method, target, headers, b"")
     request.state.fetcher = fetcher
+    return fetcher
+
+
+async def authorized_fetcher(request: Request, session, settings: Settings):
+    """The signed fetcher of an object or collection GET (None: anonymous), refused when
+    its instance is blocked (403), or when the fetch is unsigned in authorized fetch mode
+    (401). With the mode off, a blocked host is recognised by the signature's key id
+    without verifying it: a forged key id only shuts out its forger."""
+    from pyleroma.activities.mrf import is_blocked_host
+    from pyleroma.federation.fetch import authority
+    from pyleroma.federation.signatures import SignatureError, signature_key_id
+
+    if not settings.authorized_fetch_mode:
+        try:
+            key_id = signature_key_id(request.headers)
+        except SignatureError:
+            return None
+        if is_blocked_host(settings, authority(key_id)):
+            raise Forbidden("this instance does not serve yours")
+        return None
+    fetcher = requester(request)
+    if fetcher is None:
+        fetcher = await signed_requester(request, session, settings)
+    if fetcher is None:
+        raise Unauthorized("Request not signed")
+    if is_blocked_host(settings, fetcher.domain):
+        raise Forbidden("this instance does not serve yours")
     return fetcher
 
 

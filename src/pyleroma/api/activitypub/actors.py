@@ -18,6 +18,7 @@ from pyleroma.api.activitypub import (
     AS_ACTOR,
     AS_COLLECTION,
     as_response,
+    authorized_fetcher,
     not_found,
     requester,
     require_federating,
@@ -41,6 +42,7 @@ from pyleroma.federation.to_as_actor import (
     follow_page_to_as,
     follows_shown,
     instance_actor_to_as,
+    moved_to_ap_id,
 )
 from pyleroma.federation.to_as_note import (
     featured_statuses,
@@ -85,7 +87,9 @@ async def actor(
     public_key = await ensure_keys(session, account)
     if public_key != account.public_key:
         await session.commit()  # the pair made now for an account that had none
-    return as_response(account_to_as(settings, account, public_key), negotiated=True)
+    moved_to = await moved_to_ap_id(session, account)
+    document = account_to_as(settings, account, public_key, moved_to=moved_to)
+    return as_response(document, negotiated=True)
 
 
 def _follow_page(params: Params) -> int | None:
@@ -108,6 +112,7 @@ async def _follows(
     settings: Settings,
 ):
     require_federating(settings)
+    await authorized_fetcher(request, session, settings)
     account = await find_served_account(session, nickname)
     if account is None:
         return not_found()
@@ -127,7 +132,7 @@ async def _follows(
 @router.get(
     "/users/{nickname}/followers",
     summary="An account's followers collection (ActivityPub)",
-    **_document(response=AS_COLLECTION, query=[FOLLOW_PAGE], errors=(403, 404, 422)),
+    **_document(response=AS_COLLECTION, query=[FOLLOW_PAGE], errors=(401, 403, 404, 422)),
 )
 async def followers(
     nickname: str,
@@ -144,7 +149,7 @@ async def followers(
 @router.get(
     "/users/{nickname}/following",
     summary="The accounts an account follows (ActivityPub)",
-    **_document(response=AS_COLLECTION, query=[FOLLOW_PAGE], errors=(403, 404, 422)),
+    **_document(response=AS_COLLECTION, query=[FOLLOW_PAGE], errors=(401, 403, 404, 422)),
 )
 async def following(
     nickname: str,
@@ -166,11 +171,12 @@ async def following(
             param("page", STR, "true for a page of activities; without it, the collection"),
             param("max_id", ID_PARAM, "Only activities older than this id"),
         ],
-        errors=(404, 422),
+        errors=(401, 403, 404, 422),
     ),
 )
 async def outbox(
     nickname: str,
+    request: Request,
     params: Params = Depends(get_params),
     session: AsyncSession = Depends(get_session),
     settings: Settings = Depends(get_settings),
@@ -178,6 +184,7 @@ async def outbox(
     """The Creates of the account's public and unlisted posts and the Announces of its
     boosts, 20 a page, newest first (``?page=true&max_id=...``)."""
     require_federating(settings)
+    await authorized_fetcher(request, session, settings)
     account = await find_served_account(session, nickname)
     if account is None:
         return not_found()
@@ -194,15 +201,17 @@ async def outbox(
 @router.get(
     "/users/{nickname}/collections/featured",
     summary="An account's pinned posts (ActivityPub)",
-    **_document(response=AS_COLLECTION, errors=(404,)),
+    **_document(response=AS_COLLECTION, errors=(401, 403, 404)),
 )
 async def featured(
     nickname: str,
+    request: Request,
     session: AsyncSession = Depends(get_session),
     settings: Settings = Depends(get_settings),
 ):
     """The pinned public and unlisted posts as Notes, last pinned first."""
     require_federating(settings)
+    await authorized_fetcher(request, session, settings)
     account = await find_served_account(session, nickname)
     if account is None:
         return not_found()

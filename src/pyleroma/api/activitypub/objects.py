@@ -23,7 +23,9 @@ from pyleroma.api.activitypub import (
     AS_OBJECT,
     VARY,
     as_response,
+    authorized_fetcher,
     not_found,
+    requester,
     require_federating,
     signed_requester,
     wants_activitypub,
@@ -50,13 +52,13 @@ router = APIRouter(tags=["ActivityPub"])
 INT64_MAX = 2**63 - 1
 
 
-def _object_doc(name: str, description: str, **extra) -> dict:
+def _object_doc(name: str, description: str, errors=(401, 403, 404), **extra) -> dict:
     return api_doc(
         path=[param(name, STR, description)],
         headers=[ACCEPT],
         response=AS_OBJECT,
         media_type=AS_TYPE,
-        errors=(404,),
+        errors=errors,
         **extra,
     )
 
@@ -86,6 +88,7 @@ async def get_object(
     require_federating(settings)
     if not wants_activitypub(request.headers.get("accept")):
         return web_page()
+    await authorized_fetcher(request, session, settings)
     status = await _served(session, status_id)
     if status is None:
         status = await _addressed_to_fetcher(request, session, settings, status_id)
@@ -101,7 +104,7 @@ async def _addressed_to_fetcher(request: Request, session, settings: Settings, r
     ident = _id(raw)
     if ident is None:
         return None
-    fetcher = await signed_requester(request, session, settings)
+    fetcher = requester(request) or await signed_requester(request, session, settings)
     if fetcher is None:
         return None
     status = await session.get(Status, ident)
@@ -124,6 +127,7 @@ async def get_activity(
     require_federating(settings)
     if not wants_activitypub(request.headers.get("accept")):
         return web_page()
+    await authorized_fetcher(request, session, settings)
     status = await _served(session, activity_id)
     if status is None or status.reblog_of_id is None:
         return not_found(negotiated=True)
@@ -139,6 +143,7 @@ async def get_activity(
     **_object_doc(
         "status_id",
         "The post's (or reblog's) id",
+        errors=(404,),
         status=302,
         responses={
             302: {

@@ -12,6 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pyleroma.api.backfill import BackfillTrigger, backfill_trigger
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user
 from pyleroma.api.mastodon.timelines import read_options, statuses_page
 from pyleroma.api.openapi import BOOL, STR, api_doc, arr, param, ref
@@ -48,9 +49,11 @@ async def account_statuses(
     params: Params = Depends(get_params),
     session: AsyncSession = Depends(get_session),
     settings: Settings = Depends(get_settings),
+    backfill: BackfillTrigger = Depends(backfill_trigger),
 ):
     viewer = auth.account if auth else None
     account = await show_account(session, settings, account_id, viewer)
+    backfill.account(viewer, account)  # a remote profile: its posts fetched after the answer
     page = read_page(params)
     options = read_options(params)
     pinned = params.bool("pinned", False)

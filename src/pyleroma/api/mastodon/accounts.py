@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.convertors import Convertor, register_url_convertor
 
+from pyleroma.api.backfill import BackfillTrigger, backfill_trigger
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_app
-from pyleroma.api.mastodon.render_accounts import account_to_api, accounts_to_api
+from pyleroma.api.mastodon.render_accounts import accounts_to_api, one_account_to_api
 from pyleroma.api.oauth.render import token_to_api
 from pyleroma.api.openapi import BOOL, STR, api_doc, arr, param, ref
 from pyleroma.api.openapi.parameters import LIMIT, OFFSET, WITH_RELATIONSHIPS
@@ -141,7 +142,7 @@ async def lookup_account(
         raise Unprocessable("acct: can't be blank")
     viewer = auth.account if auth else None
     account = await account_directory.lookup_account(session, settings, acct, viewer)
-    return account_to_api(settings, account, viewer)
+    return await one_account_to_api(session, settings, account, viewer)
 
 
 @router.get(
@@ -204,11 +205,13 @@ async def show_account(
     auth: AuthContext | None = Depends(optional_user("read:accounts")),
     session: AsyncSession = Depends(get_session),
     settings: Settings = Depends(get_settings),
+    backfill: BackfillTrigger = Depends(backfill_trigger),
 ):
     """An account by id or nickname (local ``nick`` or remote ``nick@domain``)."""
     viewer = auth.account if auth else None
     account = await account_directory.show_account(session, settings, ident, viewer)
+    backfill.account(viewer, account)  # a remote profile: its posts fetched after the answer
     relationship = None
     if viewer is not None and params.bool("with_relationships", False):
         relationship = (await load_relationships(session, viewer.id, [account])).get(account.id)
-    return account_to_api(settings, account, viewer, relationship)
+    return await one_account_to_api(session, settings, account, viewer, relationship)

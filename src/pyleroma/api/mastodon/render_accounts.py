@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.mastodon.render_emojis import emojis_to_api
@@ -40,8 +41,11 @@ def account_to_api(
     account: Account,
     viewer: Account | None = None,
     relationship: dict | None = None,
+    moved: Account | None = None,
 ) -> dict:
-    """The public Account entity, as ``viewer`` sees it (None: anonymous)."""
+    """The public Account entity, as ``viewer`` sees it (None: anonymous). ``moved``: the
+    account it moved to (``load_moved``), rendered as Mastodon's ``moved`` (itself without
+    one: Mastodon renders no chains); the key is absent for accounts that did not move."""
     is_self = viewer is not None and viewer.id == account.id
     avatar = avatar_url(settings, account)
     header = header_url(settings, account)
@@ -75,6 +79,7 @@ def account_to_api(
         "bot": account.actor_type == "Service",
         "group": account.actor_type == "Group",
         "discoverable": account.discoverable,
+        "indexable": account.indexable,
         "source": {
             "note": account.note_source or "",
             "sensitive": False,
@@ -119,7 +124,33 @@ def account_to_api(
         data["pleroma"]["notification_settings"] = dict(account.notification_settings)
         data["pleroma"]["allow_following_move"] = account.allow_following_move
         data["pleroma"]["email"] = account.email
+    if moved is not None and account.moved_to_id == moved.id:
+        data["moved"] = account_to_api(settings, moved, viewer)
     return data
+
+
+async def load_moved(session: AsyncSession, accounts: Iterable[Account]) -> dict[int, Account]:
+    """The active accounts ``accounts`` moved to, by id: one statement, and none at all
+    when none of them moved (nearly always)."""
+    ids = {a.moved_to_id for a in accounts if a.moved_to_id is not None}
+    if not ids:
+        return {}
+    found = await session.scalars(
+        select(Account).where(Account.id.in_(ids), Account.is_active.is_(True))
+    )
+    return {account.id: account for account in found}
+
+
+async def one_account_to_api(
+    session: AsyncSession,
+    settings: Settings,
+    account: Account,
+    viewer: Account | None = None,
+    relationship: dict | None = None,
+) -> dict:
+    """``account_to_api`` with the account it moved to loaded."""
+    moved = await load_moved(session, [account])
+    return account_to_api(settings, account, viewer, relationship, moved.get(account.moved_to_id))
 
 
 async def accounts_to_api(
@@ -133,14 +164,19 @@ async def accounts_to_api(
     relationships = {}
     if viewer is not None and embed_relationships:
         relationships = await load_relationships(session, viewer.id, accounts)
-    return [account_to_api(settings, a, viewer, relationships.get(a.id)) for a in accounts]
+    moved = await load_moved(session, accounts)
+    return [
+        account_to_api(settings, a, viewer, relationships.get(a.id), moved.get(a.moved_to_id))
+        for a in accounts
+    ]
 
 
 async def credential_account_to_api(
     session: AsyncSession, settings: Settings, account: Account
 ) -> dict:
     """The CredentialAccount: the owner's view, with the counters and settings store."""
-    data = account_to_api(settings, account, viewer=account)
+    moved = (await load_moved(session, [account])).get(account.moved_to_id)
+    data = account_to_api(settings, account, viewer=account, moved=moved)
     counts = await credential_counts(session, account.id)
     data["follow_requests_count"] = counts.follow_requests
     data["source"]["follow_requests_count"] = counts.follow_requests

@@ -1,8 +1,13 @@
 """The Notification entity, as Pleroma's NotificationView renders it.
 
 ``{id, type, created_at, account, pleroma: {is_seen, is_muted}}`` plus ``status`` for the
-types about a status. A reblog notification shows the reblogged post itself, as Pleroma does
-(the stored status may be the reblog row, which goes away with an unreblog). The statuses
+types about a status, ``emoji`` and ``emoji_url`` for a ``pleroma:emoji_reaction`` (the
+EmojiReact's content, ``:shortcode:`` for a custom emoji, and its image, else null),
+and ``target`` for a ``move`` (Mastodon's and Pleroma's shape:
+``account`` is the old account, ``target`` the one it moved to; the notification row
+names no target, so it is the old account's current ``moved_to_id``). A reblog
+notification shows the reblogged post itself, as Pleroma does (the stored status may be
+the reblog row, which goes away with an unreblog). The statuses
 of a whole page are rendered in one ``statuses_to_api`` batch, so a page of 40 costs the
 same few queries as one.
 """
@@ -11,7 +16,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pyleroma.api.mastodon.render_accounts import account_to_api
+from pyleroma.activities.handlers.reactions import notification_reactions
+from pyleroma.api.mastodon.render_accounts import account_to_api, load_moved
 from pyleroma.api.mastodon.render_statuses import statuses_to_api
 from pyleroma.models import Account, Notification
 from pyleroma.services.statuses.status_batches import muted_among, statuses_with_originals
@@ -58,20 +64,35 @@ async def notifications_to_api(
     statuses = await _statuses_by_notification(session, settings, notifications, viewer)
     sender_ids = {sender.id for _, sender in rows}
     muted = await muted_among(session, viewer.id, sender_ids) if sender_ids else set()
+    reactions = await notification_reactions(session, notifications)
+    moved = await load_moved(session, [sender for _, sender in rows])
     result = []
     for notification, sender in rows:
+        moved_to = moved.get(sender.moved_to_id)
         data = {
             "id": str(notification.id),
             "type": notification.type,
             "created_at": masto_datetime(notification.created_at),
-            "account": account_to_api(settings, sender, viewer),
+            "account": account_to_api(settings, sender, viewer, moved=moved_to),
             "pleroma": {"is_seen": notification.seen, "is_muted": sender.id in muted},
         }
+        if notification.type == "move":
+            if moved_to is None:  # moved back since (or the target is gone): nothing to show
+                continue
+            data["target"] = account_to_api(settings, moved_to, viewer)
         if notification.type in STATUS_TYPES:
             status = statuses.get(notification.id)
             if status is None:
                 continue
             data["status"] = status
+        if notification.type == "pleroma:emoji_reaction":
+            reaction = reactions.get(notification.id)
+            if reaction is None:  # taken back meanwhile
+                continue
+            emoji, emoji_url = reaction
+            # Pleroma shows the EmojiReact's content: ":shortcode:" for a custom one.
+            data["emoji"] = f":{emoji}:" if emoji_url else emoji
+            data["emoji_url"] = emoji_url
         result.append(data)
     return result
 

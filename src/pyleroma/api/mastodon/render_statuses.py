@@ -206,14 +206,26 @@ def _fragment(settings: Settings, ctx: RenderContext, status: Status) -> dict:
     return fragment
 
 
-def _account(settings: Settings, ctx: RenderContext, account_id: int, viewer) -> dict:
-    """The Account entity; anyone but the account itself and admins sees the shared one."""
+def _plain_account(settings: Settings, ctx: RenderContext, account_id: int, viewer) -> dict:
+    """The Account entity without ``moved``; anyone but the account itself and admins sees
+    the shared one."""
     entry = ctx.account_entries[account_id]
     if viewer is not None and (viewer.id == account_id or viewer.is_admin):
         return account_to_api(settings, entry.row, viewer)
     if entry.public is None:
         entry.public = account_to_api(settings, entry.row, None)
     return entry.public
+
+
+def _account(settings: Settings, ctx: RenderContext, account_id: int, viewer) -> dict:
+    """The Account entity, with the account it moved to laid over a copy (``moved``
+    depends on another entity, so the shared rendering never holds it)."""
+    data = _plain_account(settings, ctx, account_id, viewer)
+    moved_to_id = ctx.account_entries[account_id].row.moved_to_id
+    target = ctx.account_entries.get(moved_to_id) if moved_to_id is not None else None
+    if target is None or not target.row.is_active:
+        return data
+    return {**data, "moved": _plain_account(settings, ctx, moved_to_id, viewer)}
 
 
 def _base(

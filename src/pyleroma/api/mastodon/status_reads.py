@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pyleroma.api.backfill import BackfillTrigger, backfill_trigger
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
 from pyleroma.api.mastodon.render_accounts import account_to_api, accounts_to_api
 from pyleroma.api.mastodon.render_emojis import emojis_to_api
@@ -226,10 +227,13 @@ async def status_context(
     auth: AuthContext | None = Depends(read_statuses),
     session: AsyncSession = Depends(get_session),
     settings: Settings = Depends(get_settings),
+    backfill: BackfillTrigger = Depends(backfill_trigger),
 ):
     viewer = _viewer(auth)
     status = await status_reads.get_thread_status(session, viewer, status_id)
     thread = await threads.load_thread(session, status, viewer)
+    # Remote posts in the thread: ancestors and replies fetched after the answer.
+    backfill.thread(viewer, status, thread.ancestors + thread.descendants)
     rendered = await statuses_to_api(
         session, settings, thread.ancestors + thread.descendants, viewer
     )

@@ -156,6 +156,7 @@ ACCOUNT = component(
             "bot": BOOL,
             "group": BOOL,
             "discoverable": BOOL,
+            "indexable": BOOL,
             "source": _SOURCE,
             "last_status_at": nullable(DATE),
             "fqn": STR,
@@ -166,6 +167,8 @@ ACCOUNT = component(
             "accepts_direct_messages_from": STR,
             # In GET /api/v1/mutes.
             "mute_expires_at": nullable(DATETIME),
+            # The account it moved to (itself without ``moved``), when it has moved.
+            "moved": ref("Account"),
         },
         description="An account as the viewer sees it (render_accounts.account_to_api).",
     ),

@@ -228,7 +228,14 @@ NOTIFICATION = component(
             "pleroma": obj({"is_seen": BOOL, "is_muted": BOOL}),
         },
         # For the types about a status (mention, status, reblog, favourite, poll, update...).
-        optional={"status": STATUS},
+        # ``target``: a move's new account (``account`` is the old one).
+        # ``emoji``, ``emoji_url``: a pleroma:emoji_reaction's emoji and custom image.
+        optional={
+            "status": STATUS,
+            "target": ACCOUNT,
+            "emoji": STR,
+            "emoji_url": nullable(STR),
+        },
     ),
 )
 

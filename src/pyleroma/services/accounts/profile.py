@@ -47,6 +47,7 @@ LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 BOOLEAN_PARAMS = {
     "locked": "locked",
     "discoverable": "discoverable",
+    "indexable": "indexable",
     "no_rich_text": "no_rich_text",
     "hide_followers": "hide_followers",
     "hide_follows": "hide_follows",

@@ -46,11 +46,13 @@ SOURCE_GLOBAL = "global"
 
 
 def _listed():
-    """Accounts anyone may see (Pleroma's ``User.visible_for`` for non-staff viewers)."""
+    """Accounts anyone may see (Pleroma's ``User.visible_for`` for non-staff viewers);
+    service actors (``invisible``: the relay actor) are never listed."""
     return and_(
         Account.is_active.is_(True),
         Account.is_approved.is_(True),
         Account.is_confirmed.is_(True),
+        Account.invisible.is_(False),
     )
 
 

@@ -8,6 +8,11 @@ visibility rule instead of Akkoma's public-only one):
   viewer see, without authors either side blocks or the viewer mutes, nor muted threads.
   So a logged-in viewer also finds followers-only posts of accounts they follow and direct
   posts addressed to them; an anonymous one finds public, unlisted and local-only posts.
+- Consent (Mastodon 4.2's rule): full-text search finds other people's posts only when
+  their author opted in (``indexable``: our users' setting, read from remote actors; off by
+  default) and the post is public; besides those, a viewer finds their own posts and the
+  posts they favourited, boosted, bookmarked or were mentioned in (``consented_filter``).
+  A URL finds its post whatever the author chose: that is a lookup, not a search.
 - ``limit_to_local_content`` (Pleroma's setting, default ``unauthenticated``): anonymous
   viewers find only local statuses and accounts; ``all``: everyone; ``none``: nobody is
   limited.
@@ -33,6 +38,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from pyleroma.db import fulltext
 from pyleroma.db.ids import parse_id
@@ -41,7 +47,17 @@ from pyleroma.errors import BadRequest
 from pyleroma.federation import actors
 from pyleroma.federation.fetch import is_local_url
 from pyleroma.federation.webfinger_client import parse_handle
-from pyleroma.models import Account, Block, DomainBlock, Hashtag, Status, TagFollow
+from pyleroma.models import (
+    Account,
+    Block,
+    Bookmark,
+    DomainBlock,
+    Favourite,
+    Hashtag,
+    Status,
+    StatusMention,
+    TagFollow,
+)
 from pyleroma.policy.relations import follows
 from pyleroma.policy.visibility import not_blocked_filter, not_muted_filter, visible_filter
 from pyleroma.services.accounts.account_directory import (
@@ -175,8 +191,9 @@ async def search_accounts(
     ``resolved`` from the query by ``resolve_query``), then nickname
     prefixes, then display-name prefixes; among equals, accounts the viewer follows, then
     the most followed. Only listed accounts (active, approved, confirmed), never Pleroma's
-    internal ``Application`` actors nor accounts the viewer blocks or whose domain they
-    block. ``following``: accounts the viewer follows only (nothing for anonymous).
+    internal ``Application`` actors nor ``invisible`` service actors (the relay actor), nor
+    accounts the viewer blocks or whose domain they block. ``following``: accounts the
+    viewer follows only (nothing for anonymous).
     """
     check_anonymous_access(settings, viewer)
     raw = clean_query(query)
@@ -201,6 +218,7 @@ async def search_accounts(
         Account.is_approved.is_(True),
         Account.is_confirmed.is_(True),
         Account.actor_type != "Application",
+        Account.invisible.is_(False),
     )
     if local_only(settings, viewer):
         stmt = stmt.where(Account.local.is_(True))
@@ -280,6 +298,8 @@ async def search_statuses(
             return []
         await fulltext.pg_plan_for_each_query(session)
         stmt = select(Status).where(fulltext.pg_matches(query))
+    if not is_url(query):
+        stmt = stmt.where(consented_filter(viewer_id))
     # Reblogs are never in the full-text index (db/fulltext.py).
     stmt = stmt.where(
         visible_filter(viewer_id),
@@ -292,6 +312,27 @@ async def search_statuses(
         stmt = stmt.where(Status.account_id == author.id)
     rows = list((await session.scalars(paginate(stmt, column, page))).all())
     return in_display_order(rows, page)
+
+
+def consented_filter(viewer_id: int | None):
+    """SQL: the status may be found by ``viewer_id``'s full-text search: a public post by
+    an author who opted in, or (for a logged-in viewer) their own post, or one they
+    favourited, boosted, bookmarked or were mentioned in."""
+    indexable = and_(
+        Status.visibility == "public",
+        exists().where(Account.id == Status.account_id, Account.indexable.is_(True)),
+    )
+    if viewer_id is None:
+        return indexable
+    boost = aliased(Status)
+    return or_(
+        indexable,
+        Status.account_id == viewer_id,
+        exists().where(Favourite.account_id == viewer_id, Favourite.status_id == Status.id),
+        exists().where(Bookmark.account_id == viewer_id, Bookmark.status_id == Status.id),
+        exists().where(boost.account_id == viewer_id, boost.reblog_of_id == Status.id),
+        exists().where(StatusMention.account_id == viewer_id, StatusMention.status_id == Status.id),
+    )
 
 
 # --- hashtags ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ tests/api/test_advertised_claims.py exercises every advertised flag with a reque
 it, so a flag cannot be listed without its feature.
 
 Pleroma's flags not listed yet, for the changes that will build them: "shareable_emoji_packs",
-"media_proxy", "relay", "safe_dm_mentions", "blockers_visible", "pleroma_emoji_reactions",
+"media_proxy", "safe_dm_mentions", "blockers_visible", "pleroma_emoji_reactions",
 "pleroma_custom_emoji_reactions", "pleroma_chat_messages", "exposable_reactions",
 "pleroma:get:main/ostatus", "pleroma:group_actors", "pleroma:bookmark_folders".
 """
@@ -49,4 +49,6 @@ def features(settings: Settings) -> list[str]:
     """The advertised flags for this configuration (a fresh list; callers may keep it)."""
     flags = list(BASE_FEATURES)
     # Conditional flags go here, e.g. `if settings.media_proxy_enabled: flags.append(...)`.
+    if federates(settings) and settings.instance_allow_relay:  # federation/relay.py
+        flags.append("relay")
     return flags

@@ -54,11 +54,17 @@ class InstanceFacts:
 
 
 def _local_active():
-    return (Account.local.is_(True), Account.is_active.is_(True))
+    """Local accounts that count as users: not deactivated, and not a service actor (the
+    relay actor is ``invisible``, as Pleroma leaves such actors out of its counts)."""
+    return (
+        Account.local.is_(True),
+        Account.is_active.is_(True),
+        Account.invisible.is_(False),
+    )
 
 
 async def user_count(session: AsyncSession) -> int:
-    """Local accounts that are not deactivated (Pleroma's `user_count`)."""
+    """Local accounts that are not deactivated nor invisible (Pleroma's `user_count`)."""
     return await session.scalar(select(func.count()).select_from(Account).where(*_local_active()))
 
 
@@ -217,8 +223,11 @@ def fields_limits(settings: Settings) -> dict:
 
 
 def federation(settings: Settings) -> dict:
-    """Pleroma's federation block; MRF transparency adds policy details when MRF exists."""
-    return {"enabled": federates(settings)}
+    """Pleroma's federation block: whether the instance federates and, with MRF
+    transparency on, its policies and their configuration (activities/mrf/chain.py)."""
+    from pyleroma.activities.mrf import transparency
+
+    return {"enabled": federates(settings), **transparency(settings)}
 
 
 def source_url(settings: Settings) -> str:

@@ -166,6 +166,8 @@ async def create_notification(
     sender_id: int,
     kind: str,
     status: Status | None = None,
+    *,
+    notification_id: int | None = None,
 ) -> Notification | None:
     """Add a notification to the session unless a rule suppresses it; returns it or None.
 
@@ -174,13 +176,15 @@ async def create_notification(
     A notification from a muted account or about a muted thread comes back with ``seen``
     already true (Pleroma's ``mark_as_read?``); a streaming or push layer should not alert
     for those muted "with notifications" or for muted threads (Pleroma's ``do_send: false``).
+    ``notification_id``: the id to give it (a reaction's notification takes the reaction
+    row's own id, so each names its reaction exactly: notifications point at statuses).
     """
     if kind not in NOTIFICATION_TYPES:
         raise ValueError(f"unknown notification type {kind}")
     if not await notification_allowed(session, recipient, sender_id, kind, status):
         return None
     notification = Notification(
-        id=new_id(),
+        id=notification_id or new_id(),
         account_id=recipient.id,
         from_account_id=sender_id,
         type=kind,

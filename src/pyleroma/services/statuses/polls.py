@@ -21,6 +21,19 @@ from pyleroma.settings import Settings
 from pyleroma.values import Values, parse_bool
 
 POLL_END_JOB = "poll.end"
+# The Update of a local poll's tallies sent to those who have the poll (Mastodon's
+# DistributePollUpdateWorker): votes within ``poll_update_delay`` seconds go out as one.
+POLL_UPDATE_JOB = "poll.distribute_update"
+
+
+def schedule_tally_update(effects: Effects, poll_id: int, delay: float) -> None:
+    """One pending tally Update per poll (a unique key): a burst of votes sends one."""
+    effects.job(
+        POLL_UPDATE_JOB,
+        {"poll_id": poll_id},
+        run_at=dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=delay),
+        unique_key=f"{POLL_UPDATE_JOB}:{poll_id}",
+    )
 
 
 @dataclass(frozen=True)

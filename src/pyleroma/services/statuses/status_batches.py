@@ -141,6 +141,8 @@ PINS = Prepared(
 VISIBLE_ANONYMOUS = Prepared(
     select(Status.id).where(in_list(Status.id, "linked_ids"), visible_filter(None))
 )
+# Accounts by id alone (the targets of moved accounts: render_statuses' ``moved``).
+ACCOUNTS_BY_ID = Prepared(select(*ACCOUNT_COLUMNS).where(in_list(Account.id, "account_ids")))
 ACCOUNTS_MUTED = Prepared(
     select(Mute.target_id).where(
         Mute.account_id == VIEWER,
@@ -309,6 +311,9 @@ async def load_context(
     got = {name: rows for (name, _), rows in zip(batch, results, strict=True)}
 
     fetched = {row[0]: AccountEntry(AccountRow._make(row)) for row in got.get("accounts", ())}
+    held, read_now = await _moved_targets(read, cache, entries | fetched)
+    entries |= held
+    fetched |= read_now
     ctx.account_entries = entries | fetched
     ctx.accounts = {ident: entry.row for ident, entry in ctx.account_entries.items()}
     new_bundles = {s.id: StatusBundle() for s in unbundled}
@@ -353,6 +358,22 @@ async def load_context(
         else:
             marks[mark].add(ident)
     return ctx
+
+
+async def _moved_targets(read, cache, entries: dict[int, AccountEntry]) -> tuple[dict, dict]:
+    """The entries of the accounts that accounts of the page moved to (their ``moved``):
+    (those the cache holds, those read now in one more statement). Only a page with a
+    moved account reads anything, so an ordinary page costs nothing more."""
+    wanted = {e.row.moved_to_id for e in entries.values() if e.row.moved_to_id is not None}
+    wanted -= entries.keys()
+    if not wanted:
+        return {}, {}
+    held = cache.get(KIND_ACCOUNT, wanted) if cache is not None else {}
+    missing = wanted - held.keys()
+    if not missing:
+        return held, {}
+    rows = await read.one(ACCOUNTS_BY_ID, {"account_ids": missing})
+    return held, {row[0]: AccountEntry(AccountRow._make(row)) for row in rows}
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,7 @@ from pyleroma.services.timelines.timelines import (
     fetch_page,
     mentions,
     read_filters,
+    statement_key,
 )
 from pyleroma.settings import Settings
 
@@ -180,7 +181,7 @@ def _home_page(settings: Settings, options: TimelineOptions, shape: PageShape):
         )
         return status_page(stmt, Entry.status_id, shape)
 
-    return _HOME_PAGES.get((options, shape, settings.domain), build)
+    return _HOME_PAGES.get((options, shape, statement_key(settings)), build)
 
 
 async def home_timeline(

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from pyleroma.activities.mrf import rejected_hosts
 from pyleroma.db.fastread import in_list
 from pyleroma.db.ids import parse_id
 from pyleroma.db.paging import Page, in_display_order, paginate
@@ -139,6 +140,51 @@ def read_filters(
             about_original.append(~hides_reblogs(viewer_id, Status.account_id))
         conditions.append(or_(Status.reblog_of_id.is_(None), and_(*about_original)))
     conditions.extend(option_filters(viewer_id, options, settings))
+    if settings is not None:
+        conditions.extend(blocked_hosts_filters(settings, original))
+    return conditions
+
+
+def statement_key(settings: Settings) -> tuple:
+    """What a timeline statement built once depends on in the settings: the local domain
+    and the instance blocks (their posts are left out of the statement)."""
+    return (settings.domain, rejected_hosts(settings).entries)
+
+
+def blocked_hosts_filters(settings: Settings, original=None) -> list:
+    """Posts (and boosts of posts) by accounts of blocked instances (MRF SimplePolicy
+    ``reject``) are left out of the timelines: blocking a host hides what was stored from it
+    before, as its new activities are refused at the inbox."""
+    blocked = rejected_hosts(settings)
+    if not blocked:
+        return []
+    on_blocked = select(Account.id).where(or_(*_domain_patterns(blocked.hosts)))
+    conditions = [Status.account_id.not_in(on_blocked)]
+    if original is not None:
+        conditions.append(or_(original.id.is_(None), original.account_id.not_in(on_blocked)))
+    return conditions
+
+
+def _domain_patterns(hosts: list[str]) -> list:
+    """SQL for ``Account.domain`` (``host[:port]``) matching host patterns as
+    mrf.base.HostList does: ``*.d`` is d and its subdomains; a host without a port matches
+    it on any port."""
+
+    def like(pattern: str):
+        escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return escaped
+
+    conditions = []
+    for host in hosts:
+        bare = host[2:] if host.startswith("*.") else host
+        has_port = ":" in bare and not bare.endswith("]")
+        conditions.append(Account.domain == bare)
+        if not has_port:
+            conditions.append(Account.domain.like(f"{like(bare)}:%", escape="\\"))
+        if host.startswith("*."):
+            conditions.append(Account.domain.like(f"%.{like(bare)}", escape="\\"))
+            if not has_port:
+                conditions.append(Account.domain.like(f"%.{like(bare)}:%", escape="\\"))
     return conditions
 
 
@@ -256,7 +302,7 @@ def _public_page(settings: Settings, options: TimelineOptions, shape: PageShape,
         ]
         return merged_status_page(sources, shape)
 
-    return _PUBLIC_PAGES.get((options, shape, signed_in, settings.domain), build)
+    return _PUBLIC_PAGES.get((options, shape, signed_in, statement_key(settings)), build)
 
 
 def normalize_tag(raw) -> str:
@@ -307,7 +353,8 @@ async def tag_timeline(
     rejected_ids = [known[n] for n in rejected if n in known]
     signed_in = viewer is not None
     shape = (options, page_shape(page), signed_in, len(any_ids), len(required), bool(rejected_ids))
-    prepared = _TAG_PAGES.get((*shape, settings.domain), lambda: _tag_page(settings, *shape))
+    key = (*shape, statement_key(settings))
+    prepared = _TAG_PAGES.get(key, lambda: _tag_page(settings, *shape))
     params = {f"tag_{i}": tag_id for i, tag_id in enumerate(any_ids)}
     params |= {f"required_{i}": known[name] for i, name in enumerate(required)}
     params["rejected_ids"] = rejected_ids
