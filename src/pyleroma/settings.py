@@ -214,6 +214,12 @@ class Settings(MrfSettings):
     idempotency_key_ttl: int = 6 * 3600
     # Reports (docs/api/reports_announcements.md): Pleroma's :max_report_comment_size.
     max_report_comment_size: int = 1000
+    # Pleroma's :activitypub, :anonymize_reporter: a report forwarded to a remote instance
+    # (`forward`) is sent as a Flag by the instance's relay actor (/relay) instead of the
+    # reporter, so the reported side never learns who reported. The relay actor must be
+    # fetchable for the receiver to check the signature, so with relays switched off
+    # (instance_allow_relay) nothing is forwarded while this is on (docs/federation.md).
+    activitypub_anonymize_reporter: bool = False
     # Streaming (docs/api/streaming.md): seconds between WebSocket pings (uvicorn's
     # keepalive under `pyleroma serve`) and between checks that open sockets' tokens are
     # still valid (Akkoma pings every 30 s); messages a socket may have unsent before it is
@@ -238,6 +244,30 @@ class Settings(MrfSettings):
     federation_timeout_seconds: float = 10.0
     federation_connections_per_host: int = 8
     federation_max_body_bytes: int = 2 * 1024 * 1024
+    # Limits on remote input (docs/federation.md, "Limits and hostile input"). The largest
+    # body an inbox takes (413 past it; Mastodon's JSON bodies are a few KiB).
+    inbox_max_body_bytes: int = 1024 * 1024
+    # Pleroma's :instance, :remote_limit: the longest content of a remote post, in
+    # characters; a longer post is refused (not cut: a cut post would say something else).
+    remote_limit: int = 100_000
+    # What normalisation reads of one remote object (activities/normalize_limits.py): past
+    # these the extra attachments, tags (all kinds), mentions and poll options are dropped
+    # (logged); JSON nested deeper, or activities embedded in activities deeper, is refused.
+    max_remote_attachments: int = 20
+    max_remote_tags: int = 200
+    max_remote_mentions: int = 100
+    max_remote_poll_options: int = 100
+    max_remote_json_depth: int = 32
+    max_remote_embedded_activities: int = 3
+    # Pleroma's :instance, :federation_incoming_replies_max_depth: how many posts up a
+    # thread the missing parents of a received reply are fetched...
+    federation_incoming_replies_max_depth: int = 100
+    # ...but one received activity may cause at most this many remote fetches in all
+    # (parents, quote, boosted post, authors, keys, emoji: federation/fetch_budget.py), so
+    # that one delivery cannot keep a job busy for long: at federation_timeout_seconds a
+    # fetch, 10 fetches stay well inside job_timeout_seconds. Past it, what is missing is
+    # left out (a reply keeps its parent's URI) and the activity is taken as it is.
+    federation_max_fetches_per_activity: int = 10
     # Backfill (docs/federation.md, Backfill): when a signed-in local user opens a remote
     # profile (or follows a remote account), its pins and newest ``backfill_outbox_posts``
     # posts are fetched in a job, at most once per account per
@@ -343,6 +373,21 @@ class Settings(MrfSettings):
             "backfill_host_interval_seconds",
             "backfill_realtime_window_seconds",
         )
+        remote_limits = (
+            "inbox_max_body_bytes",
+            "remote_limit",
+            "max_remote_attachments",
+            "max_remote_tags",
+            "max_remote_mentions",
+            "max_remote_poll_options",
+            "max_remote_json_depth",
+            "max_remote_embedded_activities",
+            "federation_incoming_replies_max_depth",
+            "federation_max_fetches_per_activity",
+        )
+        for name in remote_limits:
+            if getattr(self, name) < 0:
+                raise SettingsError(f"{name} must be 0 or more, not {getattr(self, name)}")
         for name in backfill_bounds:
             if getattr(self, name) < 0:
                 raise SettingsError(f"{name} must be 0 or more, not {getattr(self, name)}")

@@ -1,8 +1,10 @@
 """The normalisation of incoming ActivityPub JSON (pyleroma.activities.normalize).
 
 Every fixture under tests/fixtures/activitypub/<software>/ is our own JSON written in the
-shape that software sends; each is normalised and its canonical values checked (the table
-EXPECTED, one entry per fixture: a test fails when a fixture has no entry). The tests after
+shape that software sends (other/: hostile or malformed shapes from no server in
+particular); each is normalised and its canonical values checked (the table EXPECTED, one
+entry per fixture: a test fails when a fixture has no entry; ``REFUSED`` marks one that
+must be refused, with the message expected). The tests after
 the table feed hostile input: wrong types, missing parts, oversized lists, deep nesting.
 """
 
@@ -20,10 +22,13 @@ from pyleroma.activities.normalize import (
     MAX_AUDIENCE,
     MAX_EMBEDDED_ACTIVITIES,
     MAX_JSON_DEPTH,
+    MAX_MENTIONS,
     MAX_OBJECTS,
+    MAX_POLL_OPTIONS,
     MAX_TAGS,
     PUBLIC,
     InvalidActivity,
+    Limits,
     is_public,
     normalize_activity,
     normalize_actor,
@@ -46,6 +51,19 @@ BOB = f"{PLEROMA}/users/bob"
 CAROL = f"{AKKOMA}/users/carol"
 DAVE = f"{MISSKEY}/users/9h4k2m3n5p"
 ERIN = f"{GTS}/users/erin"
+FRIENDICA = "https://friendica.example"
+HEIKE = f"{FRIENDICA}/profile/heike"
+WORDPRESS = "https://blog.example"
+LEMMY = "https://lemmy.example"
+PEERTUBE = "https://peertube.example"
+BIRDMAKEUP = "https://birdmakeup.example"
+BRIDGY_BSKY = "https://bsky.brid.example"
+BRIDGY_WEB = "https://web.brid.example"
+BRIDGY_DID = "did:plc:5xq2f7gk3vbmn4rjt6yh2w8c"
+BRIDGY_ACTOR = f"{BRIDGY_BSKY}/ap/{BRIDGY_DID}"
+BRIDGY_QUOTED = f"{BRIDGY_BSKY}/convert/ap/at://did:plc:aa3kq2mv6pxz4n7rg2tjw5yd/app.bsky.feed.post/3lkp5dvzn4s2x"
+# An EXPECTED entry of a fixture that must be refused: the InvalidActivity message.
+REFUSED = "!refused"
 
 ACTIVITY_KEYS = {
     "id", "type", "actor", "object", "objects", "target", "to", "cc", "bto", "bcc", "published",
@@ -55,7 +73,7 @@ OBJECT_KEYS = {
     "id", "type", "attributed_to", "content", "media_type", "language", "summary",
     "sensitive", "name", "in_reply_to", "context", "conversation", "published", "updated",
     "url", "to", "cc", "bto", "bcc", "attachments", "mentions", "hashtags", "emojis",
-    "quote_url", "poll", "source", "raw",
+    "quote_url", "poll", "source", "details", "raw",
 }  # fmt: skip
 ACTOR_KEYS = {
     "id", "type", "preferred_username", "name", "summary", "url", "inbox", "shared_inbox",
@@ -1740,6 +1758,277 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "object.hashtags": ["ferns"],
         "object.url": "https://writefreely.example/gardenjournal/winter-ferns",
     },
+    # -- other servers and hostile shapes (issue 11, robustness) ----------------------------
+    "birdmakeup/create_note_tweet.json": {
+        "type": "Create",
+        "actor": f"{BIRDMAKEUP}/users/fernsdaily",
+        "object.type": "Note",
+        "object.summary": None,
+        "object.url": f"{BIRDMAKEUP}/@fernsdaily/1901234567890123456",
+        "object.attachments.*.media_type": ["image/jpeg", "video/mp4"],
+        "object.attachments.*.name": [None, ""],
+        "object.quote_url": None,
+        "object.cc": [f"{BIRDMAKEUP}/users/fernsdaily/followers"],
+    },
+    "bridgyfed/create_note_bluesky.json": {
+        "type": "Create",
+        "actor": BRIDGY_ACTOR,
+        "object.id": f"{BRIDGY_BSKY}/convert/ap/at://{BRIDGY_DID}/app.bsky.feed.post/3lkq7fzxw2c2b",
+        "object.attributed_to": BRIDGY_ACTOR,
+        "object.language": "en",
+        "object.url": f"https://bsky.app/profile/{BRIDGY_DID}/post/3lkq7fzxw2c2b",
+        "object.attachments.*.type": ["Image"],
+        "object.attachments.*.name": ["curled fern fronds"],
+        "object.attachments.*.media_type": [None],
+        "object.hashtags": ["ferns"],
+        "object.quote_url": BRIDGY_QUOTED,
+        "object.to": [PUBLIC],
+    },
+    "bridgyfed/create_note_web_title_only.json": {
+        "type": "Create",
+        "actor": f"{BRIDGY_WEB}/ferngarden.example",
+        "object.attributed_to": f"{BRIDGY_WEB}/ferngarden.example",
+        "object.content": None,
+        "object.name": "Fiddleheads & frost <3",
+        "object.url": "https://ferngarden.example/2025/03/fiddleheads",
+    },
+    "friendica/create_event.json": {
+        "type": "Create",
+        "actor": HEIKE,
+        "object.type": "Event",
+        "object.name": "Fern swap",
+        "object.content": "Bring a cutting, take a cutting.",
+    },
+    "friendica/create_note_public.json": {
+        "id": f"{FRIENDICA}/objects/7a1c3e5f-1165-a2b4-9e0d-6f2b8c4a1d30/Create",
+        "type": "Create",
+        "actor": HEIKE,
+        "cc": [f"{HEIKE}/followers", ZOE],
+        "object.type": "Note",
+        "object.summary": None,
+        "object.language": "de",
+        "object.context": f"{FRIENDICA}/objects/7a1c3e5f-1165-a2b4-9e0d-6f2b8c4a1d30#context",
+        "object.attachments.*.url": [f"{FRIENDICA}/photo/3d5f7a9c1e2b-1.jpg"],
+        "object.attachments.*.width": [1200],
+        "object.mentions.*.href": [ZOE],
+        "object.hashtags": ["ferns"],
+        "object.emojis.*.shortcode": ["heart_fern"],
+        "object.source.media_type": "text/bbcode",
+    },
+    "lemmy/announce_like.json": {
+        "type": "Announce",
+        "actor": f"{LEMMY}/c/gardening",
+        "object.type": "Like",
+        "object.actor": f"{LEMMY}/u/fern_fan",
+        "object.object": f"{LEMMY}/post/4242",
+    },
+    "lemmy/create_note_comment.json": {
+        "type": "Create",
+        "actor": f"{LEMMY}/u/fern_fan",
+        "object.id": f"{LEMMY}/comment/9001",
+        "object.in_reply_to": f"{LEMMY}/post/4242",
+        "object.language": "en",
+        "object.mentions.*.href": [ZOE],
+        "object.source.media_type": "text/markdown",
+        "object.cc": [f"{LEMMY}/c/gardening", ZOE],
+    },
+    "lemmy/create_page_image_link.json": {
+        "type": "Create",
+        "object.type": "Page",
+        "object.content": None,
+        "object.language": None,
+        "object.name": "My maidenhair in spring",
+        "object.attachments.*.type": ["Document"],
+        "object.attachments.*.media_type": ["image/jpeg"],
+        "object.attachments.*.url": [f"{LEMMY}/pictrs/image/b3d9f1a7-maidenhair.jpeg"],
+    },
+    "other/create_note_attachment_links.json": {
+        "object.attachments.*.url": [
+            "https://evil.example/photo.png",
+            "https://evil.example/clip.webm",
+        ],
+        "object.attachments.*.media_type": ["image/png", "video/webm"],
+    },
+    "other/create_note_content_as_map.json": {
+        "object.content": "<p>a content map where a string belongs</p>",
+        "object.language": "en",
+    },
+    "other/create_note_content_map_only.json": {
+        "object.content": "<p>seulement une carte</p>",
+        "object.language": "fr",
+    },
+    "other/create_note_deep_nesting.json": {REFUSED: "nested more than 32 levels"},
+    "other/create_note_many_attachments.json": {
+        "object.attachments.*.name": [f"picture {i}" for i in range(MAX_ATTACHMENTS)],
+    },
+    "other/create_note_many_mentions.json": {
+        "object.mentions.*.href": [f"https://evil.example/users/u{i}" for i in range(MAX_MENTIONS)],
+    },
+    "other/create_note_object_without_id.json": {REFUSED: "Create object id is missing"},
+    "other/create_note_odd_html.json": {
+        "type": "Create",
+        "object.type": "Note",
+        "object.summary": "<script>alert('cw')</script>spoiler <b>bold</b>",
+    },
+    "other/create_note_without_id.json": {REFUSED: "activity id is missing"},
+    "other/create_question_many_options.json": {
+        "object.type": "Question",
+        "object.poll.options.*.title": [f"option {i}" for i in range(MAX_POLL_OPTIONS)],
+        "object.poll.multiple": False,
+    },
+    "other/create_unknown_type.json": {
+        "type": "Create",
+        "object.type": "Sparkle",
+        "object.content": "<p>what is this</p>",
+    },
+    "other/undo_embedded_too_deep.json": {REFUSED: "embedded more than 3 levels deep"},
+    "peertube/create_cache_file.json": {REFUSED: "embedded activity actor is missing"},
+    "peertube/create_note_comment.json": {
+        "type": "Create",
+        "object.type": "Note",
+        "object.in_reply_to": f"{PEERTUBE}/videos/watch/2b4d6f8a-0c1e-4a3b-9d5f-7e9a1c3e5b7d",
+        "object.media_type": "text/markdown",
+        "object.mentions.*.href": [ZOE],
+    },
+    "peertube/create_video_name_only.json": {
+        "object.type": "Video",
+        "object.content": None,
+        "object.name": "Timelapse: a frond unrolls",
+        "object.attributed_to": f"{PEERTUBE}/accounts/grower",
+        "object.url": f"{PEERTUBE}/w/9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+        "object.language": None,
+        "object.attachments": [],
+    },
+    "wordpress/create_article.json": {
+        "id": f"{WORDPRESS}/?p=412#activity-create",
+        "actor": f"{WORDPRESS}/?author=1",
+        "object.id": f"{WORDPRESS}/?p=412",
+        "object.type": "Article",
+        "object.name": "Ferns on a north wall",
+        "object.language": "en",
+        "object.url": f"{WORDPRESS}/2025/03/17/ferns-on-a-north-wall/",
+        "object.attachments.*.type": ["Image", "Audio"],
+        "object.attachments.*.name": ["the wall", None],
+        "object.hashtags": ["ferns", "northwalls"],
+        "object.updated": "2025-03-17T08:02:11Z",
+    },
+    "wordpress/create_note_comment.json": {
+        "object.id": f"{WORDPRESS}/?c=58",
+        "object.in_reply_to": ZOE_STATUS,
+        "object.mentions.*.href": [ZOE],
+        "object.url": f"{WORDPRESS}/2025/03/17/ferns-on-a-north-wall/#comment-58",
+    },
+    # Scrobbles and chats (Pleroma), events (the pl fork, Mobilizon, Gancio).
+    "pleroma/listen.json": {
+        "type": "Listen",
+        "actor": BOB,
+        "to": [PUBLIC],
+        "cc": [f"{BOB}/followers"],
+        "object.type": "Audio",
+        "object.id": f"{PLEROMA}/objects/4c0f0042-5a1e-4c3d-9b2a-1f0e00000042",
+        "object.attributed_to": BOB,
+        "object.details": {
+            "title": "lain radio episode 1",
+            "artist": "lain",
+            "album": "lain radio",
+            "length": 180000,
+            "external_link": "https://www.last.fm/music/lain/_/lain+radio+episode+1",
+        },
+    },
+    "pleroma/create_chat_message.json": {
+        "type": "Create",
+        "to": [ZOE],
+        "object.type": "ChatMessage",
+        "object.attributed_to": BOB,
+        "object.to": [ZOE],
+        "object.emojis.*.shortcode": ["pleromagic"],
+        "object.attachments": [],
+        "object.details": None,
+    },
+    "pleroma/create_chat_message_attachment.json": {
+        "object.type": "ChatMessage",
+        "object.content": "",
+        "object.attachments.*.url": [f"{PLEROMA}/media/4c0f0049/fern.png"],
+        "object.attachments.*.media_type": ["image/png"],
+        "object.attachments.*.name": ["a fern"],
+    },
+    "pl/create_event.json": {
+        "type": "Create",
+        "object.type": "Event",
+        "object.name": "Jam session",
+        "object.attributed_to": "https://pl.example/users/kasia",
+        "object.hashtags": ["music"],
+        "object.details.start_time": "2025-06-14T18:00:00Z",
+        "object.details.end_time": "2025-06-14T20:00:00Z",
+        "object.details.join_mode": "restricted",
+        "object.details.participants_count": 3,
+        "object.details.participation_request_count": 1,
+        "object.details.location": {
+            "name": "Community Garden",
+            "url": None,
+            "street": "Ogrodowa 5",
+            "postal_code": "00-001",
+            "locality": "Warszawa",
+            "region": None,
+            "country": "Polska",
+            "longitude": 21.0122,
+            "latitude": 52.2297,
+        },
+    },
+    "pl/join.json": {
+        "type": "Join",
+        "actor": "https://pl.example/users/kasia",
+        "object": ZOE_STATUS,
+        "raw.participationMessage": "Can I bring a friend?",
+    },
+    "pl/accept_join.json": {
+        "type": "Accept",
+        "object": "https://pyleroma.example/activities/5d1e0013-6b2f-4d4e-8c3b-2a1f00000013",
+    },
+    "pl/reject_join.json": {
+        "type": "Reject",
+        "object": "https://pyleroma.example/activities/5d1e0013-6b2f-4d4e-8c3b-2a1f00000013",
+    },
+    "pl/leave.json": {"type": "Leave", "object": ZOE_STATUS},
+    "mobilizon/create_event.json": {
+        "type": "Create",
+        "object.type": "Event",
+        "object.name": "Mobilizon Launching Party",
+        "object.attributed_to": "https://mobilizon.example/@tcit",
+        "object.hashtags": ["mobilizon", "party"],
+        "object.details.join_mode": "free",
+        "object.details.participants_count": 42,
+        "object.details.participation_request_count": None,
+        "object.details.location.name": "Cour du Château des Ducs de Bretagne",
+        "object.details.location.locality": "Nantes",
+        "object.details.location.street": None,
+        "object.details.location.latitude": 47.21617415,
+    },
+    "mobilizon/join.json": {
+        "type": "Join",
+        "actor": "https://mobilizon.example/@tcit",
+        "object": ZOE_STATUS,
+        "to": [],
+    },
+    "mobilizon/accept_join.json": {
+        "type": "Accept",
+        "object.type": "Join",
+        "object.actor": ZOE,
+        "object.id": "https://pyleroma.example/activities/7d1f3986-8b2c-48c2-b89e-d27ba8459777",
+        "object.object": "https://mobilizon.example/events/252d5816-00a3-4a89-a66f-15bf65c33e39",
+    },
+    "mobilizon/leave.json": {"type": "Leave", "object": ZOE_STATUS, "to": [ZOE]},
+    "gancio/create_event.json": {
+        "type": "Create",
+        "object.type": "Event",
+        "object.name": "Cinema under the stars",
+        "object.url": "https://gancio.example/event/cinema-under-the-stars",
+        "object.attachments.*.url": ["https://gancio.example/media/flyer-317.jpg"],
+        "object.details.start_time": "2025-06-20T21:00:00+02:00",
+        "object.details.join_mode": "free",
+        "object.details.location.street": "Via dei Giardini 12, Bologna",
+        "object.details.location.longitude": 11.3426,
+    },
 }
 
 
@@ -1754,6 +2043,10 @@ def test_every_fixture_has_expectations():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_fixture_normalises_to_expected_values(name):
     raw = load(name)
+    if REFUSED in EXPECTED[name]:
+        with pytest.raises(InvalidActivity, match=EXPECTED[name][REFUSED]):
+            normalize_fixture(raw, name)
+        return
     result = normalize_fixture(raw, name)
     assert result["raw"] is raw
     for path, want in EXPECTED[name].items():
@@ -1783,7 +2076,7 @@ def assert_canonical(result: dict[str, Any]) -> None:
     assert all(set(e) == {"shortcode", "url", "updated"} for e in result["emojis"])
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(n for n in EXPECTED if REFUSED not in EXPECTED[n]))
 def test_fixture_result_has_every_key(name):
     assert_canonical(normalize_fixture(load(name), name))
 
@@ -2220,7 +2513,10 @@ def test_attachments_are_capped_and_cleaned():
 def test_tags_are_capped_and_cleaned():
     mentions = [{"type": "Mention", "href": f"https://evil.example/u/{i}"} for i in range(10_000)]
     obj = normalize_object(note(tag=mentions))
-    assert len(obj["mentions"]) == MAX_TAGS
+    assert len(obj["mentions"]) == MAX_MENTIONS < MAX_TAGS
+    assert normalize_object(note(tag=mentions), Limits(mentions=500))["mentions"] == [
+        {"href": f"https://evil.example/u/{i}", "name": None} for i in range(MAX_TAGS)
+    ]
     obj = normalize_object(
         note(
             tag=[

@@ -262,8 +262,8 @@ async def test_an_unknown_activity_type_is_refused(app, factory, db):
     alice = await factory.user("alice")
     async with db() as session:
         actor = await session.get(Account, alice.account.id)
-    with pytest.raises(pipeline.Unsupported, match="no handler for Listen"):
-        await _run(app, Activity(type="Listen", actor=actor))
-    undo = build_undo_of(app.state.settings, "Listen", actor, None)
-    with pytest.raises(pipeline.Unsupported, match="Undo of Listen"):
+    with pytest.raises(pipeline.Unsupported, match="no handler for Travel"):
+        await _run(app, Activity(type="Travel", actor=actor))
+    undo = build_undo_of(app.state.settings, "Travel", actor, None)
+    with pytest.raises(pipeline.Unsupported, match="Undo of Travel"):
         await _run(app, undo)

@@ -47,3 +47,38 @@ async def test_tallies_follow_the_votes_on_the_other_server(servers):
     # The counts changed, not the post: no edit on a.
     status = (await a.get(f"/api/v1/statuses/{copy['id']}", alice)).json()
     assert status["edited_at"] is None
+
+
+async def test_a_remote_poll_is_read_again_when_it_ends_and_voters_are_told(servers):
+    import asyncio
+
+    a, b = servers
+    b.app.state.settings.poll_update_delay = 3600  # no tally Update before the end
+    alice = await a.user("alice")
+    carol = await b.user("carol")
+    dave = await b.user("dave")
+    await _follow(a, alice, b, "carol")
+    posted = await b.post(
+        "/api/v1/statuses",
+        carol,
+        status="quick poll",
+        poll={"options": ["yes", "no"], "expires_in": 3},
+    )
+    assert posted.status_code == 200, posted.text
+    await settle(a, b)
+    [copy] = await _home(a, alice)
+    voted = await a.post(f"/api/v1/polls/{copy['poll']['id']}/votes", alice, choices=[0])
+    assert voted.status_code == 200, voted.text
+    voted = await b.post(f"/api/v1/polls/{posted.json()['poll']['id']}/votes", dave, choices=[1])
+    assert voted.status_code == 200, voted.text
+    await settle(a, b)
+    seen = (await a.get(f"/api/v1/polls/{copy['poll']['id']}", alice)).json()
+    assert [o["votes_count"] for o in seen["options"]] == [1, 0]  # a counted its own only
+
+    await asyncio.sleep(3.5)
+    await settle(a, b)
+    seen = (await a.get(f"/api/v1/polls/{copy['poll']['id']}", alice)).json()
+    assert seen["expired"] is True
+    assert [o["votes_count"] for o in seen["options"]] == [1, 1]
+    notifications = (await a.get("/api/v1/notifications", alice)).json()
+    assert [(n["type"], n["status"]["id"]) for n in notifications] == [("poll", copy["id"])]

@@ -118,3 +118,28 @@ def build_undo_emoji_react(settings: Settings, actor: Account, status: Status, e
     in by the handler from the row it removes)."""
     reaction = Activity(type="EmojiReact", actor=actor, object=status, options={"emoji": emoji})
     return build_undo(settings, actor, reaction)
+
+
+def build_flag(
+    settings: Settings,
+    reporter: Account,
+    target: Account,
+    *,
+    status_ids: list[int],
+    comment: str,
+    category: str,
+    forward: bool,
+) -> Activity:
+    """A local report (checked by services/moderation/reports.py): ``row_id`` is the
+    report's id, so the Flag it is sent as (with ``forward``, to a remote account's server)
+    is ``/activities/<report id>``, found again from the report row alone."""
+    return _new(
+        settings,
+        "Flag",
+        reporter,
+        target,
+        status_ids=list(status_ids),
+        comment=comment,
+        category=category,
+        forward=bool(forward),
+    )

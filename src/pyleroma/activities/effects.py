@@ -31,6 +31,9 @@ class Delivery:
     # Also the inboxes of the relays that accepted the relay actor (public posts only;
     # none while relays are off: federation/relay.py).
     to_relays: bool = False
+    # Inboxes on these hosts are left out (a forwarded activity's origin already has it:
+    # federation/forwarding.py).
+    exclude_hosts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -65,12 +68,20 @@ class Effects:
         activity=None,
         actor_id=None,
         to_relays: bool = False,
+        exclude_hosts=(),
     ):
         """Send the activity (or ``activity``, another one, signed by ``actor_id``) to the
         remote ones among ``recipient_ids`` and, with ``to_followers``, the followers; with
-        ``to_relays``, the followed relays too."""
+        ``to_relays``, the followed relays too; never to inboxes on ``exclude_hosts``."""
         self.deliveries.append(
-            Delivery(list(recipient_ids), to_followers, activity, actor_id, to_relays)
+            Delivery(
+                list(recipient_ids),
+                to_followers,
+                activity,
+                actor_id,
+                to_relays,
+                tuple(exclude_hosts),
+            )
         )
 
     def notified(self, notification: Notification | None) -> None:

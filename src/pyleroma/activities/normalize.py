@@ -5,14 +5,15 @@ Pure functions on dicts, run before anything is looked up: no database, no HTTP,
 framework. ``normalize_activity`` reads an activity; the object or actor it embeds is read
 by ``normalize_object`` (normalize_objects.py) or ``normalize_actor`` (normalize_actors.py),
 an embedded activity (Accept of a Follow, Undo of a Like, Lemmy's Announce of a Create) by
-this module again, at most ``MAX_EMBEDDED_ACTIVITIES`` deep. Anything unusable raises
+this module again, at most ``limits.embedded_activities`` deep. Anything unusable raises
 ``InvalidActivity`` (a ValueError) whose message says what was wrong: no id, type or actor;
-an id that is not a string or not an http(s) URL; JSON nested more than ``MAX_JSON_DEPTH``
-levels. What is merely odd is read leniently: a bad URL in ``url`` or ``inReplyTo`` becomes
-None, a bad audience entry is dropped, and lists are cut at their caps (``MAX_AUDIENCE``
-to/cc entries, ``MAX_TAGS`` tags, ``MAX_ATTACHMENTS`` attachments). Content, names and
-summaries are passed through whole and unsanitised: their length limits and their sanitising
-belong to the caller.
+an id that is not a string or not an http(s) URL; JSON nested more than
+``limits.json_depth`` levels. What is merely odd is read leniently: a bad URL in ``url`` or
+``inReplyTo`` becomes None, a bad audience entry is dropped, and lists are cut at their caps
+(``MAX_AUDIENCE`` to/cc entries; tags, mentions, attachments and poll options at the
+``Limits`` passed in, normalize_limits.py, which the receive path builds from the settings;
+a cut is logged). Content, names and summaries are passed through whole and unsanitised:
+their length limits and their sanitising belong to the caller.
 
 The canonical activity::
 
@@ -44,6 +45,7 @@ from __future__ import annotations
 from typing import Any
 
 from pyleroma.activities.normalize_actors import actor_core, normalize_actor
+from pyleroma.activities.normalize_limits import DEFAULT_LIMITS, Limits
 from pyleroma.activities.normalize_objects import (
     ACTIVITY_TYPES,
     ACTOR_TYPES,
@@ -51,6 +53,8 @@ from pyleroma.activities.normalize_objects import (
     MAX_AUDIENCE,
     MAX_ID_LENGTH,
     MAX_JSON_DEPTH,
+    MAX_MENTIONS,
+    MAX_POLL_OPTIONS,
     MAX_TAGS,
     POST_TYPES,
     PUBLIC,
@@ -75,10 +79,13 @@ __all__ = [
     "MAX_EMBEDDED_ACTIVITIES",
     "MAX_ID_LENGTH",
     "MAX_JSON_DEPTH",
+    "MAX_MENTIONS",
     "MAX_OBJECTS",
+    "MAX_POLL_OPTIONS",
     "MAX_TAGS",
     "PUBLIC",
     "InvalidActivity",
+    "Limits",
     "is_public",
     "normalize_activity",
     "normalize_actor",
@@ -90,7 +97,7 @@ _ID_OPTIONAL = frozenset({"Add", "Remove"})
 # Ids kept of an object list (a Flag names an account and some of its posts).
 MAX_OBJECTS = 100
 # Activities inside activities: Undo(Accept(Follow)) is two, Lemmy's Announce(Create) one.
-MAX_EMBEDDED_ACTIVITIES = 3
+MAX_EMBEDDED_ACTIVITIES = DEFAULT_LIMITS.embedded_activities
 
 # Activities that mean nothing without an object.
 _NEEDS_OBJECT = frozenset(
@@ -116,12 +123,13 @@ _MISSKEY_LEGACY_REACTIONS = {
 }
 
 
-def normalize_activity(raw: dict[str, Any]) -> dict[str, Any]:
-    """``raw`` (a parsed activity) in the canonical shape (see the module docstring)."""
+def normalize_activity(raw: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """``raw`` (a parsed activity) in the canonical shape (see the module docstring), read
+    within ``limits``."""
     if not isinstance(raw, dict):
         raise InvalidActivity(f"activity must be a JSON object, not {type(raw).__name__}")
-    check_depth(raw)
-    return _activity(raw, 0)
+    check_depth(raw, limits.json_depth)
+    return _activity(raw, 0, limits)
 
 
 def is_public(normalized: dict[str, Any]) -> bool:
@@ -129,7 +137,7 @@ def is_public(normalized: dict[str, Any]) -> bool:
     return PUBLIC in normalized["to"] or PUBLIC in normalized["cc"]
 
 
-def _activity(raw: dict[str, Any], depth: int) -> dict[str, Any]:
+def _activity(raw: dict[str, Any], depth: int, limits: Limits) -> dict[str, Any]:
     where = "activity" if depth == 0 else "embedded activity"
     kind = pick_type(raw.get("type"))
     if kind is None:
@@ -154,7 +162,7 @@ def _activity(raw: dict[str, Any], depth: int) -> dict[str, Any]:
         "id": activity_id,
         "type": kind,
         "actor": actor,
-        "object": _object(raw, kind, actor, to, cc, depth),
+        "object": _object(raw, kind, actor, to, cc, depth, limits),
         "objects": _object_ids(raw.get("object")),
         "target": opt_ref(raw.get("target")),
         "to": to,
@@ -165,7 +173,7 @@ def _activity(raw: dict[str, Any], depth: int) -> dict[str, Any]:
         "content": content,
         "misskey_reaction": misskey_reaction,
         "reaction": reaction,
-        "emojis": emojis(tags(raw)),
+        "emojis": emojis(tags(raw, limits.tags)),
         "raw": raw,
     }
 
@@ -182,7 +190,13 @@ def _object_ids(value: Any) -> list[str]:
 
 
 def _object(
-    raw: dict[str, Any], kind: str, actor: str, to: list[str], cc: list[str], depth: int
+    raw: dict[str, Any],
+    kind: str,
+    actor: str,
+    to: list[str],
+    cc: list[str],
+    depth: int,
+    limits: Limits,
 ) -> str | dict[str, Any] | None:
     """The activity's object: an id, or the embedded thing normalised by its type."""
     value = raw.get("object")
@@ -205,14 +219,14 @@ def _object(
             return check_id(value["id"], f"{kind} object id")
         raise InvalidActivity(f"{kind} object has no usable type")
     if inner in ACTOR_TYPES:
-        return actor_core(value, f"{kind} object")
+        return actor_core(value, f"{kind} object", limits)
     if inner in ACTIVITY_TYPES or (inner not in POST_TYPES and "object" in value):
-        if depth >= MAX_EMBEDDED_ACTIVITIES:
+        if depth >= limits.embedded_activities:
             raise InvalidActivity(
-                f"activities embedded more than {MAX_EMBEDDED_ACTIVITIES} levels deep"
+                f"activities embedded more than {limits.embedded_activities} levels deep"
             )
-        return _activity(value, depth + 1)
-    obj = object_core(value, f"{kind} object")
+        return _activity(value, depth + 1, limits)
+    obj = object_core(value, f"{kind} object", limits)
     if kind in ("Create", "Update"):
         if obj["attributed_to"] is None:
             obj["attributed_to"] = actor

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyleroma.activities.normalize_limits import DEFAULT_LIMITS, Limits
 from pyleroma.activities.normalize_objects import (
     ACTOR_TYPES,
     MAX_URL_CANDIDATES,
@@ -36,16 +37,18 @@ MAX_FIELDS = 50
 MAX_ALIASES = 100
 
 
-def normalize_actor(raw: dict[str, Any]) -> dict[str, Any]:
-    """An actor document in the canonical shape; InvalidActivity when it has no usable id
-    or is not an actor type."""
+def normalize_actor(raw: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """An actor document in the canonical shape; InvalidActivity when it has no usable id,
+    is not an actor type or is nested deeper than ``limits.json_depth``."""
     if not isinstance(raw, dict):
         raise InvalidActivity("actor must be a JSON object")
-    check_depth(raw)
-    return actor_core(raw)
+    check_depth(raw, limits.json_depth)
+    return actor_core(raw, limits=limits)
 
 
-def actor_core(raw: dict[str, Any], what: str = "actor") -> dict[str, Any]:
+def actor_core(
+    raw: dict[str, Any], what: str = "actor", limits: Limits = DEFAULT_LIMITS
+) -> dict[str, Any]:
     """``normalize_actor`` without the checks of the whole input (already done)."""
     kind = pick_type(raw.get("type"))
     if kind not in ACTOR_TYPES:
@@ -53,7 +56,7 @@ def actor_core(raw: dict[str, Any], what: str = "actor") -> dict[str, Any]:
     actor_id = check_id(raw.get("id"), f"{what} id")
     endpoints = raw.get("endpoints")
     shared_inbox = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
-    tag_list = tags(raw)
+    tag_list = tags(raw, limits.tags)
     return {
         "id": actor_id,
         "type": kind,

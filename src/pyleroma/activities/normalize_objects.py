@@ -3,8 +3,9 @@
 The lower half of normalize.py: the error, the reading of ids, audiences, types, links,
 dates and tags that activities share with objects and actors, and ``normalize_object``
 (Note, Article, Page, Question, Answer, Tombstone and the other post types). Pure functions on
-dicts: no database, no HTTP. The input is hostile, so every list is read up to a cap, every
-id must be an http(s) URL, and nothing recurses without a bound. Content, names and
+dicts: no database, no HTTP. The input is hostile, so every list is read up to a cap (the
+caps an admin may change arrive as a ``Limits``: normalize_limits.py), every id must be an
+http(s) URL, and nothing recurses without a bound. Content, names and
 summaries are passed through at any length (and unsanitised): their limits and their
 sanitising belong to the caller.
 
@@ -21,6 +22,7 @@ An object::
     mentions [{href name}]   hashtags [lower-case names]   emojis [{shortcode url updated}]
     poll (Question only) {multiple options [{title votes}] end_time closed voters_count}
     source {content media_type} (Misskey MFM, Lemmy Markdown, Pleroma plain text)
+    details (Event and Audio only, else None: normalize_details.py)
 
 (Actors: normalize_actors.py, on the same helpers.)
 """
@@ -34,19 +36,24 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
+from pyleroma.activities.normalize_limits import DEFAULT_LIMITS, Limits, cut
+
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 _PUBLIC_ALIASES = frozenset(
     {PUBLIC, "as:Public", "Public", "http://www.w3.org/ns/activitystreams#Public"}
 )
 
-# Caps on what hostile input can make us read. Longer lists are cut, not refused.
+# Caps on what hostile input can make us read. Longer lists are cut, not refused. The
+# ones an admin may change come in a Limits value (normalize_limits.py, from settings);
+# these names are their defaults.
 MAX_ID_LENGTH = 2048
 MAX_AUDIENCE = 2000
-MAX_TAGS = 200
-MAX_ATTACHMENTS = 20
-MAX_POLL_OPTIONS = 100
+MAX_TAGS = DEFAULT_LIMITS.tags
+MAX_MENTIONS = DEFAULT_LIMITS.mentions
+MAX_ATTACHMENTS = DEFAULT_LIMITS.attachments
+MAX_POLL_OPTIONS = DEFAULT_LIMITS.poll_options
 MAX_URL_CANDIDATES = 50
-MAX_JSON_DEPTH = 32
+MAX_JSON_DEPTH = DEFAULT_LIMITS.json_depth
 _MAX_SHORT_TEXT = 256  # hashtag names, emoji shortcodes, media types, blurhashes
 _MAX_DIMENSION = 100_000
 
@@ -286,11 +293,11 @@ def _link_with_meta(value: Any, prefer_html: bool = False) -> tuple[str | None, 
     return first
 
 
-def tags(raw: dict[str, Any]) -> list[dict[str, Any]]:
-    """The ``tag`` entries that are objects, at most ``MAX_TAGS`` read (GoToSocial sends a
+def tags(raw: dict[str, Any], limit: int = MAX_TAGS) -> list[dict[str, Any]]:
+    """The ``tag`` entries that are objects, at most ``limit`` read (GoToSocial sends a
     single tag as an object, not a list)."""
     value = raw.get("tag")
-    items = value[:MAX_TAGS] if isinstance(value, list) else [value]
+    items = cut(value, limit, "tags", raw) if isinstance(value, list) else [value]
     return [item for item in items if isinstance(item, dict)]
 
 
@@ -313,7 +320,12 @@ def emojis(tag_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def mentions(tag_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def mentions(
+    tag_list: list[dict[str, Any]], limit: int = MAX_MENTIONS, owner: Any = None
+) -> list[dict[str, Any]]:
+    """Mention tags with an http(s) href, each account once, the first ``limit`` kept: a
+    mention is a notification and a recipient, so their number is bounded apart from the
+    other tags."""
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for tag in tag_list:
@@ -322,7 +334,7 @@ def mentions(tag_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         seen.add(href)
         out.append({"href": href, "name": text(tag.get("name"))})
-    return out
+    return cut(out, limit, "mentions", owner)
 
 
 def hashtags(tag_list: list[dict[str, Any]]) -> list[str]:
@@ -340,17 +352,19 @@ def hashtags(tag_list: list[dict[str, Any]]) -> list[str]:
 # -- objects ---------------------------------------------------------------------------------
 
 
-def normalize_object(raw: dict[str, Any]) -> dict[str, Any]:
+def normalize_object(raw: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """A post-like object (Note, Article, Page, Question, Answer, Tombstone, Audio, Video,
-    ...) in the canonical shape; InvalidActivity when it has no usable id or type, or is an
-    actor or an activity."""
+    ...) in the canonical shape; InvalidActivity when it has no usable id or type, is an
+    actor or an activity, or is nested deeper than ``limits.json_depth``."""
     if not isinstance(raw, dict):
         raise InvalidActivity("object must be a JSON object")
-    check_depth(raw)
-    return object_core(raw)
+    check_depth(raw, limits.json_depth)
+    return object_core(raw, limits=limits)
 
 
-def object_core(raw: dict[str, Any], what: str = "object") -> dict[str, Any]:
+def object_core(
+    raw: dict[str, Any], what: str = "object", limits: Limits = DEFAULT_LIMITS
+) -> dict[str, Any]:
     """``normalize_object`` without the checks of the whole input (already done)."""
     kind = pick_type(raw.get("type"))
     if kind is None:
@@ -359,7 +373,7 @@ def object_core(raw: dict[str, Any], what: str = "object") -> dict[str, Any]:
         raise InvalidActivity(f"{what} is a {kind}, not a post-like object")
     object_id = check_id(raw.get("id"), f"{what} id")
     content, language = _content(raw)
-    tag_list = tags(raw)
+    tag_list = tags(raw, limits.tags)
     summary = raw.get("summary")
     return {
         "id": object_id,
@@ -381,15 +395,23 @@ def object_core(raw: dict[str, Any], what: str = "object") -> dict[str, Any]:
         "cc": audience(raw.get("cc")),
         "bto": audience(raw.get("bto")),
         "bcc": audience(raw.get("bcc")),
-        "attachments": _attachments(raw.get("attachment")),
-        "mentions": mentions(tag_list),
+        "attachments": _attachments(raw, limits.attachments),
+        "mentions": mentions(tag_list, limits.mentions, raw),
         "hashtags": hashtags(tag_list),
         "emojis": emojis(tag_list),
         "quote_url": _quote_url(raw, tag_list),
-        "poll": _poll(raw) if kind == "Question" else None,
+        "poll": _poll(raw, limits.poll_options) if kind == "Question" else None,
         "source": _source(raw),
+        "details": _details(kind, raw),
         "raw": raw,
     }
+
+
+def _details(kind: str, raw: dict[str, Any]) -> dict[str, Any] | None:
+    """An Event's or Audio's own fields (normalize_details.py), None for other types."""
+    from pyleroma.activities.normalize_details import details
+
+    return details(kind, raw)
 
 
 def _attributed_to(value: Any) -> str | None:
@@ -411,10 +433,13 @@ def _attributed_to(value: Any) -> str | None:
 def _content(raw: dict[str, Any]) -> tuple[str | None, str | None]:
     """(content, language): ``content``, else the first entry of ``contentMap``; the
     language is the contentMap key holding the content (else its first key), else Lemmy's
-    ``language.identifier``; "und" (undetermined) is no language."""
+    ``language.identifier``; "und" (undetermined) is no language. A ``content`` that is
+    itself a language map (as some JSON-LD tools compact it) is read as ``contentMap``."""
     content = text(raw.get("content"))
     language = None
     content_map = raw.get("contentMap")
+    if not isinstance(content_map, dict) and isinstance(raw.get("content"), dict):
+        content_map = raw["content"]
     if isinstance(content_map, dict):
         entries = [
             (key, value)
@@ -440,24 +465,38 @@ def _context(value: Any) -> str | None:
     return None
 
 
-def _attachments(value: Any) -> list[dict[str, Any]]:
-    items = value[:MAX_ATTACHMENTS] if isinstance(value, list) else [value]
+def _attachments(raw: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """The media attachments, the first ``limit`` usable ones kept (the rest dropped with
+    a logged reason: see normalize_limits.py). Only a bounded number of entries is looked
+    at, so a list of a million junk entries costs no more than a short one."""
+    value = raw.get("attachment")
+    items = value[: limit * 5 + 20] if isinstance(value, list) else [value]
     out = []
     for item in items:
         if isinstance(item, dict):
             attachment = _attachment(item)
             if attachment is not None:
                 out.append(attachment)
-    return out
+    sent = len(value) if isinstance(value, list) else 1
+    return cut(out, limit, "attachments", raw, sent)
+
+
+_MEDIA_TOPS = ("image/", "video/", "audio/")
 
 
 def _attachment(raw: dict[str, Any]) -> dict[str, Any] | None:
-    """A media attachment; None for what is not media (Mastodon's link-preview ``Link``,
-    a profile's PropertyValue) or has no usable URL. GoToSocial puts the alt text in
+    """A media attachment; None for what is not media (a link preview: a ``Link`` to a
+    page, as Lemmy and Friendica send the link a post shares; a profile's PropertyValue)
+    or has no usable URL. A ``Link`` whose mediaType is an image, video or audio is media
+    (Lemmy's image posts, PeerTube), as Mastodon reads it. GoToSocial puts the alt text in
     ``summary``, the others in ``name``; Pleroma's internal form has a list of Links."""
     kind = pick_type(raw.get("type")) or "Document"
-    if kind in ("Link", "PropertyValue"):
+    if kind == "PropertyValue":
         return None
+    if kind == "Link":
+        if not (_media_type(raw.get("mediaType")) or "").startswith(_MEDIA_TOPS):
+            return None
+        kind = "Document"
     url, url_link = _link_with_meta(raw.get("url", raw.get("href")))
     if url is None:
         return None
@@ -515,7 +554,7 @@ def _quote_url(raw: dict[str, Any], tag_list: list[dict[str, Any]]) -> str | Non
     return None
 
 
-def _poll(raw: dict[str, Any]) -> dict[str, Any]:
+def _poll(raw: dict[str, Any], limit: int = MAX_POLL_OPTIONS) -> dict[str, Any]:
     """A Question's poll. ``votes`` is None when the server hides counts (GoToSocial can).
     ``end_time`` is ``endTime``, else ``closed``: Mastodon sends ``closed`` (equal to
     ``endTime``) once a poll has ended, Misskey sends only ``closed`` once it has ended, and
@@ -524,7 +563,7 @@ def _poll(raw: dict[str, Any]) -> dict[str, Any]:
     has passed."""
     multiple = raw.get("oneOf") is None and raw.get("anyOf") is not None
     choices = raw.get("anyOf" if multiple else "oneOf")
-    items = choices[:MAX_POLL_OPTIONS] if isinstance(choices, list) else [choices]
+    items = choices[: limit * 5 + 20] if isinstance(choices, list) else [choices]
     options = []
     for item in items:
         if not isinstance(item, dict) or not nonempty_text(item.get("name")):
@@ -534,6 +573,8 @@ def _poll(raw: dict[str, Any]) -> dict[str, Any]:
         if votes is None:
             votes = count(item.get("_misskey_votes"))
         options.append({"title": item["name"], "votes": votes})
+    sent = len(choices) if isinstance(choices, list) else 1
+    options = cut(options, limit, "poll options", raw, sent)
     closed = raw.get("closed")
     end_time = date(raw.get("endTime")) or date(closed)
     return {

@@ -17,6 +17,8 @@ from pyleroma.activities.context import PipelineContext
 from pyleroma.activities.effects import Effects
 from pyleroma.activities.handlers import (
     accounts_and_polls,
+    chats,
+    events,
     featured,
     interactions,
     moves,
@@ -24,6 +26,7 @@ from pyleroma.activities.handlers import (
     reactions,
     relations,
     reports,
+    scrobbles,
 )
 from pyleroma.db.ids import new_id
 from pyleroma.jobs.queue import enqueue
@@ -43,12 +46,19 @@ HANDLERS: dict[str, Handler] = {
     "Update": posts.handle_update,
     "Delete": posts.handle_delete,
     "Vote": accounts_and_polls.handle_vote,
-    "Flag": reports.handle_remote_flag,
+    "Flag": reports.handle_flag,
     "Add": featured.handle_remote_add,
     "Remove": featured.handle_remote_remove,
     "Move": moves.handle_move,
     "EmojiReact": reactions.handle_emoji_react,
+    "Listen": scrobbles.handle_listen,
+    # Ours only (a remote one is a Create: remote_posts.py sends it to chats.py).
+    "ChatMessage": chats.handle_chat_message,
+    "Join": events.handle_join,
+    "Leave": events.handle_leave,
 }
+# Accept and Reject of a Join (an event's organiser answering), not of a Follow.
+JOIN_ANSWER = events.handle_join_answer
 # An Update of an actor (a profile) rather than of a post.
 UPDATE_ACTOR = accounts_and_polls.handle_update_actor
 UNDO_HANDLERS: dict[str, Handler] = {
@@ -69,6 +79,12 @@ def handler_for(activity: Activity) -> Handler:
         handler = UNDO_HANDLERS.get(activity.inner.type)
     elif activity.type == "Update" and isinstance(activity.object, Account):
         handler = UPDATE_ACTOR
+    elif (
+        activity.type in ("Accept", "Reject")
+        and isinstance(activity.object, Activity)
+        and activity.object.type == "Join"
+    ):
+        handler = JOIN_ANSWER
     else:
         handler = HANDLERS.get(activity.type)
     if handler is None:

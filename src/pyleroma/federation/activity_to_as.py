@@ -1,5 +1,6 @@
 """AS2 JSON of the activities the pipeline sends: Like, Announce, Follow, Accept, Reject,
-Block, EmojiReact and the Undo of each (Create and Update render their object with to_as).
+Block, EmojiReact and the Undo of each (Create and Update render their object with to_as),
+and a forwarded report's Flag (``flag_to_as``).
 
 Addressing follows what Mastodon and Pleroma send: a Like, Follow or Block goes to the one
 account it concerns; an Announce is addressed like the boost's visibility (public: to the
@@ -108,6 +109,29 @@ def _reaction_fields(settings: Settings, activity: Activity) -> dict:
     if context:
         fields["context"] = context
     return fields
+
+
+def flag_to_as(
+    flag_id: str, actor_ap_id: str, target_ap_id: str, status_uris: list[str], comment: str
+) -> dict:
+    """A report forwarded to the reported account's server, in the shape both Pleroma and
+    Mastodon send and read: ``object`` the account first, then the ids of its posts (plain
+    ids, as Pleroma's ``strip_report_status_data`` leaves them: Pleroma 2.x reads ids,
+    Mastodon looks each one up as one of its own statuses); ``content`` the comment, always
+    present (Pleroma's receiver matches only a Flag that has it, empty or not); addressed
+    as Pleroma addresses a forwarded report (``cc`` the account), and ``state`` as Pleroma
+    stores it. No ``to``: nobody but the reported server is meant to see it."""
+    return {
+        "@context": CONTEXT,
+        "id": flag_id,
+        "type": "Flag",
+        "actor": actor_ap_id,
+        "content": comment,
+        "object": [target_ap_id, *status_uris],
+        "to": [],
+        "cc": [target_ap_id],
+        "state": "open",
+    }
 
 
 def accept_follow_json(settings: Settings, followed: Account, follow: Activity) -> dict:

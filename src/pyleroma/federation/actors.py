@@ -52,6 +52,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from pyleroma.activities import mrf
 from pyleroma.activities.normalize_actors import normalize_actor
+from pyleroma.activities.normalize_limits import Limits
 from pyleroma.activities.normalize_objects import (
     ACTOR_TYPES,
     InvalidActivity,
@@ -292,7 +293,7 @@ async def store_fetched_actor(
     (``movedTo``) that we do not know is fetched too, unless ``follow_moved`` is off (that
     fetch itself: one hop, never a chain of moves, as Mastodon's ``break_on_redirect``)."""
     try:
-        normalized = normalize_actor(data)
+        normalized = normalize_actor(data, Limits.from_settings(settings))
         normalized = mrf.filter_actor(mrf.MrfContext(settings, session), normalized)
     except InvalidActivity as exc:
         raise InvalidActor(f"not a usable actor: {exc}") from None

@@ -92,8 +92,9 @@ async def enqueue_deliveries(
 ) -> int:
     """One job per inbox for each delivery of ``activity``; returns how many were queued.
 
-    A remote activity is never sent on by us (forwarding comes with federation part 2);
-    what its handler delivers is an answer of its own (the Accept of a Follow).
+    A remote activity is never sent on as it is rendered here: what its handler delivers
+    is a document of its own (the Accept of a Follow), or the activity's JSON as it
+    arrived, forwarded to a local author's followers (federation/forwarding.py).
     """
     from pyleroma.services.instance.features import federates
 
@@ -121,6 +122,8 @@ async def enqueue_deliveries(
             body = document
         for inbox in inboxes:
             if blocked.matches(host_of(inbox)):  # an instance block: nothing goes there
+                continue
+            if delivery.exclude_hosts and host_of(inbox) in delivery.exclude_hosts:
                 continue
             args = {"inbox": inbox, "actor_id": signer_id, "activity": body}
             await enqueue(session, DELIVER_JOB, args, queue=DELIVER_QUEUE)

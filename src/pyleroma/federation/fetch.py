@@ -19,7 +19,9 @@ object. Every fetch:
   sends when it ignored the Accept header) is refused;
 - reads at most ``federation_max_body_bytes`` (a longer Content-Length is refused before
   reading, a longer stream is cut off; the count is of decompressed bytes) within
-  ``federation_timeout_seconds`` for the whole fetch, redirects included;
+  ``federation_timeout_seconds`` for the whole fetch, redirects included, and JSON nested
+  at most ``max_remote_json_depth`` deep;
+- spends one fetch of the received activity's budget (fetch_budget.py), if one is open;
 - follows at most ``MAX_REDIRECTS`` redirects itself, each to the same host only;
 - checks containment (Akkoma's ``Containment``): the document's ``id`` must be the final
   URL (fragment, trailing slash and host case aside), so it also has the requested URL's
@@ -56,6 +58,7 @@ from pyleroma.activities.normalize_objects import (
     ref_value,
 )
 from pyleroma.federation.errors import FetchError
+from pyleroma.federation.fetch_budget import charge
 from pyleroma.federation.http_client import federation_session
 from pyleroma.federation.net_guard import BlockedDestination, check_url
 from pyleroma.federation.signatures import sign_request
@@ -265,7 +268,9 @@ async def guarded_get(
     within ``federation_timeout_seconds``. Cross-host redirects are refused unless
     ``cross_host_redirects`` (WebFinger, where the answer is checked afterwards).
     ``max_bytes`` lowers the body cap for callers that want less than
-    ``federation_max_body_bytes`` (an emoji image: MRF StealEmojiPolicy)."""
+    ``federation_max_body_bytes`` (an emoji image: MRF StealEmojiPolicy). Each call spends
+    one fetch of the budget of the activity being received, if any (fetch_budget.py)."""
+    charge(url)
     deadline = settings.federation_timeout_seconds
     try:
         async with asyncio.timeout(deadline):
@@ -336,7 +341,7 @@ async def fetch_document(
         raise FetchError(f"{reply.url} answered with {shown}, not ActivityPub JSON", url=url)
     data = json_object(reply, url)
     try:
-        check_depth(data)
+        check_depth(data, settings.max_remote_json_depth)
     except InvalidActivity as exc:
         raise FetchError(f"{reply.url}: {exc}", url=url) from None
     _contain_origin(reply.url, data)

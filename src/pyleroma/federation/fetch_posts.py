@@ -5,7 +5,9 @@ receive job fetches it (federation/fetch.py: signed, contained, size- and time-c
 fetches its author when unknown, passes it through the MRF policies as the Create that
 would have brought it, and stores it with the same Create handler a delivered
 post takes, so it is one more remote post like any other. A missing parent's own parent is
-fetched too, up to ``MAX_THREAD_DEPTH`` posts up a thread, so a hostile server cannot make
+fetched too, up to ``federation_incoming_replies_max_depth`` posts up a thread (Pleroma's
+setting), and every fetch spends the budget of the activity being received
+(``federation_max_fetches_per_activity``, fetch_budget.py), so a hostile server cannot make
 us walk an endless chain. What cannot be fetched is simply absent: a reply keeps its
 parent's URI and is attached if the parent arrives later.
 
@@ -30,6 +32,7 @@ from pyleroma.activities import mrf, pipeline
 from pyleroma.activities.activity import Activity
 from pyleroma.activities.context import PipelineContext
 from pyleroma.activities.normalize import InvalidActivity, normalize_object
+from pyleroma.activities.normalize_limits import Limits
 from pyleroma.activities.policies import Rejected
 from pyleroma.db.base import utcnow
 from pyleroma.db.ids import EPOCH_MS, SEQUENCE_BITS
@@ -40,7 +43,6 @@ from pyleroma.models import Status
 
 log = logging.getLogger("pyleroma.federation")
 
-MAX_THREAD_DEPTH = 3
 # The kinds of post stored (the receive job's Create takes the same).
 FETCHABLE = frozenset({"Note", "Article", "Page", "Question", "Audio", "Video", "Image"})
 
@@ -49,25 +51,28 @@ async def get_or_fetch_post(
     ctx: PipelineContext,
     uri: str | None,
     *,
-    depth: int = MAX_THREAD_DEPTH,
+    depth: int | None = None,
     canonical: bool = True,
     backfill: bool = False,
     check: Callable[[dict[str, Any]], bool] | None = None,
 ) -> Status | None:
     """The status with AP id ``uri``: stored, or fetched and stored now (with up to
-    ``depth - 1`` missing ancestors); None when it cannot be had. Never our own posts over
+    ``depth - 1`` missing ancestors; by default ``federation_incoming_replies_max_depth``
+    posts in all); None when it cannot be had. Never our own posts over
     HTTP: a local id we do not have is a deleted post. ``canonical=False``: ``uri`` may be
     a post's web page, whose document names its id (fetch.fetch_object). ``backfill`` and
     ``check``: see the module docstring (``check`` sees the normalised note)."""
     from pyleroma.federation.actors import get_or_fetch_actor
     from pyleroma.federation.fetch import fetch_object, is_local_url
 
+    if depth is None:
+        depth = ctx.settings.federation_incoming_replies_max_depth
     found = await status_by_uri(ctx.session, uri)
     if found is not None or not uri or depth <= 0 or is_local_url(ctx.settings, uri):
         return found
     try:
         raw = await fetch_object(ctx.settings, uri, session=ctx.session, canonical=canonical)
-        note = normalize_object(raw)
+        note = normalize_object(raw, Limits.from_settings(ctx.settings))
         if (
             note["id"] != uri
             and (found := await status_by_uri(ctx.session, note["id"])) is not None
@@ -111,3 +116,31 @@ def past_row_id(settings, note: dict[str, Any]) -> int | None:
     if at_ms <= EPOCH_MS:  # before the id epoch (2020): no room there, an id of now
         return None
     return ((at_ms - EPOCH_MS) << SEQUENCE_BITS) | secrets.randbits(SEQUENCE_BITS)
+
+
+async def refresh_post(ctx: PipelineContext, status: Status) -> bool:
+    """Fetch a stored remote post again and apply it as an Update from its author (a
+    poll's final tallies when it ends, as Mastodon reads them then). False, with nothing
+    changed, when it cannot be fetched, is no longer the same author's post, or a policy
+    refuses it."""
+    from pyleroma.federation.actors import get_or_fetch_actor
+    from pyleroma.federation.fetch import fetch_object
+
+    if status.local or not status.uri:
+        return False
+    try:
+        raw = await fetch_object(ctx.settings, status.uri, session=ctx.session)
+        note = normalize_object(raw, Limits.from_settings(ctx.settings))
+        author = await get_or_fetch_actor(ctx.session, ctx.settings, note["attributed_to"] or "")
+        if note["id"] != status.uri or author.id != status.account_id:
+            log.info("refetched %s is not the post stored", status.uri[:300])
+            return False
+        policy_ctx = mrf.MrfContext(ctx.settings, ctx.session, author)
+        note = await mrf.filter_fetched_post(policy_ctx, note)
+    except (FederationError, InvalidActivity, Rejected) as exc:
+        log.info("could not refetch %s: %s", status.uri[:300], exc)
+        return False
+    update = Activity("Update", author, note, id=f"{note['id']}#refetched", local=False, raw=raw)
+    effects = await pipeline.handle(ctx, update)
+    await pipeline.release_in_transaction(ctx, update, effects)
+    return True

@@ -17,7 +17,8 @@ How the columns are read, following Mastodon and Pleroma:
 - content: the HTML sanitised with Pleroma's default scrubbing policy, which keeps
   Mastodon's mention and hashtag links and its ``invisible``/``ellipsis`` link spans;
   ``<script>``, ``<style>``, event handlers and foreign classes go. An Article, Page,
-  Event, Video or Audio with a ``name`` shows it as a linked title first (Pleroma).
+  Event, Video or Audio with a ``name`` shows it as a linked title first (Pleroma); any
+  other post with a ``name`` and no content shows the name.
 - conversation: the parent's; else, for one of our own ``/contexts/<id>`` URIs, that id;
   else the conversation of a status already stored with the same ``context``; else None,
   which means a new thread (the writer gives it the status's own id, as posting does).
@@ -47,7 +48,8 @@ from pyleroma.services.text.formatting import ALLOWED_TAGS, URL_SCHEMES
 from pyleroma.services.text.languages import normalize_language
 from pyleroma.settings import Settings
 
-# Pleroma's :instance, :remote_limit: a remote post's content may not be longer.
+# Pleroma's :instance, :remote_limit: a remote post's content may not be longer (the
+# default of the ``remote_limit`` setting).
 REMOTE_LIMIT = 100_000
 # How far ahead of our clock a remote ``published`` may be before it is taken as "now".
 CLOCK_SKEW = dt.timedelta(minutes=1)
@@ -312,16 +314,21 @@ def prepared_poll(poll: dict[str, Any] | None, *, now: dt.datetime) -> PreparedP
     )
 
 
-def content_html(note: dict[str, Any]) -> str:
-    """The note's content as safe HTML (see the module docstring)."""
+def content_html(note: dict[str, Any], limit: int = REMOTE_LIMIT) -> str:
+    """The note's content as safe HTML (see the module docstring); InvalidActivity when it
+    is longer than ``limit`` characters (refused, not cut: cut HTML says something else)."""
     content = note["content"] or ""
-    if len(content) > REMOTE_LIMIT:
-        raise InvalidActivity(f"content is longer than {REMOTE_LIMIT} characters")
+    if len(content) > limit:
+        raise InvalidActivity(f"content is longer than {limit} characters")
     if note["media_type"] == "text/markdown":
         content = _markdown.render(content)
     if note["type"] in TITLED_TYPES and note["name"]:
         link = html.escape(note["url"] or note["id"])
         content = f'<p><a href="{link}">{html.escape(note["name"])}</a></p>' + content
+    elif not content.strip() and note["name"]:
+        # A post with a name and no content (a bridged title, a Note some servers send as
+        # a headline) shows its name rather than nothing; votes never reach here.
+        content = f"<p>{html.escape(note['name'][:limit])}</p>"
     return sanitize_remote_html(content).strip()
 
 
@@ -433,7 +440,8 @@ async def note_to_status_values(
     """``note`` (from ``normalize_object``, written by ``author``) as a ``PreparedStatus``.
 
     Reads only: the caller writes the rows (and has checked that ``author`` may post it).
-    Raises ``InvalidActivity`` for a post we will not store (content over ``REMOTE_LIMIT``).
+    Raises ``InvalidActivity`` for a post we will not store (content over the
+    ``remote_limit`` setting).
     """
     now = utcnow()
     to, cc = note["to"], note["cc"]
@@ -465,8 +473,9 @@ async def note_to_status_values(
     conversation_id = await conversation_for(session, settings, context, parent)
 
     hashtags = [name for name in note["hashtags"] if len(name) <= HASHTAG_MAX]
+    # Already cut at max_remote_attachments by normalisation (not at the local posting
+    # limit, max_media_attachments, as Pleroma does not cut remote posts at it either).
     media = [prepared_media(settings, item) for item in note["attachments"]]
-    media = media[: settings.max_media_attachments]
     poll = prepared_poll(note["poll"], now=now)
     emojis = {emoji["shortcode"]: emoji["url"] for emoji in note["emojis"]}
     created_at = parse_time(note["published"], now=now) or now
@@ -478,7 +487,7 @@ async def note_to_status_values(
         "visibility": visibility,
         "content_type": "text/html",
         "source": "",
-        "content": content_html(note),
+        "content": content_html(note, settings.remote_limit),
         "spoiler_text": plain_text(note["summary"]),
         "sensitive": bool(note["sensitive"]) or "nsfw" in hashtags,
         "language": language_of(note),

@@ -7,7 +7,7 @@ with one re-fetch of the key when it fails (the sender may have rotated it). Not
 the activity is stored before all of that passed.
 
 Strangers (actors we have no row for) may only send what starts a relationship with us:
-Create, Follow, Like, Announce, EmojiReact, Block, Flag. Anything else from them names
+Create, Follow, Like, Announce, EmojiReact, Block, Flag, Join. Anything else from them names
 something they cannot have here; a Delete from them (Mastodon sends an account's Delete
 to every server it ever talked to) is accepted and dropped, as there is nothing to delete.
 """
@@ -25,7 +25,10 @@ from pyleroma.federation.signatures import SignatureError, signature_key_id, ver
 from pyleroma.models import Account
 from pyleroma.settings import Settings
 
-STRANGER_TYPES = frozenset({"Create", "Follow", "Like", "Announce", "EmojiReact", "Block", "Flag"})
+STRANGER_TYPES = frozenset(
+    {"Create", "Follow", "Like", "Announce", "EmojiReact", "Block", "Flag", "Join"}
+)
+# The default of the ``inbox_max_body_bytes`` setting.
 MAX_INBOX_BODY = 1024 * 1024
 
 
@@ -33,9 +36,11 @@ class DropSilently(Exception):  # noqa: N818  (an outcome, not an error)
     """Accept the delivery (202) and do nothing with it."""
 
 
-def parse_body(body: bytes) -> dict:
-    if len(body) > MAX_INBOX_BODY:
-        raise TooLarge(f"activity larger than {MAX_INBOX_BODY} bytes")
+def parse_body(body: bytes, limit: int = MAX_INBOX_BODY) -> dict:
+    """The delivered JSON object; TooLarge past ``limit`` bytes (``inbox_max_body_bytes``),
+    BadRequest for what is not a JSON object."""
+    if len(body) > limit:
+        raise TooLarge(f"activity larger than {limit} bytes")
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:

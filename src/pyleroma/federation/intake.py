@@ -17,6 +17,9 @@ the bottleneck (on SQLite above all, one writer at a time). Here:
 - Local inboxes (``/users/<nickname>/inbox``) are remembered the same way (``local_inbox``).
 - A delivery from a blocked instance (MRF SimplePolicy ``reject``) is answered 202 and
   dropped before anything is looked up, fetched or stored.
+- A Create, Update or Delete signed by someone other than its actor (inbox forwarding,
+  federation/forwarding.py) is taken like a relay's: the receive job trusts nothing of it
+  and reads the object from its origin.
 - The receive job is stored by the process's group commit (jobs/group_commit.py): the 202
   still comes only after the commit that holds the job.
 """
@@ -33,6 +36,7 @@ from pyleroma.activities import mrf
 from pyleroma.cache.changes import stamp_of, usable_cache
 from pyleroma.cache.entities import KIND_ACCOUNT, EntityCache, NamedEntry
 from pyleroma.errors import NotFound, Unauthorized, Unavailable
+from pyleroma.federation.forwarding import is_forwardable
 from pyleroma.federation.inbox import (
     DropSilently,
     activity_actor,
@@ -91,7 +95,7 @@ class InboxIntake:
         if nickname is not None and self.cache.get_named(LOCAL_INBOXES, nickname.lower()) is None:
             async with self.sessionmaker() as session:
                 await self._check_local_inbox(session, nickname.lower())
-        data = parse_body(body)
+        data = parse_body(body, self.settings.inbox_max_body_bytes)
         actor_id = activity_actor(data)
         if mrf.is_blocked_host(self.settings, host_of(actor_id)):
             return  # an instance block: taken (202) and dropped, nothing fetched or stored
@@ -109,8 +113,14 @@ class InboxIntake:
                 self._remember(session, SIGNERS, signature_key_id(headers), signer, account.id)
                 # A signer fetched just now is stored before its activity's job runs.
                 await session.commit()
-        if signer.ap_id != actor_id and not await self._forwarded_by_relay(signer):
+        if (
+            signer.ap_id != actor_id
+            and not is_forwardable(data)
+            and not await self._forwarded_by_relay(signer)
+        ):
             raise Unauthorized("the signature is not the activity actor's")
+        if signer.ap_id != actor_id and mrf.is_blocked_host(self.settings, host_of(signer.ap_id)):
+            return  # passed on by a blocked instance: dropped like its own activities
         try:
             args = {"activity": data, "actor_id": signer.account_id}
             await self.jobs.add(RECEIVE_JOB, args, queue=RECEIVE_QUEUE)

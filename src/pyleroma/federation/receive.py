@@ -7,9 +7,12 @@ cannot tell the two apart. Containment is enforced here: an activity's actor mus
 signer, and it may only touch what that actor owns (its own follows, favourites, boosts
 and blocks; an Accept only of a follow of itself). What names nothing we have (a Like of a
 status we never saw, an Undo of something we never stored) is dropped: ``receive``
-returns None and nothing is written. The one exception to "the actor is the signer": a
+returns None and nothing is written. The exceptions to "the actor is the signer": a
 relay we follow (federation/relay.py), whose activities name posts that are fetched from
-their origin (``receive_relayed``).
+their origin (``receive_relayed``), and a Create, Update or Delete another server passed
+on (inbox forwarding: ``receive_forwarded`` in federation/forwarding.py, which also takes
+only what the origin serves). What its own actor signed is marked so (``mark_delivered``):
+only such a reply to one of our posts is forwarded to its author's followers.
 """
 
 from __future__ import annotations
@@ -22,10 +25,19 @@ from pyleroma.activities import mrf, pipeline
 from pyleroma.activities.activity import Activity
 from pyleroma.activities.context import PipelineContext
 from pyleroma.activities.normalize import PUBLIC, InvalidActivity, normalize_activity
+from pyleroma.activities.normalize_limits import Limits
 from pyleroma.activities.normalize_objects import ACTOR_TYPES
 from pyleroma.activities.policies import Rejected
+from pyleroma.federation.fetch_budget import per_activity_fetch_budget
 from pyleroma.federation.fetch_posts import get_or_fetch_post
+from pyleroma.federation.forwarding import FORWARDED_TYPES, mark_delivered, receive_forwarded
 from pyleroma.federation.from_as_note import status_by_uri
+from pyleroma.federation.receive_pleroma import (
+    answered_join,
+    resolve_join,
+    resolve_leave,
+    resolve_listen,
+)
 from pyleroma.models import Account, Block, Favourite, Follow, Status, StatusReaction
 from pyleroma.policy.visibility import can_see
 from pyleroma.services.text.reaction_emoji import custom_shortcode, unicode_emoji
@@ -106,7 +118,11 @@ async def _block(ctx, actor: Account, data: dict) -> Activity | None:
 
 async def _answer(ctx, actor: Account, data: dict) -> Activity | None:
     """Accept or Reject: the follow it answers must be a local account's follow of the
-    sender, named by the Follow's id or embedded."""
+    sender, named by the Follow's id or embedded; or a Join of the sender's event
+    (``receive_pleroma.answered_join``)."""
+    joined = await answered_join(ctx, actor, data)
+    if joined is not None:
+        return joined
     inner = data["object"]
     follow_id = _ref(inner)
     row = None
@@ -198,8 +214,14 @@ async def _undo(ctx, actor: Account, data: dict) -> Activity | None:
     return Activity("Undo", actor, inner, id=data["id"], local=False, raw=data["raw"])
 
 
-# Posts this part takes (Events and ChatMessages come with federation part 2).
-CREATABLE = frozenset({"Note", "Article", "Page", "Question", "Answer", "Audio", "Video", "Image"})
+# What a Create may bring: posts, Events (a post with an ``events`` row) and ChatMessages
+# (activities/handlers/chats.py).
+CREATABLE = frozenset(
+    {
+        "Note", "Article", "Page", "Question", "Answer", "Audio", "Video", "Image", "Event",
+        "ChatMessage",
+    }
+)  # fmt: skip
 
 
 def _same_host(a: str | None, b: str | None) -> bool:
@@ -218,6 +240,10 @@ async def _create(ctx, actor: Account, data: dict) -> Activity | None:
         raise Refused(f"the post is attributed to {obj.get('attributed_to')}, not {actor.ap_id}")
     if not _same_host(obj.get("id"), actor.ap_id):
         raise Refused(f"the post {obj.get('id')} is not on the host of its actor")
+    if obj.get("type") == "ChatMessage":  # Pleroma's rule: one recipient, named by both
+        if set(data["to"]) != set(obj.get("to") or ()):
+            raise Refused("the Create and its ChatMessage name different recipients")
+        return Activity("Create", actor, obj, id=data["id"], local=False, raw=data["raw"])
     if obj.get("in_reply_to"):  # the thread it answers, fetched when we lack it
         await get_or_fetch_post(ctx, obj["in_reply_to"])
     if obj.get("quote_url"):  # the post it quotes (not that one's thread)
@@ -421,6 +447,9 @@ _RESOLVERS = {
     "Add": _featured,
     "Remove": _featured,
     "Move": _move,
+    "Listen": resolve_listen,
+    "Join": resolve_join,
+    "Leave": resolve_leave,
 }
 
 
@@ -433,23 +462,28 @@ async def to_activity(ctx: PipelineContext, actor: Account, data: dict) -> Activ
     return await resolver(ctx, actor, data)
 
 
+@per_activity_fetch_budget
 async def receive(ctx: PipelineContext, actor: Account, raw: dict, *, commit: bool = True) -> Any:
     """Normalise, check, resolve and run ``raw`` (signed by ``actor``); commits unless told
     not to (the receive job's runner commits).
 
     Raises ``InvalidActivity`` for unusable JSON, ``Refused`` for containment breaches and
     ``Rejected`` for what an MRF policy refuses (the job gives up on all three); returns
-    None when there is nothing to do.
+    None when there is nothing to do. Read within the settings' limits on remote input,
+    and causing at most ``federation_max_fetches_per_activity`` fetches (fetch_budget.py).
     """
-    data = normalize_activity(raw)
+    data = normalize_activity(raw, Limits.from_settings(ctx.settings))
     if (data["actor"] != actor.ap_id or data["type"] == "Announce") and await _is_relay(ctx, actor):
         return await receive_relayed(ctx, actor, data, commit=commit)
     if data["actor"] != actor.ap_id:
+        if data["type"] in FORWARDED_TYPES:  # passed on by another server: from the origin
+            return await receive_forwarded(ctx, actor, data, commit=commit)
         raise Refused(f"the activity's actor {data['actor']} did not sign it")
     data = await mrf.filter_activity(mrf.MrfContext(ctx.settings, ctx.session, actor), data)
     activity = await to_activity(ctx, actor, data)
     if activity is None:
         return None
+    mark_delivered(activity)  # signed by its actor: a reply to our post may be forwarded
     return await pipeline.run(ctx, activity, commit=commit)
 
 

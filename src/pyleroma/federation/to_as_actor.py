@@ -192,8 +192,8 @@ def account_to_as(
         "attachment": _fields(account.fields),
         "tag": emoji_tags(account.emojis),
         "publicKey": {"id": found["key_id"], "owner": ap_id, "publicKeyPem": public_key_pem},
-        # No chats here: Pleroma's clients then offer none.
-        "capabilities": {"acceptsChatMessages": False},
+        # Pleroma's clients offer a chat only with accounts that take chat messages.
+        "capabilities": {"acceptsChatMessages": bool(account.accepts_chat_messages)},
         "webfinger": f"acct:{account.nickname}@{settings.domain}",
     }
     if moved_to is not None:

@@ -25,6 +25,7 @@ async def end_poll(ctx: JobContext) -> None:
     poll_id = parse_id(ctx.args.get("poll_id"))
     if poll_id is None:
         raise DiscardJob("poll.end needs a poll_id")
+    await _refresh_remote_poll(ctx, poll_id)
     try:
         sent = await notify_poll_ended(ctx.session, poll_id)
     except PollNotEnded as early:
@@ -38,6 +39,25 @@ async def end_poll(ctx: JobContext) -> None:
     local = select(Status.local).join(Poll, Poll.status_id == Status.id).where(Poll.id == poll_id)
     if await ctx.session.scalar(local):
         await enqueue(ctx.session, POLL_UPDATE_JOB, {"poll_id": poll_id})
+
+
+async def _refresh_remote_poll(ctx: JobContext, poll_id: int) -> None:
+    """A remote poll that has ended is read again from its server first, so that its
+    voters are told of the final tallies (Mastodon does the same); a failure keeps the
+    tallies we have."""
+    from pyleroma.activities.context import PipelineContext
+    from pyleroma.db.base import utcnow
+    from pyleroma.federation.fetch_posts import refresh_post
+    from pyleroma.models import Poll, Status
+
+    poll = await ctx.session.get(Poll, poll_id)
+    if poll is None or poll.ended_notified or poll.expires_at is None:
+        return
+    if poll.expires_at > utcnow():
+        return
+    status = await ctx.session.get(Status, poll.status_id)
+    if status is not None and not status.local:
+        await refresh_post(PipelineContext(ctx.session, ctx.settings), status)
 
 
 @register(POLL_UPDATE_JOB)

@@ -16,6 +16,7 @@ from pyleroma.activities.policies import Rejected
 from pyleroma.db.ids import parse_id
 from pyleroma.federation import instances
 from pyleroma.federation.errors import FederationError, FetchError
+from pyleroma.federation.fetch_budget import FetchBudgetSpent
 from pyleroma.federation.receive import receive
 from pyleroma.jobs.registry import DiscardJob, JobContext, RetryJob, register
 from pyleroma.models import Account
@@ -36,7 +37,9 @@ async def receive_activity(ctx: JobContext) -> None:
     try:
         await receive(PipelineContext(ctx.session, ctx.settings), actor, raw, commit=False)
     except FetchError as exc:
-        if exc.gone or exc.blocked or (exc.status is not None and 400 <= exc.status < 500):
+        # A spent fetch budget fails the same way every time: no retry.
+        spent = isinstance(exc, FetchBudgetSpent)
+        if spent or exc.gone or exc.blocked or (exc.status is not None and 400 <= exc.status < 500):
             raise DiscardJob(f"FetchError: {exc}") from exc
         raise RetryJob(f"FetchError: {exc}") from exc
     except (InvalidActivity, Rejected, FederationError) as exc:  # Refused is a Rejected

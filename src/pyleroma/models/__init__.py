@@ -8,6 +8,8 @@ from pyleroma.models.announcement import (
     AnnouncementDismissal,
     AnnouncementReaction,
 )
+from pyleroma.models.chat import Chat, ChatMessage, ChatMessageReference
+from pyleroma.models.event import Event, EventParticipation
 from pyleroma.models.filter import Filter, FilterKeyword, FilterStatus
 from pyleroma.models.instance import Instance
 from pyleroma.models.instance_rule import InstanceRule
@@ -35,6 +37,7 @@ from pyleroma.models.relationship import (
     Mute,
 )
 from pyleroma.models.report import Report
+from pyleroma.models.scrobble import Scrobble
 from pyleroma.models.status import (
     Hashtag,
     IdempotencyKey,
@@ -55,6 +58,12 @@ from pyleroma.models.timeline import (
 )
 
 __all__ = [
+    "Chat",
+    "ChatMessage",
+    "ChatMessageReference",
+    "Event",
+    "EventParticipation",
+    "Scrobble",
     "AccountTombstone",
     "Announcement",
     "AnnouncementDismissal",

@@ -69,6 +69,11 @@ class Account(Base):
     invisible: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=text("false"), nullable=False
     )
+    # Pleroma's ``accepts_chat_messages``: others may start a chat with the account
+    # (published as the actor's ``capabilities.acceptsChatMessages``).
+    accepts_chat_messages: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=text("true"), nullable=False
+    )
     accepts_direct_messages_from: Mapped[str] = mapped_column(
         String(16), default="everybody", nullable=False
     )

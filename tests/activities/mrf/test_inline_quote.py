@@ -112,7 +112,8 @@ async def test_receive_stores_the_quote_with_its_inline_link(app, settings, fact
         ).scalar_one()
     assert stored.quote_id == quoted.id
     assert stored.content == sanitize_remote_html(f"<p>so true{line}</p>")
-    # What the sanitiser keeps of it (``bdi`` is not among its tags, the text stays).
+    # The sanitiser keeps the inline quote whole, ``bdi`` included (Pleroma's scrubber does).
     assert stored.content.startswith('<p>so true<span class="quote-inline"><br><br>')
     assert stored.content.endswith(f' <a href="{quoted.uri}">{quoted.uri}</a></span></p>')
     assert stored.content.count("RT:") == 1
+    assert "<bdi>RT:</bdi>" in stored.content

@@ -55,9 +55,16 @@ async def handle_create(ctx: PipelineContext, activity: Activity) -> Effects:
         created_at=activity.options.get("created_at"),
     )
     effects.result = status
+    event = None
+    if activity.options.get("event"):  # an event of ours (services/statuses/events.py)
+        from pyleroma.activities.handlers.events import event_document, write_local_event
+
+        event = await write_local_event(ctx, status, activity.options["event"])
     if status.visibility == "local":
         return effects
     note = await note_document(ctx, status)
+    if event is not None:
+        note = event_document(note, event)
     document = create_to_as(note)
     activity.id = document["id"]
     recipients = [account.id for account in activity.object.recipients]

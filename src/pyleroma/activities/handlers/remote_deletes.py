@@ -30,6 +30,7 @@ from pyleroma.activities.effects import Effects
 from pyleroma.activities.handlers.relations import drop_follow
 from pyleroma.activities.normalize_objects import InvalidActivity
 from pyleroma.activities.policies import Rejected
+from pyleroma.federation.forwarding import forward_reply
 from pyleroma.federation.from_as_note import same_host, status_by_uri
 from pyleroma.models import (
     Account,
@@ -87,6 +88,9 @@ async def handle_remote_delete(ctx: PipelineContext, activity: Activity) -> Effe
         return effects
     if status.account_id != actor.id:
         raise Rejected(f"{object_id} is not {actor.ap_id}'s to delete")
+    # A reply to one of our posts: its Delete goes where its Create was forwarded
+    # (decided before the rows go; a second Delete finds nothing, so it goes once).
+    await forward_reply(ctx, activity, effects, status)
     await remove_status(ctx.session, ctx.settings, effects, status)
     effects.result = True
     return effects

@@ -42,6 +42,7 @@ from pyleroma.activities.policies import Rejected
 from pyleroma.db.base import utcnow
 from pyleroma.db.ids import new_id
 from pyleroma.db.upsert import insert_or_ignore
+from pyleroma.federation.forwarding import forward_reply
 from pyleroma.federation.from_as_note import (
     PreparedMedia,
     PreparedPoll,
@@ -81,6 +82,7 @@ __all__ = [
     "handle_remote_update_note",
     "handle_remote_vote",
     "is_vote",
+    "store_remote_post",
 ]
 
 # What a vote may be sent as: Mastodon, Misskey and GoToSocial send a Note, Pleroma and
@@ -247,6 +249,19 @@ async def _insert_status(
 
 
 async def handle_remote_create(ctx: PipelineContext, activity: Activity) -> Effects:
+    """A remote Create: a ChatMessage or an Event goes to its own handler (chats.py,
+    events.py), anything else is a post (``store_remote_post``)."""
+    from pyleroma.activities.handlers import chats, events
+
+    kind = activity.object.get("type") if isinstance(activity.object, dict) else None
+    if kind == "ChatMessage":
+        return await chats.handle_remote_chat_message(ctx, activity)
+    if kind == "Event":
+        return await events.handle_remote_event(ctx, activity)
+    return await store_remote_post(ctx, activity)
+
+
+async def store_remote_post(ctx: PipelineContext, activity: Activity) -> Effects:
     """Store a remote post (or count a vote); ``result`` is the Status (the Poll for a vote,
     None for a vote in a poll that is not ours)."""
     session, author = ctx.session, activity.actor
@@ -311,6 +326,9 @@ async def handle_remote_create(ctx: PipelineContext, activity: Activity) -> Effe
         )
     await _adopt_replies(session, status)
     await session.flush()
+    # A reply to one of our posts goes on to its author's followers (once: only when
+    # stored now).
+    await forward_reply(ctx, activity, effects, status)
 
     if _backfilled_old(ctx, activity, status):
         # An old post a backfill fetched: stored silently (no mention notifications, no
@@ -537,6 +555,13 @@ async def handle_remote_update_note(ctx: PipelineContext, activity: Activity) ->
     await _notify_mentioned(ctx, effects, status, added)
     if edited:
         await notify_edited(session, status, author.id, effects)
+        # Forwarded as its Create was (an Update that edits nothing is not passed on: the
+        # same one arriving twice goes once).
+        await forward_reply(ctx, activity, effects, status)
+    if note["type"] == "Event":  # its time, place and mode may have changed too
+        from pyleroma.activities.handlers.events import sync_event
+
+        await sync_event(session, status, note)
     return effects
 
 

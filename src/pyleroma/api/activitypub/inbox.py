@@ -16,7 +16,6 @@ from pyleroma.api.activitypub import require_federating
 from pyleroma.api.openapi import STR, api_doc, param
 from pyleroma.api.responses import JSONResponse
 from pyleroma.errors import TooLarge
-from pyleroma.federation.inbox import MAX_INBOX_BODY
 
 router = APIRouter(tags=["ActivityPub"])
 
@@ -36,16 +35,17 @@ def _raw_target(request: Request) -> str:
 
 
 async def _read_capped(request: Request) -> bytes:
-    """The body, refused (413) as soon as it passes MAX_INBOX_BODY: a sender cannot make us
-    hold more than that in memory, whatever Content-Length says."""
+    """The body, refused (413) as soon as it passes ``inbox_max_body_bytes``: a sender
+    cannot make us hold more than that in memory, whatever Content-Length says."""
+    limit = request.app.state.settings.inbox_max_body_bytes
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_INBOX_BODY:
-        raise TooLarge(f"activity larger than {MAX_INBOX_BODY} bytes")
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"activity larger than {limit} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_INBOX_BODY:
-            raise TooLarge(f"activity larger than {MAX_INBOX_BODY} bytes")
+        if size > limit:
+            raise TooLarge(f"activity larger than {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -7,9 +7,11 @@ anyone else it is a 404 like a missing post (a bad signature is a 401). Local-on
 never federate; deleted and unknown ids, and remote posts (fetched from their own server,
 never from us), are 404 too.
 
-``/activities/<id>`` serves the Announce of a local reblog (a reblog row's ``uri``). The
-activities of favourites, follows and blocks share the ``/activities/`` space (urls.py) but
-are not served yet (404): nothing fetches them, an Undo embeds the activity it names.
+``/activities/<id>`` serves the Announce of a local reblog (a reblog row's ``uri``), and
+the Like of a local favourite and the Follow of a local account's follow, as Pleroma serves
+them (federation/activity_documents.py). Blocks share the ``/activities/`` space
+(urls.py) but are never served, as Mastodon and Pleroma keep them from everyone but the
+blocked account's server.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pyleroma.api.activitypub import (
 )
 from pyleroma.api.deps import get_session, get_settings
 from pyleroma.api.openapi import STR, api_doc, param
+from pyleroma.federation.activity_documents import local_activity_document
 from pyleroma.federation.to_as import AS_TYPE
 from pyleroma.federation.to_as_note import (
     announce_to_as,
@@ -115,8 +118,8 @@ async def _addressed_to_fetcher(request: Request, session, settings: Settings, r
 
 @router.get(
     "/activities/{activity_id}",
-    summary="A local activity: the Announce of a reblog (ActivityPub)",
-    **_object_doc("activity_id", "The activity's id (a reblog's id)"),
+    summary="A local activity: the Announce of a reblog, a Like, a Follow (ActivityPub)",
+    **_object_doc("activity_id", "The activity's id (a reblog's, favourite's or follow's id)"),
 )
 async def get_activity(
     activity_id: str,
@@ -130,7 +133,17 @@ async def get_activity(
     await authorized_fetcher(request, session, settings)
     status = await _served(session, activity_id)
     if status is None or status.reblog_of_id is None:
-        return not_found(negotiated=True)
+        ident = _id(activity_id)
+        document = None
+        if ident is not None and status is None:  # a favourite's or a follow's id?
+
+            async def fetcher():
+                return requester(request) or await signed_requester(request, session, settings)
+
+            document = await local_activity_document(session, settings, ident, fetcher)
+        if document is None:
+            return not_found(negotiated=True)
+        return as_response(document, negotiated=True)
     announce = (await load_parts(session, [status])).announces[status.id]
     if announce.actor is None or announce.original_uri is None:
         return not_found(negotiated=True)

@@ -26,8 +26,12 @@ from pyleroma.urls import masto_datetime
 
 # Types whose entity carries the status they are about.
 STATUS_TYPES = frozenset(
-    {"mention", "status", "reblog", "favourite", "poll", "update", "pleroma:emoji_reaction"}
-)
+    {
+        "mention", "status", "reblog", "favourite", "poll", "update", "pleroma:emoji_reaction",
+        # The pl fork's event notifications carry the event.
+        "pleroma:participation_request", "pleroma:participation_accepted",
+    }
+)  # fmt: skip
 
 
 async def _statuses_by_notification(

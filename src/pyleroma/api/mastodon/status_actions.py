@@ -162,7 +162,7 @@ async def unpin_status(
     settings: Settings = Depends(get_settings),
 ):
     _, original = await _target(session, auth.user, status_id)
-    await pins.unpin(session, auth.user, original)
+    await pins.unpin(session, settings, auth.user, original)
     return await _render(session, settings, original, auth.user)
 
 

@@ -398,11 +398,14 @@ async def resolve_status_url(session: AsyncSession, settings: Settings, url: str
     """The remote post at ``url``, its ActivityPub id or its web page (Mastodon's
     ``/@nick/<id>``, whose document names the real id, fetched once more from the same
     host), fetched and stored like a delivered one (federation/fetch_posts.py); None when
-    it cannot be had."""
+    it cannot be had. Its fetches (the post, its author, its missing parents) are bounded
+    as a received activity's are (``federation_max_fetches_per_activity``)."""
     from pyleroma.activities.context import PipelineContext
+    from pyleroma.federation.fetch_budget import fetch_budget
     from pyleroma.federation.fetch_posts import get_or_fetch_post
 
-    return await get_or_fetch_post(PipelineContext(session, settings), url, canonical=False)
+    with fetch_budget(settings.federation_max_fetches_per_activity):
+        return await get_or_fetch_post(PipelineContext(session, settings), url, canonical=False)
 
 
 def wants_resolving(settings: Settings, query: str) -> bool:

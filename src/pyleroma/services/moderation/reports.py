@@ -6,9 +6,11 @@ The rules, as Pleroma's CommonAPI.report with Mastodon's additions:
   (Pleroma drops the others silently; we say which one is wrong, 422, so a client bug shows);
 - the comment is at most ``settings.max_report_comment_size`` characters (Pleroma's
   :max_report_comment_size and message);
-- ``forward`` is stored for federation to act on later; ``category`` is Mastodon's
-  spam / violation / other (default other).
-Reports are stored open, for the admin API to list and resolve.
+- ``forward``: a remote reported account's server gets the report too, as a Flag
+  (activities/handlers/reports.py); ``category`` is Mastodon's spam / violation / other
+  (default other).
+Reports are stored open, for the admin API to list and resolve. The report is a Flag
+activity run through the pipeline, so the row and its delivery are one transaction.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pyleroma.db.ids import new_id, parse_id
+from pyleroma.activities import pipeline
+from pyleroma.activities.build import build_flag
+from pyleroma.activities.context import PipelineContext
+from pyleroma.db.ids import parse_id
 from pyleroma.errors import Unprocessable
 from pyleroma.models import Account, Report, Status
 from pyleroma.models.report import REPORT_CATEGORIES
@@ -99,21 +104,20 @@ async def check_statuses(
 async def create_report(
     session: AsyncSession, settings: Settings, reporter: Account, draft: ReportDraft
 ) -> tuple[Report, Account]:
-    """Validate and store a report; answers it with the reported account. Commits."""
+    """Validate and store a report (forwarded as a Flag when asked and the account is
+    remote); answers it with the reported account. Commits."""
     target = await check_target(session, reporter, draft.account_id)
     comment = check_comment(settings, draft.comment)
     category = check_category(draft.category)
     status_ids = await check_statuses(session, reporter, target, draft.status_ids)
-    report = Report(
-        id=new_id(),
-        account_id=reporter.id,
-        target_account_id=target.id,
+    flag = build_flag(
+        settings,
+        reporter,
+        target,
         status_ids=status_ids,
         comment=comment,
-        forward=bool(draft.forward),
         category=category,
-        state="open",
+        forward=bool(draft.forward),
     )
-    session.add(report)
-    await session.commit()
+    report = await pipeline.run(PipelineContext(session, settings), flag)
     return report, target

@@ -82,9 +82,13 @@ NOTIFICATION_TYPES = (
     "move",
     "pleroma:emoji_reaction",
     "pleroma:report",
+    "pleroma:chat_mention",
+    "pleroma:participation_request",
+    "pleroma:participation_accepted",
 )
-# What a list shows when the client names no types: reports only on request (as Pleroma).
-DEFAULT_TYPES = frozenset(NOTIFICATION_TYPES) - {"pleroma:report"}
+# What a list shows when the client names no types: reports only on request (as Pleroma),
+# chat messages too (Pleroma's default types leave them out: the chat API shows them).
+DEFAULT_TYPES = frozenset(NOTIFICATION_TYPES) - {"pleroma:report", "pleroma:chat_mention"}
 # Types that stay even from strangers when block_from_strangers is on.
 _ALWAYS_FROM_STRANGERS = {"poll"}
 _FOLLOW_TYPES = ("follow", "follow_request")

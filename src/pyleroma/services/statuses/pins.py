@@ -3,6 +3,8 @@
 Pleroma's rules and messages: only the author's own posts, only posts anyone may read
 (public, unlisted or local; a followers-only or direct post would leak through the profile's
 featured collection), and at most the configured number. Pinning twice is harmless.
+A pin and an unpin are sent to the followers' servers as an Add / Remove on the account's
+featured collection (Mastodon's and Pleroma's), unless the post is local-only.
 The limit is checked under a lock on the author's account row (PostgreSQL), and SQLite
 serialises writers, so two concurrent pins can't both slip under the limit.
 """
@@ -70,10 +72,42 @@ async def pin(session: AsyncSession, settings: Settings, actor: Account, status:
         {"id": new_id(), "account_id": actor.id, "status_id": status.id},
         ("account_id", "status_id"),
     )
+    await _federate(session, settings, actor, status, "Add")
     await session.commit()
 
 
-async def unpin(session: AsyncSession, actor: Account, status: Status) -> None:
+async def _federate(
+    session: AsyncSession, settings: Settings, actor: Account, status: Status, kind: str
+) -> None:
+    """Deliver an Add (pin) or Remove (unpin) of the post on the actor's featured collection
+    to its followers, in the transaction of the change (receivers fetch nothing: the post
+    is named by id, the collection is the actor's own)."""
+    from pyleroma.activities.activity import Activity
+    from pyleroma.activities.effects import Delivery
+    from pyleroma.activities.normalize_objects import PUBLIC
+    from pyleroma.federation.delivery import enqueue_deliveries
+    from pyleroma.federation.to_as import AS_CONTEXT
+    from pyleroma.federation.to_as_actor import actor_urls
+
+    if status.visibility == "local" or not status.local:
+        return
+    urls = actor_urls(settings, actor)
+    document = {
+        "@context": AS_CONTEXT,
+        "id": f"{actor.ap_id}#{kind.lower()}s/{new_id()}",
+        "type": kind,
+        "actor": actor.ap_id,
+        "object": status.uri,
+        "target": urls["featured_url"],
+        "to": [PUBLIC],
+        "cc": [urls["followers_url"]],
+    }
+    activity = Activity(kind, actor, status, id=document["id"], local=True)
+    delivery = Delivery([], to_followers=True, activity=document)
+    await enqueue_deliveries(session, settings, activity, [delivery])
+
+
+async def unpin(session: AsyncSession, settings: Settings, actor: Account, status: Status) -> None:
     """Unpin ``status``; unpinning what isn't pinned is harmless. Commits.
 
     A pinned expiring post is kept past its expiry (the "status.expire" job skips pinned
@@ -87,6 +121,8 @@ async def unpin(session: AsyncSession, actor: Account, status: Status) -> None:
         .where(StatusPin.account_id == actor.id, StatusPin.status_id == status.id)
         .returning(StatusPin.id)
     )
-    if deleted.first() is not None and (expiry := expiry_job(status)) is not None:
-        await enqueue(session, **expiry)
+    if deleted.first() is not None:
+        if (expiry := expiry_job(status)) is not None:
+            await enqueue(session, **expiry)
+        await _federate(session, settings, actor, status, "Remove")
     await session.commit()

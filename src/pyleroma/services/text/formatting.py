@@ -53,6 +53,8 @@ ALLOWED_TAGS = {
     "a",
     "abbr",
     "b",
+    # Isolates right-to-left text; Pleroma's and Akkoma's inline quotes ("<bdi>RT:</bdi>").
+    "bdi",
     "blockquote",
     "br",
     "code",
