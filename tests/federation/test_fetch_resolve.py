@@ -382,6 +382,7 @@ async def test_a_resolved_mastodon_actor_is_stored_field_by_field(db, settings, 
     assert row.emojis == {"blobfern": doc["tag"][0]["icon"]["url"]}
     assert row.also_known_as == ["https://gts.example/users/bob_old"]
     assert (row.locked, row.discoverable, row.actor_type) == (False, True, "Person")
+    assert row.indexable is doc["indexable"] is True  # consent to full-text search
     assert row.is_active and row.is_approved and row.is_confirmed
     assert before <= row.last_fetched_at <= utcnow()
     async with db() as session:
