@@ -77,6 +77,7 @@ ROUTER_MODULES = (
     "pyleroma.api.mastodon.instance",
     "pyleroma.api.discovery",
     "pyleroma.api.pleroma.healthcheck",
+    "pyleroma.api.pleroma.account_moves",
     "pyleroma.api.activitypub.actors",
     "pyleroma.api.activitypub.objects",
     "pyleroma.api.activitypub.replies",

@@ -1,5 +1,5 @@
 """Moving a local account to another account, here or elsewhere (Pleroma's
-``POST /api/pleroma/move_account``; the route comes with the Pleroma API).
+``POST /api/pleroma/move_account``, api/pleroma/account_moves.py).
 
 The target must say it is the same person: its ``alsoKnownAs`` (``also_known_as`` for one
 of ours) lists this account's actor id, read from a fresh fetch for a remote target so an
@@ -30,9 +30,12 @@ from pyleroma.urls import activity_uri, actor_id
 log = logging.getLogger("pyleroma.federation")
 
 
-async def _resolve_target(session: AsyncSession, settings: Settings, target_uri: str) -> Account:
+async def resolve_target(
+    session: AsyncSession, settings: Settings, target_uri: str, *, refresh: bool = True
+) -> Account:
     """The account ``target_uri`` (an actor id, a profile URL, ``nick@host``, a local
-    ``nick``) names, a remote one refetched; NotFound when there is none or it cannot be reached."""
+    ``nick``) names, a remote one refetched (unless ``refresh`` is off); NotFound when there
+    is none or it cannot be reached."""
     from pyleroma.federation.actors import get_or_fetch_actor, resolve_account
 
     text = target_uri.strip().lstrip("@")
@@ -44,7 +47,8 @@ async def _resolve_target(session: AsyncSession, settings: Settings, target_uri:
             target = await find_by_nickname(session, text)
             target = target if target is not None and target.local else None
         fetched = target.last_fetched_at if target is not None else None
-        if target is not None and not target.local and (fetched is None or fetched < started):
+        stale = fetched is None or fetched < started
+        if refresh and target is not None and not target.local and stale:
             target = await get_or_fetch_actor(session, settings, target.ap_id, refresh=True)
     except FederationError as exc:
         log.info("move target %r not resolved: %s", target_uri[:200], exc.reason)
@@ -64,7 +68,7 @@ async def check_move(
         raise BadRequest("Only local accounts can move")
     if not isinstance(target_uri, str) or not target_uri.strip():
         raise BadRequest("Target account is required")
-    target = await _resolve_target(session, settings, target_uri)
+    target = await resolve_target(session, settings, target_uri)
     if target.id == account.id:
         raise BadRequest("Can not move an account to itself")
     if account.moved_to_id == target.id:
