@@ -21,6 +21,7 @@ from pyleroma.federation.http_client import close_sessions as close_federation_s
 from pyleroma.main import create_app
 from pyleroma.settings import Settings
 from tests.factories import Factory
+from tests.mail_server import smtp_inbox  # noqa: F401  (the SMTP server fixture for every test)
 
 PG_URL = os.environ.get("PYLEROMA_TEST_DATABASE_URL", "")
 BASE_URL = "http://pyleroma.test"
@@ -84,6 +85,8 @@ def make_test_settings(data_dir: Path, database_url: str = "", **overrides) -> S
         argon2_time_cost=1,
         argon2_memory_cost=1024,
         allow_private_fetch=True,
+        # Registration tests that solve the captcha turn it on (tests/api/test_captcha.py).
+        captcha_enabled=False,
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

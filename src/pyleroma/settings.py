@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pyleroma.settings_accounts import AccountSettings
+from pyleroma.settings_accounts import _Invalid as _InvalidAccountSetting
 from pyleroma.settings_mrf import MrfSettings
 
 REGISTRATION_MODES = ("open", "approval", "invite", "closed")
@@ -26,7 +28,7 @@ class SettingsError(ValueError):
 
 
 @dataclass
-class Settings(MrfSettings):
+class Settings(MrfSettings, AccountSettings):
     data_dir: Path = Path("./data")
     database_url: str = ""
     base_url: str = "http://127.0.0.1:4000"
@@ -398,6 +400,10 @@ class Settings(MrfSettings):
         from pyleroma.activities.mrf.chain import policies_for
 
         policies_for(self)  # an unknown MRF policy or an unusable option stops the start
+        try:
+            self.validate_accounts()
+        except _InvalidAccountSetting as exc:
+            raise SettingsError(str(exc)) from exc
         return self
 
 

@@ -36,6 +36,7 @@ JOB_MODULES: tuple[str, ...] = (
     "pyleroma.jobs.featured_jobs",
     "pyleroma.jobs.backfill_jobs",
     "pyleroma.jobs.move_jobs",
+    "pyleroma.jobs.mail_jobs",
 )
 
 

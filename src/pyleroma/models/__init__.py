@@ -3,11 +3,13 @@
 from pyleroma.db import fulltext as _fulltext
 from pyleroma.db.base import Base
 from pyleroma.models.account import Account, AccountTombstone
+from pyleroma.models.account_security import CaptchaChallenge, MfaToken, PasswordResetToken
 from pyleroma.models.announcement import (
     Announcement,
     AnnouncementDismissal,
     AnnouncementReaction,
 )
+from pyleroma.models.backup import Backup
 from pyleroma.models.chat import Chat, ChatMessage, ChatMessageReference
 from pyleroma.models.event import Event, EventParticipation
 from pyleroma.models.filter import Filter, FilterKeyword, FilterStatus
@@ -30,6 +32,7 @@ from pyleroma.models.oauth import OAuthApp, OAuthAuthorization, OAuthToken
 from pyleroma.models.push_subscription import PushSubscription
 from pyleroma.models.relationship import (
     AccountNote,
+    AccountSubscription,
     Block,
     DomainBlock,
     Endorsement,
@@ -58,6 +61,11 @@ from pyleroma.models.timeline import (
 )
 
 __all__ = [
+    "AccountSubscription",
+    "Backup",
+    "CaptchaChallenge",
+    "MfaToken",
+    "PasswordResetToken",
     "Chat",
     "ChatMessage",
     "ChatMessageReference",

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text, func, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pyleroma.db.base import Base, created_column, id_column, utcnow
@@ -89,6 +100,31 @@ class Account(Base):
     is_confirmed: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     confirmation_token: Mapped[str | None] = mapped_column(String(64))
     registration_reason: Mapped[str | None] = mapped_column(Text)
+    # A new address waiting for its owner to follow the confirmation link sent to it
+    # (POST /api/pleroma/change_email with the mailer on); ``email`` changes only then.
+    unconfirmed_email: Mapped[str | None] = mapped_column(String(320))
+    # Login is refused until the password is changed (the admin API's force password reset).
+    password_reset_pending: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false"), nullable=False
+    )
+    # Two-factor authentication (Pleroma's multi_factor_authentication_settings): the TOTP
+    # secret (base32, set up first and enabled once a code confirms it) and the one-use
+    # backup codes, stored as argon2 hashes.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false"), nullable=False
+    )
+    mfa_backup_codes: Mapped[list] = mapped_column(
+        default=list, server_default=text("'[]'"), nullable=False
+    )
+    # Pleroma's birthday fields: the date and whether others may see it (and be reminded).
+    birthday: Mapped[dt.date | None] = mapped_column(Date())
+    show_birthday: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false"), nullable=False
+    )
+    # Pleroma-FE's mascot: the uploaded image as a media attachment entity (Pleroma keeps
+    # the same map in user.mascot); None shows the instance's default.
+    mascot: Mapped[dict | None] = mapped_column()
     is_suggested: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
 
     followers_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)

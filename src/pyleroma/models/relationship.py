@@ -119,3 +119,20 @@ class DomainBlock(Base):
     created_at: Mapped[dt.datetime] = created_column()
 
     __table_args__ = (UniqueConstraint("account_id", "domain"),)
+
+
+class AccountSubscription(Base):
+    """Pleroma's subscription: ``account`` is notified of every status ``target`` posts,
+    whether or not it follows (POST /api/v1/pleroma/accounts/:id/subscribe)."""
+
+    __tablename__ = "account_subscriptions"
+
+    id: Mapped[int] = id_column()
+    account_id: Mapped[int] = _account_fk()
+    target_id: Mapped[int] = _account_fk()
+    created_at: Mapped[dt.datetime] = created_column()
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "target_id"),
+        Index("ix_account_subscriptions_target_id", "target_id"),
+    )
