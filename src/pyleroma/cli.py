@@ -38,6 +38,8 @@ from pyleroma.services.accounts.accounts import (
     create_local_account,
     find_by_nickname,
 )
+from pyleroma.services.accounts.approval import approve_account
+from pyleroma.services.accounts.confirmation import confirm_account
 from pyleroma.services.oauth.secrets import configure_hashing, generate_password, hash_password
 from pyleroma.settings import Settings, SettingsError, load_settings
 
@@ -309,10 +311,14 @@ def user_set(state: CliState, nickname: str, **flags: bool | None) -> None:
     async def work() -> Account:
         async with open_session(settings) as session:
             account = await local_user(session, nickname)
+            # Approving and confirming mail the user (services/accounts/approval.py and
+            # confirmation.py); approval first, so a confirmation then announces no wait.
+            if changes.get("is_approved"):
+                await approve_account(session, settings, account)
+            if changes.get("is_confirmed"):
+                await confirm_account(session, settings, account)
             for attribute, value in changes.items():
                 setattr(account, attribute, value)
-            if changes.get("is_confirmed"):
-                account.confirmation_token = None
             await session.commit()
             return account
 
@@ -455,4 +461,10 @@ if __name__ == "__main__":
 
 
 # Command groups kept in modules of their own register on `main` when imported.
-from pyleroma import cli_announcements, cli_relay, cli_server  # noqa: E402, F401
+from pyleroma import (  # noqa: E402, F401
+    cli_announcements,
+    cli_backup,
+    cli_mail,
+    cli_relay,
+    cli_server,
+)

@@ -42,6 +42,7 @@ ROUTER_MODULES = (
     "pyleroma.api.oauth.apps",
     "pyleroma.api.oauth.authorize",
     "pyleroma.api.oauth.token",
+    "pyleroma.api.oauth.mfa_challenge",
     "pyleroma.api.oauth.sessions",
     # Every module with a fixed /api/v1/accounts/<word> path comes before accounts, whose
     # GET /api/v1/accounts/{id} would otherwise swallow verify_credentials, relationships, ...
@@ -78,6 +79,18 @@ ROUTER_MODULES = (
     "pyleroma.api.discovery",
     "pyleroma.api.pleroma.healthcheck",
     "pyleroma.api.pleroma.account_moves",
+    "pyleroma.api.pleroma.profile_extras",
+    "pyleroma.api.pleroma.captcha",
+    "pyleroma.api.pleroma.backups",
+    "pyleroma.api.pleroma.mfa",
+    "pyleroma.api.pleroma.account_management",
+    "pyleroma.api.pleroma.subscriptions",
+    "pyleroma.api.pleroma.imports",
+    "pyleroma.api.pleroma.remote_interaction",
+    "pyleroma.api.remote_follow",
+    "pyleroma.api.pleroma.history_import",
+    "pyleroma.api.pleroma.account_mail",
+    "pyleroma.api.account_links",
     "pyleroma.api.activitypub.actors",
     "pyleroma.api.activitypub.objects",
     "pyleroma.api.activitypub.replies",
@@ -145,6 +158,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Deliveries to our inboxes: cached signers and one commit for many (federation/intake.py).
     app.state.inbox_intake = InboxIntake(app.state.sessionmaker, settings, app.state.entity_cache)
     app.state.login_limiter = RateLimiter(settings.login_rate_limit, settings.login_rate_window)
+    # Requests that make us send mail, per address and per IP (api/mail_limits.py).
+    app.state.mail_limiter = RateLimiter(settings.mail_rate_limit, settings.mail_rate_window)
     # Custom emoji packs are (re)read at every start; app.state.emoji.reload() rereads them.
     app.state.emoji = registry_for(settings)
     app.state.emoji.reload()

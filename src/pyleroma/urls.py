@@ -11,6 +11,8 @@ DEFAULT_AVATAR = "/images/avi.png"
 DEFAULT_HEADER = "/images/banner.png"
 # The archive of the running code (web/source.py), the default `source_url`.
 SOURCE_ARCHIVE_PATH = "/pyleroma/source.tar.gz"
+# Account backups (api/pleroma/backups.py): where Pleroma serves them, under its uploads.
+BACKUPS_PATH = "/media/backups"
 
 
 def account_ap_id(settings: Settings, nickname: str) -> str:
@@ -112,6 +114,11 @@ def tag_url(settings: Settings, name: str) -> str:
 
 def source_archive_url(settings: Settings) -> str:
     return settings.base_url + SOURCE_ARCHIVE_PATH
+
+
+def backup_url(settings: Settings, file_name: str) -> str:
+    """The download link of a backup archive (its random name is the capability)."""
+    return f"{settings.base_url}{BACKUPS_PATH}/{file_name}"
 
 
 def upload_url(settings: Settings, relative_path: str | None) -> str | None:

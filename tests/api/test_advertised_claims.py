@@ -177,6 +177,16 @@ async def _relay(ctx: Ctx) -> None:
     assert (await ctx.get("/relay/following")).status_code == 200
 
 
+@checks("pleroma:get:main/ostatus")
+async def _remote_follow_page(ctx: Ctx) -> None:
+    """Pleroma-FE's remote-follow button opens GET /main/ostatus?nickname=: a form asking
+    the visitor for their own handle, which POSTs back to /main/ostatus."""
+    response = await ctx.get("/main/ostatus", params={"nickname": "alice"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'action="/main/ostatus"' in response.text and "alice" in response.text
+
+
 async def _documents(client) -> dict[str, dict]:
     return {
         path: (await client.get(path)).json()

@@ -152,6 +152,9 @@ class World:
         fields = {
             "display_name": f"{user.nickname} {self.rng.randrange(100)}",
             "note": f"about #tag{self.rng.randrange(3)}",
+            # Shown to everyone, or to the account itself only (pleroma.birthday).
+            "birthday": self.rng.choice(("", "1990-05-17", "2001-12-31")),
+            "show_birthday": self.rng.choice(("true", "false")),
         }
         await self.write("PATCH", "/api/v1/accounts/update_credentials", user, data=fields)
 

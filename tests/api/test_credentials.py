@@ -45,6 +45,7 @@ async def test_verify_credentials_is_the_credential_account(client, factory, db)
             "actor_type": "Person",
             "show_role": True,
             "no_rich_text": False,
+            "show_birthday": False,
         },
     }
     pleroma = body["pleroma"]

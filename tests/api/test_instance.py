@@ -140,7 +140,7 @@ async def test_v1_shape_and_values_come_from_settings(client, app):
     assert data["rules"] == [] and data["contact_account"] is None
     pleroma = data["pleroma"]
     assert set(pleroma["metadata"]) >= PLEROMA_METADATA_KEYS
-    assert pleroma["metadata"]["features"] == [*BASE_FEATURES, "relay"]
+    assert pleroma["metadata"]["features"] == [*BASE_FEATURES, "relay", "pleroma:get:main/ostatus"]
     assert pleroma["metadata"]["federation"] == {"enabled": True, **NO_MRF}
     assert pleroma["metadata"]["fields_limits"] == {
         "max_fields": settings.max_account_fields,
@@ -181,7 +181,7 @@ async def test_v2_shape(client, app):
     assert data["source_url"] == "http://pyleroma.test/pyleroma/source.tar.gz"
     metadata = data["pleroma"]["metadata"]
     assert set(metadata) >= PLEROMA_METADATA_KEYS
-    assert metadata["features"] == [*BASE_FEATURES, "relay"]
+    assert metadata["features"] == [*BASE_FEATURES, "relay", "pleroma:get:main/ostatus"]
     assert metadata["avatar_upload_limit"] == settings.max_avatar_size
 
 

@@ -81,7 +81,7 @@ async def test_nodeinfo_document(client, app, version):
     assert set(metadata) >= METADATA_KEYS
     assert metadata["nodeName"] == settings.instance_name
     assert metadata["nodeDescription"] == settings.instance_description
-    assert metadata["features"] == [*BASE_FEATURES, "relay"]
+    assert metadata["features"] == [*BASE_FEATURES, "relay", "pleroma:get:main/ostatus"]
     assert metadata["federation"] == {"enabled": True, **NO_MRF}
     assert metadata["postFormats"] == settings.allowed_post_formats
     assert metadata["restrictedNicknames"] == settings.reserved_nicknames
@@ -121,6 +121,7 @@ async def test_software_name_can_be_the_real_one(client):
             "instance_short_description": "Plain short text",
             "federating": False,
             "account_activation_required": True,
+            "mailer_enabled": True,
         }
     ],
 )
@@ -131,7 +132,11 @@ async def test_configured_nodeinfo(client):
     assert v21["metadata"]["nodeDescription"] == "Plain short text"
     assert v21["metadata"]["federation"] == {"enabled": False, **NO_MRF}
     assert v21["protocols"] == []  # federating switched off: nothing claimed
+    # ...nor the remote-follow page, which answers 404 then.
+    assert "pleroma:get:main/ostatus" not in v21["metadata"]["features"]
+    assert (await client.get("/main/ostatus", params={"nickname": "x"})).status_code == 404
     assert v21["metadata"]["accountActivationRequired"] is True
+    assert v21["metadata"]["mailerEnabled"] is True
     v20 = (await client.get("/nodeinfo/2.0.json")).json()
     assert "repository" not in v20["software"]
 

@@ -128,7 +128,7 @@ async def test_every_operation_declares_its_answers(client):
         success = [code for code in responses if code.startswith("2") or code == "302"]
         assert success, label
         for code in success:
-            if code != "302":
+            if code not in ("302", "204"):  # a 204 has no body to describe
                 assert responses[code]["content"], label
         assert "HTTPValidationError" not in str(operation), label
     assert "HTTPValidationError" not in document["components"]["schemas"]

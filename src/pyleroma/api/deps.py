@@ -1,7 +1,8 @@
 """FastAPI dependencies every router uses: the DB session, settings, and authentication.
 
 Authentication accepts, in order: ``Authorization: Bearer``, an ``access_token`` parameter,
-HTTP Basic (nickname or email + password, as spec/pleroma_api.md allows), and the
+HTTP Basic (nickname or email + password, as spec/pleroma_api.md allows; refused with 403
+for an account with two-factor authentication on, which needs the OAuth login), and the
 ``_pleroma_key`` cookie set by the login form (for unsafe methods only from the instance's
 own origin: api/csrf.py). Routes declare the scopes they accept with
 ``require_user(...)`` (alternatives, as Pleroma's OAuthScopesPlug) and get an ``AuthContext``.
@@ -24,10 +25,15 @@ from pyleroma.db.base import utcnow
 from pyleroma.errors import Forbidden, Unauthorized
 from pyleroma.models import Account, OAuthApp, OAuthToken
 from pyleroma.policy.scopes import TOP_LEVEL, satisfies
+from pyleroma.services.accounts import mfa
 from pyleroma.services.oauth.secrets import digest, verify_password
 from pyleroma.settings import Settings
 
 SESSION_COOKIE = "_pleroma_key"
+BASIC_WITH_MFA = (
+    "Two-factor authentication is enabled for this account: log in through OAuth "
+    "(/oauth/token or /oauth/authorize) instead of HTTP Basic"
+)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -132,6 +138,9 @@ async def authenticate(request: Request, session: AsyncSession) -> AuthContext |
             limiter.hit(request)
             raise Unauthorized("Invalid credentials")
         check_can_log_in(account)
+        if mfa.is_enabled(account):
+            # The password alone is one factor: Basic would bypass the second step.
+            raise Forbidden(BASIC_WITH_MFA)
         scopes = {s for s in TOP_LEVEL if s != "admin" or account.is_admin}
         context = AuthContext(account=account, app=None, token=None, scopes=scopes, via="basic")
     elif cookie := request.cookies.get(SESSION_COOKIE):

@@ -36,14 +36,21 @@ class RateLimiter:
 
     def check(self, request: Request) -> None:
         """Raise 429 when the client has used up its allowance in the current window."""
+        self.check_key(client_ip(request))
+
+    def hit(self, request: Request) -> None:
+        self.hit_key(client_ip(request))
+
+    def check_key(self, key: str) -> None:
+        """``check`` for any key (an email address, a nickname), not only the client IP."""
         now = time.monotonic()
-        hits = self._recent(client_ip(request), now)
+        hits = self._recent(key, now)
         if len(hits) >= self.limit:
             retry = max(1, int(hits[0] + self.window - now) + 1)
             raise RateLimited("Throttled", retry_after=retry)
 
-    def hit(self, request: Request) -> None:
+    def hit_key(self, key: str) -> None:
         now = time.monotonic()
-        self._recent(client_ip(request), now).append(now)
+        self._recent(key, now).append(now)
         if len(self._hits) > 100_000:  # bound memory under a spray of addresses
             self._hits.clear()

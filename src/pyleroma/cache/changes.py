@@ -68,6 +68,7 @@ TRACKED: dict[str, tuple[tuple[int, str | None], ...]] = {
     "endorsements": ((KIND_RELATIONS, "account_id"),),
     "account_notes": ((KIND_RELATIONS, "account_id"),),
     "account_domain_blocks": ((KIND_RELATIONS, "account_id"),),
+    "account_subscriptions": ((KIND_RELATIONS, "account_id"),),
 }
 _DML_WORDS = ("insert", "update", "delete", "replace", "with")
 

@@ -140,3 +140,45 @@ async def resolve_handle(settings: Settings, handle: str) -> str:
     if is_local_url(settings, href):
         raise FetchError(f"WebFinger for {nick}@{host} points to this instance", url=url)
     return href
+
+
+SUBSCRIBE_REL = "http://ostatus.org/schema/1.0/subscribe"
+
+
+class NoSubscribeTemplate(FetchError):
+    """WebFinger answered, but names no usable remote follow template."""
+
+
+async def subscribe_template(settings: Settings, handle: str) -> str:
+    """The ``http://ostatus.org/schema/1.0/subscribe`` link template (``...{uri}...``) that
+    WebFinger gives for ``handle``: where that person's server lets them follow or answer
+    something of ours (remote interaction). ``FetchError`` saying why there is none.
+
+    The template must be an http(s) URL holding ``{uri}``: the caller redirects a browser
+    there, so a ``javascript:`` or relative one is refused here."""
+    parsed = parse_handle(handle)
+    if parsed is None:
+        raise FetchError(f"{handle[:100]!r} is not a nick@host handle")
+    nick, host = parsed
+    url = webfinger_url(settings, nick, host)
+    if is_local_url(settings, url):
+        raise FetchError(f"{nick}@{host} is on this instance: no WebFinger lookup", url=url)
+    reply = await guarded_get(settings, url, accept=JRD_ACCEPT, cross_host_redirects=True)
+    kind = reply.media_type
+    if kind and kind != "application/json" and not kind.endswith("+json"):
+        raise FetchError(f"WebFinger for {nick}@{host} answered {kind}, not JSON", url=url)
+    data = json_object(reply, url)
+    links = data.get("links")
+    for link in links[:MAX_LINKS] if isinstance(links, list) else ():
+        if not isinstance(link, dict) or link.get("rel") != SUBSCRIBE_REL:
+            continue
+        template = link.get("template")
+        if (
+            isinstance(template, str)
+            and "{uri}" in template
+            and is_http_url(template.replace("{uri}", "uri"))
+        ):
+            return template
+    raise NoSubscribeTemplate(
+        f"WebFinger for {nick}@{host} names no remote follow template", url=url
+    )

@@ -37,6 +37,10 @@ JOB_MODULES: tuple[str, ...] = (
     "pyleroma.jobs.backfill_jobs",
     "pyleroma.jobs.move_jobs",
     "pyleroma.jobs.mail_jobs",
+    "pyleroma.jobs.backup_jobs",
+    "pyleroma.jobs.account_deletion_jobs",
+    "pyleroma.jobs.import_jobs",
+    "pyleroma.jobs.history_import_jobs",
 )
 
 

@@ -27,6 +27,7 @@ from pyleroma.services.notifications.notifications import (
     follow_request_accepted,
     follow_request_dropped,
 )
+from pyleroma.services.relations import subscriptions
 from pyleroma.services.timelines.home_timeline import (
     BACKFILL_JOB,
     purge_account,
@@ -255,7 +256,8 @@ async def undo_follow(ctx: PipelineContext, activity: Activity) -> Effects:
 
 
 async def handle_block(ctx: PipelineContext, activity: Activity) -> Effects:
-    """Block ``activity.object``: severs follows and requests both ways, records the block."""
+    """Block ``activity.object``: severs follows, requests and subscriptions both ways,
+    records the block."""
     session, blocker, target = ctx.session, activity.actor, activity.object
     effects = Effects()
     await drop_follow(session, effects, blocker.id, target.id)
@@ -273,6 +275,7 @@ async def handle_block(ctx: PipelineContext, activity: Activity) -> Effects:
     )
     await purge_account(session, blocker.id, target.id)
     await purge_account(session, target.id, blocker.id)
+    await subscriptions.drop_between(session, blocker.id, target.id)
     if inserted:
         effects.deliver([target.id])
     return effects

@@ -81,6 +81,9 @@ def _registration_limiter(request: Request) -> RateLimiter:
             param("display_name", STR, "Alias of fullname"),
             param("bio", STR),
             param("locale", STR, "Accepted for Mastodon compatibility"),
+            param("captcha_token", STR, "From GET /api/v1/pleroma/captcha (captcha on)"),
+            param("captcha_answer_data", STR, "From GET /api/v1/pleroma/captcha"),
+            param("captcha_solution", STR, "The text the captcha image shows"),
         ],
         example={
             "username": "newcomer",
@@ -89,7 +92,7 @@ def _registration_limiter(request: Request) -> RateLimiter:
             "agreement": True,
         },
         response={"anyOf": [ref("Token"), ref("RegistrationPending")]},
-        errors=(403, 422, 429),
+        errors=(400, 403, 422, 429),
     ),
 )
 async def register_account(
@@ -114,6 +117,9 @@ async def register_account(
         invite_token=params.str("token"),
         display_name=params.str("fullname") or params.str("display_name"),
         bio=params.str("bio"),
+        captcha_token=params.str("captcha_token"),
+        captcha_answer_data=params.str("captcha_answer_data"),
+        captcha_solution=params.str("captcha_solution"),
     )
     params.str("locale")  # accepted for Mastodon compatibility; must be a string
     done = await registration.register(session, settings, auth.app, reg)

@@ -65,6 +65,8 @@ UPLOAD = {"type": "string", "format": "binary"}
             param("accepts_direct_messages_from", enum(*profile.DM_POLICIES)),
             param("also_known_as", arr(STR)),
             param("pleroma_settings_store", ANY_OBJECT, "Merged into the settings store"),
+            param("birthday", STR, "YYYY-MM-DD; an empty string removes it"),
+            param("show_birthday", BOOL, "Others see the birthday (pleroma.birthday)"),
             param(
                 "fields_attributes",
                 arr(obj({"name": STR, "value": STR})),

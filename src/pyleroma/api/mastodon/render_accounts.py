@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.mastodon.render_emojis import emojis_to_api
 from pyleroma.models import Account
+from pyleroma.services.accounts.birthdays import birthday_fields
 from pyleroma.services.accounts.credential_counts import credential_counts
 from pyleroma.services.relations.relationships_view import load_relationships
 from pyleroma.settings import Settings
@@ -120,10 +121,12 @@ def account_to_api(
         data["source"]["language"] = account.default_language
         data["source"]["pleroma"]["show_role"] = account.show_role
         data["source"]["pleroma"]["no_rich_text"] = account.no_rich_text
+        data["source"]["pleroma"]["show_birthday"] = account.show_birthday
         data["accepts_direct_messages_from"] = account.accepts_direct_messages_from
         data["pleroma"]["notification_settings"] = dict(account.notification_settings)
         data["pleroma"]["allow_following_move"] = account.allow_following_move
         data["pleroma"]["email"] = account.email
+    data["pleroma"].update(birthday_fields(account, viewer))
     if moved is not None and account.moved_to_id == moved.id:
         data["moved"] = account_to_api(settings, moved, viewer)
     return data

@@ -8,6 +8,9 @@ That one click is a POST the cookie alone authenticates, so it must come from ou
 and carry the form's token, bound to the session (api/csrf.py): another site can neither
 post it for the user nor frame the page. The cookie is ``SameSite=Lax`` besides.
 
+With two-factor authentication on, a right password shows a second page asking for the TOTP
+or backup code instead (api/oauth/mfa_challenge.py); the code and the cookie come after it.
+
 Errors about the client itself (unknown ``client_id``, unlisted ``redirect_uri``) are an
 error page and never a redirect, so the server cannot be used as an open redirector.
 """
@@ -24,12 +27,19 @@ from pyleroma.api.csrf import FORM_TOKEN_FIELD, cross_site_reason, form_token, f
 from pyleroma.api.deps import SESSION_COOKIE, get_session, get_settings
 from pyleroma.api.errors import error_response, http_headers, http_status
 from pyleroma.api.oauth.credentials import check_password_login, wants_json
-from pyleroma.api.oauth.pages import AuthorizeForm, authorize_page, error_page, oob_page
+from pyleroma.api.oauth.pages import (
+    AuthorizeForm,
+    authorize_page,
+    error_page,
+    mfa_page,
+    oob_page,
+)
 from pyleroma.api.openapi import BOOL, STR, api_doc, enum, obj, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.errors import BadRequest, DomainError, Forbidden, RateLimited
 from pyleroma.models import Account, OAuthApp
 from pyleroma.policy.scopes import within
+from pyleroma.services.accounts import mfa
 from pyleroma.services.oauth import oauth
 from pyleroma.settings import Settings
 from pyleroma.values import parse_bool
@@ -251,6 +261,10 @@ async def create_authorization(
         return refuse(INVALID_LOGIN, 401, requested)
     new_session = cookie_account is None or cookie_account.id != account.id
     try:
+        if (name or password) and mfa.is_enabled(account):
+            return await _second_step(
+                session, settings, app, account, requested, redirect_uri, pkce, data
+            )
         result = await oauth.authorize(
             session, settings, app, account, requested, redirect_uri, pkce, new_session=new_session
         )
@@ -258,11 +272,46 @@ async def create_authorization(
         return refuse(exc.message, 403, requested)
     except oauth.ScopeRefused as exc:
         return refuse(exc.message, 401, requested)
+    return authorized_response(settings, app, result, _text(data, "state"))
 
-    if redirect_uri == oauth.OOB_REDIRECT_URI:
+
+async def _second_step(
+    session: AsyncSession,
+    settings: Settings,
+    app: OAuthApp,
+    account: Account,
+    requested: list[str] | None,
+    redirect_uri: str,
+    pkce: tuple[str | None, str | None],
+    data: dict,
+) -> Response:
+    """The password was right and MFA is on: keep what is being authorized in an MFA token
+    and ask for the code (api/oauth/mfa_challenge.py takes the answer). What the first
+    step can refuse (account state, scopes) is refused here, on the login form."""
+    oauth.check_can_log_in(account)
+    scopes = oauth.grant_scopes(app, account, requested)
+    secret = await mfa.begin_login(
+        session,
+        settings,
+        account,
+        app.id,
+        scopes,
+        redirect_uri=redirect_uri,
+        state=_text(data, "state"),
+        pkce=pkce,
+    )
+    return mfa_page(settings, account.nickname, secret)
+
+
+def authorized_response(
+    settings: Settings, app: OAuthApp, result: oauth.Authorized, state: str | None
+) -> Response:
+    """The end of a successful login: to the redirect URI with the code (or the page
+    showing it), setting the session cookie when the login started a browser session."""
+    if result.redirect_uri == oauth.OOB_REDIRECT_URI:
         response: Response = oob_page(settings, app, result.code)
     else:
-        url = _redirect_with(redirect_uri, {"code": result.code, "state": _text(data, "state")})
+        url = _redirect_with(result.redirect_uri, {"code": result.code, "state": state})
         response = RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
     if result.session_token:
         response.set_cookie(

@@ -143,3 +143,27 @@ def authorize_page(
         hidden_inputs=hidden,
     )
     return page(settings, "Log in", content, status)
+
+
+def mfa_page(
+    settings: Settings,
+    nickname: str,
+    mfa_token: str,
+    challenge_type: str = "totp",
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The second step of a login with two-factor authentication on: the TOTP or backup
+    code, posted to /oauth/mfa/verify with the MFA token (a secret, so no other site can
+    post this form for the user) in a hidden field."""
+    recovery = challenge_type == "recovery"
+    content = _fill(
+        "mfa.html",
+        flash=f'<p class="alert" role="alert">{escape(error)}</p>' if error else "",
+        nickname=escape(nickname),
+        code_label="Recovery code" if recovery else "Authentication code",
+        totp_selected="" if recovery else " selected",
+        recovery_selected=" selected" if recovery else "",
+        mfa_token=escape(mfa_token),
+    )
+    return page(settings, "Two-factor authentication", content, status)

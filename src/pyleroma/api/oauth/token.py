@@ -5,7 +5,8 @@ Errors keep Pleroma's shapes: 400 ``{"error": "Invalid credentials"}`` for a bad
 password, code or refresh token (with a more precise message where that helps the client
 developer and tells an attacker nothing), 403 ``{"error", "identifier"}`` for an account
 that may not log in, 429 when the per-IP login allowance is used up. Token responses are
-never cached (RFC 6749 5.1).
+never cached (RFC 6749 5.1). A right password for an account with two-factor
+authentication on is 403 ``{"error": "mfa_required", "mfa_token", ...}`` (mfa_challenge.py).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import SESSION_COOKIE, get_session, get_settings
 from pyleroma.api.oauth.credentials import check_password_login, client_credentials
+from pyleroma.api.oauth.mfa_challenge import mfa_required_response
 from pyleroma.api.oauth.render import token_to_api
 from pyleroma.api.openapi import STR, api_doc, enum, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
 from pyleroma.errors import BadRequest
+from pyleroma.services.accounts import mfa
 from pyleroma.services.oauth import oauth
 from pyleroma.settings import Settings
 
@@ -79,6 +82,10 @@ async def token_exchange(
                 params.raw("username", params.raw("name")),
                 params.raw("password"),
             )
+            if mfa.is_enabled(account):  # a second step first (api/oauth/mfa_challenge.py)
+                return await mfa_required_response(
+                    session, settings, app, account, _requested(params)
+                )
             issued = await oauth.issue_token(session, settings, app, account, _requested(params))
         elif grant_type == "client_credentials":
             issued = await oauth.issue_token(session, settings, app, None, _requested(params))

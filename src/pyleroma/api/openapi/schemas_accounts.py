@@ -84,7 +84,7 @@ _SOURCE = obj(
         "fields": arr(_SOURCE_FIELD),
         "pleroma": obj(
             {"discoverable": BOOL, "actor_type": STR},
-            optional={"show_role": BOOL, "no_rich_text": BOOL},
+            optional={"show_role": BOOL, "no_rich_text": BOOL, "show_birthday": BOOL},
         ),
     },
     optional={
@@ -129,6 +129,8 @@ _ACCOUNT_PLEROMA = obj(
         "settings_store": ANY_OBJECT,
         "unread_conversation_count": INT,
         "unread_notifications_count": INT,
+        # To the account itself, and to everyone while it shows its birthday.
+        "birthday": nullable({"type": "string", "format": "date"}),
     },
 )
 

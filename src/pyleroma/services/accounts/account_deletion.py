@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from pyleroma.federation.delivery import enqueue_to_every_known_inbox
-from pyleroma.models import Account, AccountTombstone, Favourite, Follow, Status
+from pyleroma.models import Account, AccountTombstone, Backup, Favourite, Follow, Status
 from pyleroma.policy.visibility import OPEN_VISIBILITIES
+from pyleroma.services.accounts.backups import remove_files as remove_backup_files
 from pyleroma.services.relations.follows import recount_follows
 from pyleroma.settings import Settings
 from pyleroma.urls import account_url
@@ -56,6 +57,9 @@ async def delete_local_account(session: AsyncSession, settings: Settings, accoun
             )
         ).scalars()
     )
+    backup_files = (
+        await session.scalars(select(Backup.file_name).where(Backup.account_id == account.id))
+    ).all()
     session.add(
         AccountTombstone(
             nickname_key=account.nickname_key,
@@ -77,6 +81,10 @@ async def delete_local_account(session: AsyncSession, settings: Settings, accoun
     related_accounts.discard(account.id)
     await recount_follows(session, related_accounts)
     await recount_statuses(session, related_statuses)
+    # The backup rows went with the account; their archives hold all of its data and
+    # must not outlive it.
+    for file_name in backup_files:
+        remove_backup_files(settings, file_name)
 
 
 async def _federate_deletion(session: AsyncSession, settings: Settings, account: Account):

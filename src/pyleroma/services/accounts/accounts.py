@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.db.ids import new_id, parse_id
 from pyleroma.errors import NotFound, Unprocessable
 from pyleroma.models import Account, AccountTombstone
-from pyleroma.services.oauth.secrets import hash_password
+from pyleroma.services.accounts.mail_links import REGISTRATION, token_digest
+from pyleroma.services.oauth.secrets import hash_password, new_secret
 from pyleroma.services.text.emoji import profile_emojis
 from pyleroma.settings import Settings
 from pyleroma.urls import local_actor_urls
@@ -165,7 +165,8 @@ async def create_local_account(
         is_moderator=is_moderator,
         is_approved=is_approved,
         is_confirmed=is_confirmed,
-        confirmation_token=None if is_confirmed else secrets.token_urlsafe(24),
+        # Only a digest is kept; the link mailed carries a new secret (confirmation.py).
+        confirmation_token=None if is_confirmed else token_digest(REGISTRATION, new_secret()),
         registration_reason=registration_reason,
         invite_id=invite_id,
         fields=[],

@@ -32,7 +32,7 @@ async def list_aliases(session: AsyncSession, account: Account) -> list[str]:
     rows = await session.execute(
         select(Account.ap_id, Account.nickname).where(Account.ap_id.in_(ids))
     )
-    nicknames = dict(rows.tuples().all())
+    nicknames = {ap_id: nickname for ap_id, nickname in rows}
     return [nicknames.get(ap_id, ap_id) for ap_id in ids]
 
 

@@ -27,6 +27,7 @@ from pyleroma.activities.build import build_update_actor
 from pyleroma.activities.context import PipelineContext
 from pyleroma.errors import Unprocessable
 from pyleroma.models import Account
+from pyleroma.services.accounts.birthdays import check_birthday_params
 from pyleroma.services.media import images
 from pyleroma.services.text.emoji import refresh_account_emojis
 from pyleroma.services.text.formatting import format_field_value, format_plain_text
@@ -238,6 +239,8 @@ async def check_profile_update(
             html = (await format_field_value(session, settings, value)).html
             fields.append({"name": name, "value": html, "source": value})
         values["fields"] = fields
+
+    values.update(check_birthday_params(params))
 
     # Images last: they are the costly part, so a cheap mistake elsewhere fails first.
     for name, (column, kind) in IMAGE_PARAMS.items():

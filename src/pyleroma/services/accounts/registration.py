@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.errors import Forbidden
 from pyleroma.models import Account, InviteToken, OAuthApp
+from pyleroma.services.accounts import captcha
 from pyleroma.services.accounts.accounts import (
     AccountError,
     check_available,
@@ -31,6 +32,8 @@ from pyleroma.services.accounts.accounts import (
     check_password,
     create_local_account,
 )
+from pyleroma.services.accounts.approval import queue_approval_pending
+from pyleroma.services.accounts.confirmation import send_confirmation
 from pyleroma.services.oauth import oauth
 from pyleroma.services.text.emoji import refresh_account_emojis
 from pyleroma.services.text.formatting import format_plain_text
@@ -58,6 +61,10 @@ class RegistrationRequest:
     invite_token: str | None = None
     display_name: str | None = None
     bio: str | None = None
+    # The captcha (services/accounts/captcha.py), checked when captcha_enabled.
+    captcha_token: str | None = None
+    captcha_answer_data: str | None = None
+    captcha_solution: str | None = None
 
 
 @dataclass
@@ -164,6 +171,14 @@ async def register(
 ) -> Registered:
     check_registrations_open(settings)
     check_request(settings, request)
+    await captcha.check_captcha(
+        session,
+        settings,
+        app,
+        request.captcha_token,
+        request.captcha_answer_data,
+        request.captcha_solution,
+    )
     # The token's scopes are the app's less admin ones; an app with nothing else is refused
     # now rather than after the account exists.
     oauth.grant_scopes(app, None, None)
@@ -197,9 +212,12 @@ async def register(
         await use_invite(session, invite)
     try:
         if not confirmed:
+            # The approval mails follow the confirmation (services/accounts/confirmation.py).
+            await send_confirmation(session, settings, account)
             await session.commit()
             return Registered(account, None, *CONFIRMATION_PENDING)
         if not approved:
+            await queue_approval_pending(session, settings, account)
             await session.commit()
             return Registered(account, None, *APPROVAL_PENDING)
         issued = await oauth.issue_token(session, settings, app, account, None)

@@ -11,7 +11,7 @@ it, so a flag cannot be listed without its feature.
 Pleroma's flags not listed yet, for the changes that will build them: "shareable_emoji_packs",
 "media_proxy", "safe_dm_mentions", "blockers_visible", "pleroma_emoji_reactions",
 "pleroma_custom_emoji_reactions", "pleroma_chat_messages", "exposable_reactions",
-"pleroma:get:main/ostatus", "pleroma:group_actors", "pleroma:bookmark_folders".
+"pleroma:group_actors", "pleroma:bookmark_folders".
 """
 
 from __future__ import annotations
@@ -51,4 +51,6 @@ def features(settings: Settings) -> list[str]:
     # Conditional flags go here, e.g. `if settings.media_proxy_enabled: flags.append(...)`.
     if federates(settings) and settings.instance_allow_relay:  # federation/relay.py
         flags.append("relay")
+    if federates(settings):  # the remote-follow page Pleroma-FE links to (api/remote_follow.py)
+        flags.append("pleroma:get:main/ostatus")
     return flags

@@ -465,7 +465,7 @@ def nodeinfo(settings: Settings, facts: InstanceFacts, version: str) -> dict:
             },
             "accountActivationRequired": settings.account_activation_required,
             "invitesEnabled": invites_enabled(settings),
-            "mailerEnabled": False,
+            "mailerEnabled": settings.mailer_enabled,
             "features": features(settings),
             "restrictedNicknames": list(settings.reserved_nicknames),
             # No thread containment is done, which is what Pleroma's default (skip) means.

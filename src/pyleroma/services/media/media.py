@@ -118,7 +118,8 @@ def check_description(settings: Settings, value) -> str | None:
     return value or None
 
 
-def _check_size(upload: UploadFile, limit: int, name: str) -> int:
+def check_upload_size(upload: UploadFile, limit: int, name: str) -> int:
+    """The upload's size; 413 past ``limit``, 422 when empty (the file is rewound)."""
     upload.file.seek(0, 2)
     size = upload.file.tell()
     upload.file.seek(0)
@@ -230,7 +231,7 @@ def delete_files(settings: Settings, *relatives: str | None) -> None:
             path.unlink(missing_ok=True)
 
 
-def _store(
+def store_files(
     settings: Settings,
     processed: ProcessedMedia | None,
     thumbnail: images.ProcessedImage | None,
@@ -262,7 +263,7 @@ async def check_changes(settings: Settings, params) -> MediaChanges:
     changes.focus = parse_focus(params.raw("focus"))
     thumbnail = params.file("thumbnail")
     if thumbnail is not None:
-        _check_size(thumbnail, settings.max_media_thumbnail_size, "thumbnail")
+        check_upload_size(thumbnail, settings.max_media_thumbnail_size, "thumbnail")
         data = await thumbnail.read()
         changes.thumbnail = await to_thread.run_sync(process_thumbnail, data)
         changes.thumbnail_meta = {"small": _dimensions(changes.thumbnail)}
@@ -280,7 +281,7 @@ async def create_media(
     """Process and store an upload for ``account``; commits. Not attached to a status yet."""
     if upload is None:
         raise Unprocessable("file: is required")
-    size = _check_size(upload, settings.max_upload_size, "file")
+    size = check_upload_size(upload, settings.max_upload_size, "file")
     processed = await to_thread.run_sync(_process_upload, upload, size)
     if changes.thumbnail is not None and processed.kind == "image":
         raise Unprocessable("thumbnail: only video and audio take a custom thumbnail")
@@ -294,7 +295,7 @@ async def create_media(
     written: list[str] = []
     try:
         file_path, thumbnail_path = await to_thread.run_sync(
-            _store, settings, processed, thumbnail, written
+            store_files, settings, processed, thumbnail, written
         )
         media = MediaAttachment(
             id=new_id(),
@@ -354,7 +355,7 @@ async def update_media(
     try:
         if changes.thumbnail is not None:
             _, thumbnail_path = await to_thread.run_sync(
-                _store, settings, None, changes.thumbnail, written
+                store_files, settings, None, changes.thumbnail, written
             )
             old_thumbnail = media.thumbnail_path
             media.thumbnail_path = thumbnail_path

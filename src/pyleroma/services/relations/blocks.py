@@ -43,10 +43,19 @@ _DOMAIN_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*(?::[0-9]{{1,5}})?$")
 # --- blocks ----------------------------------------------------------------------------------
 
 
-async def block(session: AsyncSession, settings: Settings, blocker: Account, target: Account):
-    """Block ``target``: severs follows and requests both ways, then records the block."""
+async def block(
+    session: AsyncSession,
+    settings: Settings,
+    blocker: Account,
+    target: Account,
+    *,
+    commit: bool = True,
+):
+    """Block ``target``: severs follows and requests both ways, then records the block.
+    ``commit=False``: for a job, whose runner commits."""
     check_not_self(blocker, target, "Can not block yourself")
-    await pipeline.run(PipelineContext(session, settings), build_block(settings, blocker, target))
+    activity = build_block(settings, blocker, target)
+    await pipeline.run(PipelineContext(session, settings), activity, commit=commit)
 
 
 async def unblock(session: AsyncSession, settings: Settings, blocker: Account, target: Account):
@@ -76,11 +85,12 @@ async def mute(
     *,
     notifications: bool = True,
     duration: int = 0,
+    commit: bool = True,
 ) -> None:
     """Mute ``target`` (and its notifications unless told not to) for ``duration`` seconds.
 
     Muting again replaces both settings, so a client can turn a timed mute into a
-    permanent one or the other way round.
+    permanent one or the other way round. ``commit=False``: for a job, whose runner commits.
     """
     check_not_self(muter, target, "Can not mute yourself")
     duration = check_mute_duration(duration)
@@ -100,7 +110,8 @@ async def mute(
         ("hide_notifications", "expires_at"),
     )
     await purge_account(session, muter.id, target.id)
-    await session.commit()
+    if commit:
+        await session.commit()
 
 
 async def unmute(session: AsyncSession, muter: Account, target: Account) -> None:

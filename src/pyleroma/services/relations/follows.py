@@ -28,6 +28,7 @@ from pyleroma.errors import BadRequest, Forbidden, NotFound
 from pyleroma.models import Account, Block, Follow
 from pyleroma.models.relationship import FOLLOW_ACCEPTED, FOLLOW_PENDING
 from pyleroma.services.accounts.accounts import find_account
+from pyleroma.services.relations import subscriptions
 from pyleroma.settings import Settings
 
 
@@ -72,14 +73,20 @@ async def follow(
     *,
     reblogs: bool | None = None,
     notify: bool | None = None,
+    commit: bool = True,
 ) -> Follow:
     """Follow (or ask to follow) ``followed``; following again updates reblogs/notify.
 
     ``None`` leaves a setting as it is (new follows: reblogs shown, no notifications).
+    ``commit=False``: for a job, whose runner commits (jobs/import_jobs.py).
+    ``notify=False`` also ends a Pleroma subscription (the same switch to a Mastodon client:
+    services/relations/subscriptions.py).
     """
     await check_can_follow(session, follower, followed)
+    if notify is False:
+        await subscriptions.drop(session, follower.id, followed.id)
     activity = build_follow(settings, follower, followed, reblogs=reblogs, notify=notify)
-    return await pipeline.run(PipelineContext(session, settings), activity)
+    return await pipeline.run(PipelineContext(session, settings), activity, commit=commit)
 
 
 async def unfollow(

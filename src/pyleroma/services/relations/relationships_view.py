@@ -28,6 +28,7 @@ from pyleroma.db.fastread import Prepared, in_list, reader
 from pyleroma.models import (
     Account,
     AccountNote,
+    AccountSubscription,
     Block,
     DomainBlock,
     Endorsement,
@@ -49,7 +50,8 @@ from pyleroma.services.timelines.prepared_pages import VIEWER
     PART_ENDORSED,
     PART_NOTE,
     PART_DOMAIN,
-) = range(1, 9)
+    PART_SUBSCRIBING,
+) = range(1, 10)
 
 
 def _part(part: int, target, state=None, a=None, b=None, at=None, note=None):
@@ -96,6 +98,10 @@ RELATIONS = Prepared(
             in_list(Account.id, "target_ids"),
             Account.domain.in_(select(DomainBlock.domain).where(DomainBlock.account_id == VIEWER)),
         ),
+        _part(PART_SUBSCRIBING, AccountSubscription.target_id).where(
+            AccountSubscription.account_id == VIEWER,
+            in_list(AccountSubscription.target_id, "target_ids"),
+        ),
     )
 )
 
@@ -105,9 +111,9 @@ async def _relation_rows(session, viewer_id: int, ids: list[int]) -> dict[int, t
     entity cache where it holds them, the rest read in one statement and cached.
 
     Cached per viewer (``KIND_RELATIONS``): a change to a follow or block on either side
-    of the viewer, or to the viewer's own mutes, endorsements, notes or domain blocks,
-    drops the viewer's entry in every process (cache/changes.py). Mute expiry is time, not
-    a change: it is checked per request from the stored ``expires_at``.
+    of the viewer, or to the viewer's own mutes, endorsements, notes, domain blocks or
+    subscriptions, drops the viewer's entry in every process (cache/changes.py). Mute
+    expiry is time, not a change: it is checked per request from the stored ``expires_at``.
     """
     read = await reader(session)
     cached = cache_in_transaction(session)
@@ -158,7 +164,9 @@ async def load_relationships(
                 flags.add(part)
         follow = facts["following"]
         following = follow is not None and follow[0] == FOLLOW_ACCEPTED
-        notifying = bool(following and follow[1])
+        # Pleroma's subscription and Mastodon's follow ``notify`` are one thing to clients
+        # (services/relations/subscriptions.py).
+        notifying = bool(following and follow[1]) or PART_SUBSCRIBING in flags
         muting = facts["muting"]
         result[target.id] = {
             "id": str(target.id),

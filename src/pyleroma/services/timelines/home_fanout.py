@@ -39,6 +39,7 @@ from pyleroma.models.relationship import FOLLOW_ACCEPTED
 from pyleroma.policy.relations import follows, hides_reblogs
 from pyleroma.policy.visibility import not_blocked_filter, not_muted_filter, visible_filter
 from pyleroma.services.notifications.notifications import notify
+from pyleroma.services.relations import subscriptions
 from pyleroma.services.timelines.prepared_pages import NOW
 from pyleroma.services.timelines.timelines import mentions
 from pyleroma.settings import Settings
@@ -248,9 +249,11 @@ async def fan_out_status(session: AsyncSession, settings: Settings, status: Stat
 
 
 async def _notify_subscribers(session: AsyncSession, status: Status) -> None:
-    """A "status" notification for followers subscribed to the author (Follow.notify).
+    """A "status" notification for followers subscribed to the author (Follow.notify) and
+    for Pleroma's subscribers (services/relations/subscriptions.py), following or not.
 
-    As Mastodon: only for posts that reached their home, never for reblogs or replies to
+    As Mastodon: only for posts that reached a follower's home (a subscriber: that it may
+    see, from an author it neither blocks nor mutes), never for reblogs or replies to
     others; and only one notification per status and person (a mention already is one).
     """
     if status.reblog_of_id is not None:
@@ -258,11 +261,15 @@ async def _notify_subscribers(session: AsyncSession, status: Status) -> None:
     if status.in_reply_to_account_id not in (None, status.account_id):
         return
     run = await reader(session)
-    found = await run.one(SUBSCRIBERS, {"author_id": status.account_id, "status_id": status.id})
-    for (subscriber_id,) in found:
-        subscriber = await session.get(Account, subscriber_id)
-        if subscriber is not None and subscriber.local:
-            await notify(session, subscriber, status.account_id, "status", status)
+    params = {"author_id": status.account_id, "status_id": status.id, "now": utcnow()}
+    found = await run.one(SUBSCRIBERS, params)
+    found += await run.one(subscriptions.SUBSCRIBED, params)
+    ids = sorted({subscriber_id for (subscriber_id,) in found})
+    for start in range(0, len(ids), 500):
+        chunk = select(Account).where(Account.id.in_(ids[start : start + 500]))
+        for subscriber in sorted((await session.scalars(chunk)).all(), key=lambda a: a.id):
+            if subscriber.local:
+                await notify(session, subscriber, status.account_id, "status", status)
 
 
 # --- trimming ----------------------------------------------------------------------------
