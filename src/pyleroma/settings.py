@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from pyleroma.settings_accounts import AccountSettings
 from pyleroma.settings_accounts import _Invalid as _InvalidAccountSetting
+from pyleroma.settings_content import ContentSettings
+from pyleroma.settings_content import _Invalid as _InvalidContentSetting
 from pyleroma.settings_mrf import MrfSettings
 
 REGISTRATION_MODES = ("open", "approval", "invite", "closed")
@@ -28,7 +30,7 @@ class SettingsError(ValueError):
 
 
 @dataclass
-class Settings(MrfSettings, AccountSettings):
+class Settings(MrfSettings, AccountSettings, ContentSettings):
     data_dir: Path = Path("./data")
     database_url: str = ""
     base_url: str = "http://127.0.0.1:4000"
@@ -403,6 +405,10 @@ class Settings(MrfSettings, AccountSettings):
         try:
             self.validate_accounts()
         except _InvalidAccountSetting as exc:
+            raise SettingsError(str(exc)) from exc
+        try:
+            self.validate_content()
+        except _InvalidContentSetting as exc:
             raise SettingsError(str(exc)) from exc
         return self
 

@@ -12,12 +12,14 @@ from pyleroma.models.announcement import (
 from pyleroma.models.backup import Backup
 from pyleroma.models.chat import Chat, ChatMessage, ChatMessageReference
 from pyleroma.models.event import Event, EventParticipation
+from pyleroma.models.featured_tag import FeaturedTag
 from pyleroma.models.filter import Filter, FilterKeyword, FilterStatus
 from pyleroma.models.instance import Instance
 from pyleroma.models.instance_rule import InstanceRule
 from pyleroma.models.instance_secret import InstanceSecret
 from pyleroma.models.interaction import (
     Bookmark,
+    BookmarkFolder,
     Favourite,
     PollVote,
     StatusPin,
@@ -29,6 +31,7 @@ from pyleroma.models.job import Job
 from pyleroma.models.marker import Marker
 from pyleroma.models.media import MediaAttachment, Poll, ScheduledStatus
 from pyleroma.models.oauth import OAuthApp, OAuthAuthorization, OAuthToken
+from pyleroma.models.preview_card import PreviewCard, StatusPreviewCard
 from pyleroma.models.push_subscription import PushSubscription
 from pyleroma.models.relationship import (
     AccountNote,
@@ -61,6 +64,10 @@ from pyleroma.models.timeline import (
 )
 
 __all__ = [
+    "BookmarkFolder",
+    "FeaturedTag",
+    "PreviewCard",
+    "StatusPreviewCard",
     "AccountSubscription",
     "Backup",
     "CaptchaChallenge",

@@ -45,6 +45,10 @@ class Event(Base):
     join_mode: Mapped[str] = mapped_column(String(16), default="free", nullable=False)
     # {name, url, street, postal_code, locality, region, country, longitude, latitude}
     location: Mapped[dict | None] = mapped_column()
+    # The IANA zone the times were given in (the pl fork's ``timezone``), for display.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    # The event's banner: one of the status's media attachments.
+    banner_id: Mapped[int | None] = mapped_column(BigInteger)
     participants_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     participation_request_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(), default=utcnow, nullable=False)

@@ -55,18 +55,38 @@ class StatusReaction(Base):
     )
 
 
+class BookmarkFolder(Base):
+    """A named folder of one account's bookmarks (the pl fork's bookmark folders)."""
+
+    __tablename__ = "bookmark_folders"
+
+    id: Mapped[int] = id_column()
+    account_id: Mapped[int] = _fk("accounts")
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    # A unicode emoji or a custom :shortcode: shown beside the name.
+    emoji: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = created_column()
+
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+
+
 class Bookmark(Base):
     __tablename__ = "bookmarks"
 
     id: Mapped[int] = id_column()
     account_id: Mapped[int] = _fk("accounts")
     status_id: Mapped[int] = _fk("statuses")
+    # The folder it is filed in, if any (a deleted folder leaves its bookmarks unfiled).
+    folder_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("bookmark_folders.id", ondelete="SET NULL")
+    )
     created_at: Mapped[dt.datetime] = created_column()
 
     __table_args__ = (
         UniqueConstraint("account_id", "status_id"),
         Index("ix_bookmarks_status_id", "status_id"),
         Index("ix_bookmarks_account_id_id", "account_id", "id"),
+        Index("ix_bookmarks_folder_id", "folder_id"),
     )
 
 
