@@ -8,12 +8,13 @@ import datetime as dt
 import hashlib
 from urllib.parse import parse_qs, urlsplit
 
+import pyotp
 import pytest
 from sqlalchemy import func, select, update
 
 from pyleroma.api.deps import BASIC_WITH_MFA
 from pyleroma.db.base import utcnow
-from pyleroma.models import MfaToken, OAuthAuthorization, OAuthToken
+from pyleroma.models import Account, MfaToken, OAuthAuthorization, OAuthToken
 from pyleroma.services.oauth.secrets import digest
 from tests.api.mfa_helpers import mfa_account, mfa_tokens, stored_account, totp_code, wrong_code
 from tests.api.oauth_helpers import (
@@ -108,12 +109,16 @@ async def test_totp_challenge_issues_the_token_the_grant_would_have(client, fact
     assert (again.status_code, again.json()) == (400, {"error": "Invalid code"})
 
 
-async def test_a_totp_code_works_once(client, factory):
-    _, secret = await mfa_account(factory, "alice")
+async def test_a_totp_code_works_once(client, factory, db):
+    account, secret = await mfa_account(factory, "alice")
     app = await register_app(client)
     code = totp_code(secret)
     first = await _challenge(client, app, await _mfa_token(client, app), code)
     assert first.status_code == 200
+    # The accepted period is stored, so no other server process takes the code either.
+    async with db() as session:
+        stored = (await session.get(Account, account.id)).totp_last_step
+    assert stored is not None and pyotp.TOTP(secret).at(stored * 30) == code
     replay = await _challenge(client, app, await _mfa_token(client, app), code)
     assert (replay.status_code, replay.json()) == (400, {"error": "Invalid code"})
     later = await _challenge(client, app, await _mfa_token(client, app), totp_code(secret, 1))

@@ -114,6 +114,8 @@ class Account(Base):
     totp_confirmed: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=text("false"), nullable=False
     )
+    # The last TOTP period a code was accepted for: a code is good once (services/accounts/mfa.py).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     mfa_backup_codes: Mapped[list] = mapped_column(
         default=list, server_default=text("'[]'"), nullable=False
     )

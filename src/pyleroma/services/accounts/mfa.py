@@ -14,9 +14,8 @@ it and removes it in the same transaction that issues the token or code, so it w
 
 TOTP codes are accepted one period either side of now (clock drift, as authenticator apps
 expect), and a code is refused once a code of the same or a later period was accepted for
-that secret: someone who sees a code typed in cannot log in with it too. That memory is
-per process (as the login rate limit is), so with several web processes a code could be
-replayed once on another process within its ~90 seconds.
+the account (``totp_last_step``, moved forward by one conditional UPDATE, so two processes
+cannot both accept one code): someone who sees a code typed in cannot log in with it too.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ import secrets
 import time
 
 import pyotp
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.db.base import utcnow
@@ -48,9 +47,6 @@ NOT_ENABLED = "Two-factor authentication is not enabled."
 INVALID_CODE = "Invalid code"
 DRIFT_STEPS = 1
 MAX_CODE_LENGTH = 128
-
-# digest(totp secret) -> the last period a code was accepted for (the replay guard above).
-_accepted_steps: dict[str, int] = {}
 
 
 class InvalidCode(BadRequest):
@@ -110,17 +106,24 @@ def _matching_step(settings: Settings, secret: str, code) -> int | None:
     return None
 
 
-def check_totp(settings: Settings, secret: str, code) -> bool:
-    """Is ``code`` a current code of ``secret`` not used before? Records it as used."""
-    step = _matching_step(settings, secret, code)
+async def spend_totp(session: AsyncSession, settings: Settings, account: Account, code) -> bool:
+    """Is ``code`` a current code of the account's secret, of a later period than any code
+    accepted before? Records its period (written with the caller's commit)."""
+    step = _matching_step(settings, account.totp_secret or "", code)
     if step is None:
         return False
-    key = digest(secret)
-    if step <= _accepted_steps.get(key, -1):
+    result = await session.execute(
+        update(Account)
+        .where(
+            Account.id == account.id,
+            or_(Account.totp_last_step.is_(None), Account.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
         return False
-    if len(_accepted_steps) > 100_000:  # bound memory; the guard is best effort anyway
-        _accepted_steps.clear()
-    _accepted_steps[key] = step
+    account.totp_last_step = step
     return True
 
 
@@ -131,6 +134,7 @@ async def setup_totp(session: AsyncSession, settings: Settings, account: Account
         raise Unprocessable(ALREADY_ENABLED)
     account.totp_secret = pyotp.random_base32()
     account.totp_confirmed = False
+    account.totp_last_step = None
     await session.commit()
     return account.totp_secret
 
@@ -144,7 +148,7 @@ async def confirm_totp(
         raise Unprocessable(ALREADY_ENABLED)
     if not account.totp_secret:
         raise Unprocessable(NO_SECRET)
-    if not check_totp(settings, account.totp_secret, code):
+    if not await spend_totp(session, settings, account, code):
         raise Unprocessable(INVALID_TOKEN)
     account.totp_confirmed = True
     await session.commit()
@@ -159,6 +163,7 @@ async def disable(session: AsyncSession, account: Account, password) -> None:
         raise Unprocessable(NOT_ENABLED)
     account.totp_secret = None
     account.totp_confirmed = False
+    account.totp_last_step = None
     account.mfa_backup_codes = []
     await session.execute(
         delete(MfaToken)
@@ -284,7 +289,7 @@ async def complete_login(
     if account is None or not is_enabled(account):
         raise InvalidCode()
     if challenge_type == "totp":
-        passed = check_totp(settings, account.totp_secret or "", code)
+        passed = await spend_totp(session, settings, account, code)
     elif challenge_type == "recovery":
         passed = await use_backup_code(session, account, code)
     else:

@@ -64,7 +64,14 @@ from pyleroma.policy.relations import mute_in_force
 from pyleroma.policy.visibility import visible_filter
 
 # Columns no renderer reads and no read path should carry around.
-SECRET_ACCOUNT_COLUMNS = ("password_hash", "private_key", "confirmation_token")
+SECRET_ACCOUNT_COLUMNS = (
+    "password_hash",
+    "private_key",
+    "confirmation_token",
+    "totp_secret",
+    "totp_last_step",
+    "mfa_backup_codes",
+)
 
 StatusRow, STATUS_COLUMNS = row_type(Status)
 AccountRow, ACCOUNT_COLUMNS = row_type(Account, exclude=SECRET_ACCOUNT_COLUMNS)

@@ -1,4 +1,4 @@
-"""bookmark folders, preview cards, featured tags, event details
+"""bookmark folders, preview cards, featured tags, event details, totp step
 
 Revision ID: 0013
 Revises: 0012
@@ -102,6 +102,9 @@ def upgrade() -> None:
     with op.batch_alter_table("status_preview_cards", schema=None) as batch_op:
         batch_op.create_index("ix_status_preview_cards_card_id", ["card_id"], unique=False)
 
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
+
     with op.batch_alter_table("bookmarks", schema=None) as batch_op:
         batch_op.add_column(sa.Column("folder_id", sa.BigInteger(), nullable=True))
         batch_op.create_index("ix_bookmarks_folder_id", ["folder_id"], unique=False)
@@ -132,6 +135,9 @@ def downgrade() -> None:
         )
         batch_op.drop_index("ix_bookmarks_folder_id")
         batch_op.drop_column("folder_id")
+
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.drop_column("totp_last_step")
 
     with op.batch_alter_table("status_preview_cards", schema=None) as batch_op:
         batch_op.drop_index("ix_status_preview_cards_card_id")
