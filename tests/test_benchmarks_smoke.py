@@ -487,3 +487,69 @@ def test_compare_endpoints_cover_the_issue_list():
         "account_statuses": "/api/v1/accounts/7/statuses",
         "search": "/api/v2/search?q=aardvark",
     }
+
+
+# --- benchmarks.account_data (issue 12) ---------------------------------------------------------
+
+
+def _account_data_args(tmp_path: Path, pg_database, *extra: str):
+    from benchmarks.account_data import parse_args
+
+    url = ["--database-url", pg_database] if pg_database else []
+    return parse_args(
+        ["--data-dir", str(tmp_path / "bench"), "--argon2-time-cost", "1"]
+        + ["--argon2-memory-cost", "1024", *url, *extra]
+    )
+
+
+async def test_account_data_benchmark_does_the_work_it_times(tmp_path, pg_database):
+    """Every part on tiny sizes: the script checks its own work (a follow per account, a
+    complete backup holding every post, every post imported, each MFA round answered 403
+    then 200) and raises otherwise, so a figure never stands for work not done."""
+    from benchmarks.account_data import run
+    from tests.conftest import _empty_pg
+
+    if pg_database:
+        await _empty_pg(pg_database)
+    sizes = ["--accounts", "7", "--statuses", "9", "--posts", "6", "--rounds", "3"]
+    result = await run(_account_data_args(tmp_path, pg_database, *sizes))
+
+    assert result["engine"] == ("postgresql" if pg_database else "sqlite")
+    assert {"load_1min_before", "load_1min_after", "router_warmup_ms"} <= set(result)
+    imports = result["imports"]
+    assert imports["follows_stored"] == 7
+    assert imports["jobs_by_kind"] == {"accounts.import": 1, "timeline.backfill": 7}
+    assert imports["statements_per_follow"] > 0 and imports["cpu_ms_per_follow"] > 0
+    assert imports["chunk_jobs_cpu_ms_per_follow"] > 0
+    assert imports["follow_up_jobs_cpu_ms_per_follow"] > 0
+    backup = result["backup"]
+    # The actor, 9 posts, 3 favourites (every 4th post) and 2 bookmarks (every 8th).
+    assert (backup["favourites"], backup["bookmarks"], backup["items"]) == (3, 2, 15)
+    assert backup["zip_kb"] > 0 and backup["peak_rss_mb"] >= backup["rss_before_mb"] > 0
+    history = result["history"]
+    assert history["imported"] == 6
+    assert set(history["jobs_by_kind"]) == {"accounts.history_import"}
+    mfa = result["mfa"]
+    assert (mfa["rounds"], mfa["argon2_time_cost"], mfa["argon2_memory_kib"]) == (3, 1, 1024)
+    assert 0 < mfa["password_grant_p50_ms"] <= mfa["password_grant_p99_ms"]
+    assert 0 < mfa["challenge_p50_ms"] <= mfa["challenge_p99_ms"]
+
+
+async def test_account_data_benchmark_runs_only_the_parts_asked_and_wants_an_empty_database(
+    tmp_path, pg_database
+):
+    import argparse
+
+    from benchmarks.account_data import BenchmarkError, parse_args, parts_arg, run
+    from tests.conftest import _empty_pg
+
+    if pg_database:
+        await _empty_pg(pg_database)
+    args = _account_data_args(tmp_path, pg_database, "--only", "mfa,history", "--rounds", "1")
+    result = await run(args)
+    assert {"history", "mfa"} <= set(result) and not {"imports", "backup"} & set(result)
+    with pytest.raises(BenchmarkError, match="accounts: give an empty one"):
+        await run(args)  # the same database again
+    with pytest.raises(argparse.ArgumentTypeError):
+        parts_arg("mfa,everything")
+    assert parse_args([]).only == ["imports", "backup", "history", "mfa"]

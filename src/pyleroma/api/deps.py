@@ -26,7 +26,7 @@ from pyleroma.errors import Forbidden, Unauthorized
 from pyleroma.models import Account, OAuthApp, OAuthToken
 from pyleroma.policy.scopes import TOP_LEVEL, satisfies
 from pyleroma.services.accounts import mfa
-from pyleroma.services.oauth.secrets import digest, verify_password
+from pyleroma.services.oauth.secrets import digest, verify_password_off_loop
 from pyleroma.settings import Settings
 
 SESSION_COOKIE = "_pleroma_key"
@@ -134,7 +134,7 @@ async def authenticate(request: Request, session: AsyncSession) -> AuthContext |
         limiter = request.app.state.login_limiter
         limiter.check(request)
         account = await find_account_by_login(session, basic[0])
-        if account is None or not verify_password(account.password_hash, basic[1]):
+        if account is None or not await verify_password_off_loop(account.password_hash, basic[1]):
             limiter.hit(request)
             raise Unauthorized("Invalid credentials")
         check_can_log_in(account)

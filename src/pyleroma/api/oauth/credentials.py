@@ -15,7 +15,7 @@ from pyleroma.api.deps import find_account_by_login
 from pyleroma.api.params import Params
 from pyleroma.models import Account
 from pyleroma.services.oauth.oauth import InvalidGrant
-from pyleroma.services.oauth.secrets import verify_password
+from pyleroma.services.oauth.secrets import verify_password_off_loop
 
 
 def client_credentials(request: Request, params: Params) -> tuple[str | None, str | None]:
@@ -51,7 +51,7 @@ async def check_password_login(request: Request, session: AsyncSession, login, p
     if not isinstance(login, str) or not login.strip() or not isinstance(password, str):
         raise InvalidGrant()
     account = await find_account_by_login(session, login)
-    if not verify_password(account.password_hash if account else None, password):
+    if not await verify_password_off_loop(account.password_hash if account else None, password):
         limiter.hit(request)
         raise InvalidGrant()
     assert account is not None

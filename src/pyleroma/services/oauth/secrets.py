@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from anyio import to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -48,6 +49,13 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher(*_cost).verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def verify_password_off_loop(password_hash: str | None, password: str) -> bool:
+    """``verify_password`` in a worker thread: argon2 spends about half a second of CPU by
+    design, and on the event loop that would stall every other request of the process
+    (argon2-cffi releases the GIL while it hashes). For the login paths."""
+    return await to_thread.run_sync(verify_password, password_hash, password)
 
 
 def generate_password() -> str:

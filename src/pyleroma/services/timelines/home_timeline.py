@@ -15,6 +15,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Integer,
     delete,
+    exists,
     func,
     literal,
     or_,
@@ -80,6 +81,10 @@ async def backfill(session: AsyncSession, settings: Settings, account_id: int, t
         return
     still_following = await session.scalar(select(follows(account_id, literal(target_id))))
     if not still_following or settings.home_timeline_backfill <= 0:
+        return
+    # Most follows of an import are of accounts with nothing to copy; one index probe
+    # spares them the delivery filter, the costliest statement here to build.
+    if not await session.scalar(select(exists().where(Status.account_id == target_id))):
         return
     original = aliased(Status)
     rows = (
