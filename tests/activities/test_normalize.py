@@ -2004,6 +2004,17 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "object.details.location.street": None,
         "object.details.location.latitude": 47.21617415,
     },
+    "mobilizon/create_event_with_banner.json": {
+        "type": "Create",
+        "object.type": "Event",
+        "object.name": "Mobilizon Birthday Picnic",
+        "object.details.join_mode": "restricted",
+        "object.details.timezone": "Europe/Paris",
+        "object.attachments.*.url": [
+            "https://mobilizon.example/media/4a9e8b5c0d1f2e3a.jpg?name=picnic.jpg"
+        ],
+        "object.attachments.*.name": ["Banner"],
+    },
     "mobilizon/join.json": {
         "type": "Join",
         "actor": "https://mobilizon.example/@tcit",

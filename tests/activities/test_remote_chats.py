@@ -240,3 +240,30 @@ async def test_bad_chat_messages_of_ours_are_refused(app, factory, db):
         with pytest.raises(Forbidden):
             await chats.post_chat_message(session, settings, zoe.account, amy.account, "hi")
     await _nothing_stored(db)
+
+
+async def test_a_remote_authors_delete_removes_the_message(app, factory, db):
+    zoe = await factory.user("zoe")
+    bob = await dialect_author(db, "pleroma")
+    raw = load_dialect("pleroma", "create_chat_message")
+    message = await receive(app, bob, raw)
+    delete = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{bob.ap_id}/deletes/1",
+        "type": "Delete",
+        "actor": bob.ap_id,
+        "object": {"id": message.ap_id, "type": "Tombstone"},
+        "to": [zoe.account.ap_id],
+    }
+    # Another account of the same host cannot take it back.
+    host = bob.ap_id.split("/")[2]
+    mallory = await remote_account(db, "mallory", host)
+    forged = {**delete, "id": f"{mallory.ap_id}/deletes/1", "actor": mallory.ap_id}
+    with pytest.raises(Rejected):
+        await receive(app, mallory, forged)
+    assert await count(db, ChatMessage) == 1
+    assert await receive(app, bob, delete) is True
+    assert await count(db, ChatMessage) == 0
+    assert await count(db, ChatMessageReference) == 0
+    assert await count(db, Notification) == 0
+    assert await count(db, Chat) == 1  # the chat stays, empty

@@ -168,6 +168,116 @@ async def _directory(ctx: Ctx) -> None:
     assert str(listed.id) in {a["id"] for a in response.json()}
 
 
+@checks("pleroma:bookmark_folders")
+async def _bookmark_folders(ctx: Ctx) -> None:
+    """A folder is made, a bookmark filed in it, and the folder lists just that bookmark."""
+    made = await ctx.client.post(
+        "/api/v1/pleroma/bookmark_folders", json={"name": "Later"}, headers=ctx.bob.headers
+    )
+    assert made.status_code == 200, made.text
+    kept, other = await ctx.post(ctx.alice, status="keep"), await ctx.post(ctx.alice, status="x")
+    for status, body in ((kept, {"folder_id": made.json()["id"]}), (other, {})):
+        filed = await ctx.client.post(
+            f"/api/v1/statuses/{status['id']}/bookmark", json=body, headers=ctx.bob.headers
+        )
+        assert filed.status_code == 200, filed.text
+    listed = await ctx.get(f"/api/v1/bookmarks?folder_id={made.json()['id']}", ctx.bob)
+    assert [s["id"] for s in listed.json()] == [kept["id"]]
+
+
+@checks("events")
+async def _events(ctx: Ctx) -> None:
+    """An event is made, joined, and listed in the joiner's joined events."""
+    made = await ctx.client.post(
+        "/api/v1/pleroma/events", json={"name": "Jam", "start_time": "2030-06-01T18:00:00Z"},
+        headers=ctx.alice.headers,
+    )  # fmt: skip
+    assert made.status_code == 200, made.text
+    assert made.json()["pleroma"]["event"]["name"] == "Jam"
+    joined = await ctx.client.post(
+        f"/api/v1/pleroma/events/{made.json()['id']}/join", headers=ctx.bob.headers
+    )
+    assert joined.status_code == 200, joined.text
+    assert joined.json()["pleroma"]["event"]["join_state"] == "accept"
+    listed = await ctx.get("/api/v1/pleroma/events/joined_events", ctx.bob)
+    assert [s["id"] for s in listed.json()] == [made.json()["id"]]
+
+
+@checks("pleroma_chat_messages")
+async def _chat_messages(ctx: Ctx) -> None:
+    """A chat is opened, a message sent, and the recipient finds it unread in their chat."""
+    chat = await ctx.client.post(
+        f"/api/v1/pleroma/chats/by-account-id/{ctx.bob.id}", headers=ctx.alice.headers
+    )
+    assert chat.status_code == 200, chat.text
+    sent = await ctx.client.post(
+        f"/api/v1/pleroma/chats/{chat.json()['id']}/messages", json={"content": "hi bob"},
+        headers=ctx.alice.headers,
+    )  # fmt: skip
+    assert sent.status_code == 200, sent.text
+    [received] = (await ctx.get("/api/v1/pleroma/chats", ctx.bob)).json()
+    assert received["account"]["id"] == ctx.alice.id and received["unread"] == 1
+    assert received["last_message"]["content"] == "hi bob"
+
+
+@checks("pleroma_emoji_reactions")
+async def _emoji_reactions(ctx: Ctx) -> None:
+    """A unicode reaction (sent without its variation selector) shows on the status."""
+    posted = await ctx.post(ctx.alice, status="react")
+    reacted = await ctx.client.put(
+        f"/api/v1/pleroma/statuses/{posted['id']}/reactions/\u2764", headers=ctx.bob.headers
+    )
+    assert reacted.status_code == 200, reacted.text
+    shown = (await ctx.get(f"/api/v1/statuses/{posted['id']}", ctx.alice)).json()
+    assert [(r["name"], r["count"]) for r in shown["pleroma"]["emoji_reactions"]] == [
+        ("\u2764\ufe0f", 1)
+    ]
+
+
+@checks("pleroma_custom_emoji_reactions")
+async def _custom_emoji_reactions(ctx: Ctx) -> None:
+    """A reaction with one of the instance's custom emoji, listed with its image."""
+    from tests.api.emoji_helpers import install_packs
+
+    install_packs(ctx.factory.app)
+    posted = await ctx.post(ctx.alice, status="react")
+    reacted = await ctx.client.put(
+        f"/api/v1/pleroma/statuses/{posted['id']}/reactions/:blobcat:", headers=ctx.bob.headers
+    )
+    assert reacted.status_code == 200, reacted.text
+    listed = (await ctx.get(f"/api/v1/pleroma/statuses/{posted['id']}/reactions")).json()
+    assert [(r["name"], r["url"].endswith("/emoji/blobs/blobcat.png")) for r in listed] == [
+        ("blobcat", True)
+    ]
+
+
+@checks("shareable_emoji_packs")
+async def _shareable_emoji_packs(ctx: Ctx) -> None:
+    """An admin makes a pack and shares it: the list offers it with the SHA-256 of the
+    archive that is then served (what another instance's download checks)."""
+    import hashlib
+
+    from tests.api.emoji_helpers import png
+
+    boss = await ctx.factory.user("boss", is_admin=True)
+    base = "/api/v1/pleroma/emoji"
+    made = await ctx.client.post(f"{base}/pack?name=shared", headers=boss.headers)
+    assert made.status_code == 200, made.text
+    added = await ctx.client.post(
+        f"{base}/packs/files?name=shared",
+        files={"file": ("blob.png", png(), "image/png")},
+        headers=boss.headers,
+    )
+    assert added.json() == {"blob": "blob.png"}, added.text
+    await ctx.client.patch(
+        f"{base}/pack?name=shared", json={"metadata": {"share-files": True}}, headers=boss.headers
+    )
+    listed = (await ctx.get(f"{base}/packs")).json()["packs"]["shared"]["pack"]
+    assert listed["can-download"] is True
+    archive = await ctx.get(f"{base}/packs/archive?name=shared")
+    assert hashlib.sha256(archive.content).hexdigest().upper() == listed["download-sha256"]
+
+
 @checks("relay")
 async def _relay(ctx: Ctx) -> None:
     """The relay actor answers, so relays can check its Follows and follow it back."""

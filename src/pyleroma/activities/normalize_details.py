@@ -13,6 +13,7 @@ Event (the pl fork of Pleroma, Mobilizon, Gancio)::
                           (Mobilizon, the pl fork) or a plain string (Gancio)
     participants_count    ``participantCount`` (Mobilizon), ``participation_count`` (pl)
     participation_request_count   the pl fork's count of pending Joins
+    timezone              the IANA zone the times were chosen in (Mobilizon, pl), or None
 
 Audio (Pleroma's scrobbles: the object of a ``Listen``; any Audio post reads the same)::
 
@@ -69,6 +70,7 @@ def event_details(raw: dict[str, Any]) -> dict[str, Any]:
         "end_time": date(raw.get("endTime")),
         "join_mode": mode if isinstance(mode, str) and mode in JOIN_MODES else "free",
         "location": place(raw.get("location")),
+        "timezone": _short(raw.get("timezone")),
         "participants_count": participants,
         "participation_request_count": count(raw.get("participationRequestCount"))
         if raw.get("participationRequestCount") is not None

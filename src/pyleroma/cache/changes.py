@@ -55,6 +55,10 @@ TRACKED: dict[str, tuple[tuple[int, str | None], ...]] = {
     "status_mentions": ((KIND_STATUS, "status_id"),),
     "status_tags": ((KIND_STATUS, "status_id"),),
     "status_pins": ((KIND_STATUS, "status_id"),),
+    "status_reactions": ((KIND_STATUS, "status_id"),),
+    # A status's link preview card (services/cards/batches.py).
+    "status_preview_cards": ((KIND_STATUS, "status_id"),),
+    "events": ((KIND_STATUS, "status_id"),),
     "hashtags": ((KIND_STATUS, None),),
     "oauth_tokens": ((KIND_TOKEN, "id"),),
     "oauth_apps": ((KIND_STATUS, None), (KIND_TOKEN, None)),

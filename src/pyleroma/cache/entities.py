@@ -51,6 +51,12 @@ class StatusBundle:
     tags: list[str] = field(default_factory=list)
     pinned_at: Any = None
     app: Any = None  # name and website of the application that posted it
+    # (emoji, image URL, account id) of each reaction, oldest first (reaction_batches.py)
+    reactions: list[tuple[str, str | None, int]] = field(default_factory=list)
+    # The status's ``events`` row (event_batches.py), None for a post that is no event.
+    event: Any = None
+    # The ready link preview card the status shows (services/cards/batches.py), or None.
+    card: Any = None
     # (status row, fragment): render_statuses' viewer-independent part, valid for that row
     fragment: tuple[Any, dict] | None = None
 

@@ -192,7 +192,15 @@ def actor_columns(settings: Settings, normalized: dict[str, Any]) -> dict[str, A
         "discoverable": normalized["discoverable"],
         "indexable": normalized["indexable"],
         "actor_type": normalized["type"],
+        "accepts_chat_messages": _accepts_chat_messages(normalized["raw"]),
     }
+
+
+def _accepts_chat_messages(raw: dict[str, Any]) -> bool:
+    """Pleroma's ``capabilities.acceptsChatMessages``: only an actor that says so takes
+    ChatMessages (Mastodon and the rest drop them, so none are sent their way)."""
+    capabilities = raw.get("capabilities")
+    return isinstance(capabilities, dict) and capabilities.get("acceptsChatMessages") is True
 
 
 # --- writing ------------------------------------------------------------------------------------

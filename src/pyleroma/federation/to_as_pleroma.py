@@ -106,6 +106,8 @@ def event_fields(event) -> dict:
         data["endTime"] = as_datetime(event.end_time)
     if event.location:
         data["location"] = place_to_as(event.location)
+    if getattr(event, "timezone", None):
+        data["timezone"] = event.timezone  # Mobilizon's and the pl fork's IANA zone
     return data
 
 

@@ -41,6 +41,7 @@ JOB_MODULES: tuple[str, ...] = (
     "pyleroma.jobs.account_deletion_jobs",
     "pyleroma.jobs.import_jobs",
     "pyleroma.jobs.history_import_jobs",
+    "pyleroma.jobs.card_jobs",
 )
 
 

@@ -18,7 +18,10 @@ Event types (emitted by the services, see docs/api/streaming.md):
 - ``follow_relationship`` ``{state, follower_id, following_id}``: Pleroma's
   ``pleroma:follow_relationships_update`` to the follower's ``user`` sockets;
 - ``filters_changed`` ``{account_id}``: ``filters_changed`` to the account's ``user``;
-- ``token_revoked`` ``{token_ids}``: sockets holding those tokens are closed.
+- ``token_revoked`` ``{token_ids}``: sockets holding those tokens are closed;
+- ``chat_update`` ``{account_id, chat_id, reference_id}``: Pleroma's
+  ``pleroma:chat_update`` (the Chat) to the owner's ``user`` and ``user:pleroma_chat``
+  (streaming/chat_updates.py).
 """
 
 from __future__ import annotations
@@ -92,6 +95,7 @@ class Dispatcher:
             "follow_relationship": self._follow_relationship,
             "filters_changed": self._filters_changed,
             "token_revoked": self._token_revoked,
+            "chat_update": self._chat_update,
         }
 
     async def dispatch(self, events: list[dict]) -> None:
@@ -331,6 +335,13 @@ class Dispatcher:
         text = message(topic, "filters_changed", None)
         for conn in list(self.registry.subscribers(*topic)):
             conn.send(text)
+
+    async def _chat_update(self, event: dict) -> None:
+        from pyleroma.streaming.chat_updates import dispatch_chat_update
+
+        await dispatch_chat_update(
+            self.registry, self.sessionmaker, self.settings, event, message, _json
+        )
 
     async def _token_revoked(self, event: dict) -> None:
         for conn in self.registry.with_tokens(event.get("token_ids") or ()):

@@ -10,7 +10,8 @@ Rules:
   token with ``read:statuses`` (or ``read``). The ``:local`` variants follow
   ``restrict_unauthenticated_local_timeline`` the same way.
 - ``user`` and ``direct`` need a user token with ``read:statuses``; ``user:notification``
-  one with ``read:notifications``; ``list`` one with ``read:lists`` and the list must be the
+  one with ``read:notifications``; ``user:pleroma_chat`` (Pleroma's) one with
+  ``read:chats``; ``list`` one with ``read:lists`` and the list must be the
   token owner's (someone else's list is "not found", as a missing one).
 
 Failures carry an HTTP status for the handshake (401 unauthorized, 404 unknown stream, as
@@ -32,12 +33,15 @@ from pyleroma.settings import Settings
 
 Topic = tuple[str, Any]
 
-USER_STREAMS = ("user", "user:notification", "direct")
+USER_STREAMS = ("user", "user:notification", "direct", "user:pleroma_chat")
 LOCAL_PUBLIC = ("public:local", "public:local:media", "hashtag:local")
 PUBLIC_STREAMS = ("public", "public:local", "public:media", "public:local:media")
 REMOTE_STREAMS = ("public:remote", "public:remote:media")
 HASHTAG_STREAMS = ("hashtag", "hashtag:local")
 ALL_STREAMS = (*USER_STREAMS, *PUBLIC_STREAMS, *REMOTE_STREAMS, *HASHTAG_STREAMS, "list")
+
+# The scope a per-user stream needs besides ``read:statuses`` (Pleroma's chat stream).
+USER_STREAM_SCOPES = {"user:notification": "read:notifications", "user:pleroma_chat": "read:chats"}
 
 # The filter context (services/filters/filters.py) a stream's statuses are checked against.
 FILTER_CONTEXT = {
@@ -110,7 +114,7 @@ async def resolve(
     if not isinstance(name, str) or name not in ALL_STREAMS:
         raise StreamError(404, "Unknown stream type")
     if name in USER_STREAMS:
-        scope = "read:notifications" if name == "user:notification" else "read:statuses"
+        scope = USER_STREAM_SCOPES.get(name, "read:statuses")
         _require(viewer, scope)
         return (name, viewer.account_id)
     if name == "list":

@@ -5,8 +5,13 @@ per account and counterpart, made on the first message either way) gets a
 ``chat_message_references`` row: unread for the recipient, read for the sender. The local
 recipient gets a ``pleroma:chat_mention`` notification whose id is its reference's id (so
 the Pleroma API can find the message a notification is about: notifications point at
-statuses), streamed as any notification. (Pleroma's ``pleroma:chat_update`` stream event,
-which carries the rendered chat, comes with the chat API.)
+statuses), streamed as any notification. Each local participant's ``user`` stream gets
+Pleroma's ``pleroma:chat_update`` (the ``chat_update`` event: the chat rendered with this
+message as its ``last_message``; streaming/chat_updates.py).
+
+A Delete of a message (``handle_delete_chat_message``: the author's own, local or remote)
+removes it from every local chat with its notifications, tells the chats' owners, and
+a local author's Delete goes to a remote recipient.
 
 What Pleroma's ChatMessageValidator refuses is refused here before anything is written
 (``Rejected``): a message to anyone but one local account (from a remote sender), one the
@@ -25,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import delete, exists, select
 
 from pyleroma.activities.activity import Activity
 from pyleroma.activities.context import PipelineContext
@@ -41,6 +46,7 @@ from pyleroma.models import (
     ChatMessage,
     ChatMessageReference,
     MediaAttachment,
+    Notification,
 )
 from pyleroma.services.notifications.notifications import create_notification
 from pyleroma.urls import activity_uri, object_uri
@@ -59,6 +65,20 @@ class ChatDraft:
     content: str
     emojis: dict[str, str]
     media: MediaAttachment | None = None
+    # The request's Idempotency-Key, shown back on the message (Pleroma-FE matches its
+    # optimistic copy with it); kept in the row's ``raw`` (None for ours otherwise).
+    idempotency_key: str | None = None
+
+
+def chat_update_event(owner_id: int, chat_id: int, reference_id: int | None = None) -> dict:
+    """The stream event telling ``owner_id`` its chat changed; ``reference_id`` is the
+    message to show as ``last_message`` (None: whatever is the last one when rendered)."""
+    return {
+        "type": "chat_update",
+        "account_id": owner_id,
+        "chat_id": chat_id,
+        "reference_id": reference_id,
+    }
 
 
 async def refuses_chat_from(session, recipient: Account, sender: Account) -> str | None:
@@ -122,6 +142,7 @@ async def write_chat_message(
             id=new_id(), chat_id=chat.id, message_id=message.id, unread=unread, created_at=now
         )
         session.add(reference)
+        effects.stream(chat_update_event(owner.id, chat.id, reference.id))
         if owner is recipient:
             recipient_reference = reference
     await session.flush()
@@ -156,6 +177,7 @@ async def handle_chat_message(ctx: PipelineContext, activity: Activity) -> Effec
             "emojis": draft.emojis,
             "media_attachment_id": draft.media.id if draft.media is not None else None,
             "local": True,
+            "raw": {"idempotency_key": draft.idempotency_key} if draft.idempotency_key else None,
             "created_at": utcnow(),
         },
     )
@@ -225,4 +247,62 @@ async def handle_remote_chat_message(ctx: PipelineContext, activity: Activity) -
         },
     )
     effects.result = message
+    return effects
+
+
+async def remove_chat_message(session, effects: Effects, message: ChatMessage) -> None:
+    """Delete ``message``: its references (every local chat's), their notifications (the
+    ``pleroma:chat_mention`` ids are reference ids) and the row; each chat's owner hears."""
+    references = (
+        await session.execute(
+            select(ChatMessageReference.id, Chat.id, Chat.account_id)
+            .join(Chat, Chat.id == ChatMessageReference.chat_id)
+            .where(ChatMessageReference.message_id == message.id)
+        )
+    ).all()
+    ids = [row[0] for row in references]
+    if ids:
+        await session.execute(
+            delete(Notification)
+            .where(Notification.id.in_(ids))
+            .execution_options(synchronize_session=False)
+        )
+        await session.execute(
+            delete(ChatMessageReference)
+            .where(ChatMessageReference.id.in_(ids))
+            .execution_options(synchronize_session=False)
+        )
+    await session.execute(
+        delete(ChatMessage)
+        .where(ChatMessage.id == message.id)
+        .execution_options(synchronize_session=False)
+    )
+    for _, chat_id, owner_id in references:
+        effects.stream(chat_update_event(owner_id, chat_id))
+
+
+async def handle_delete_chat_message(ctx: PipelineContext, activity: Activity) -> Effects:
+    """The author deletes their message (``object`` the ChatMessage row): removed here,
+    and a remote recipient gets the Delete (a Tombstone of the object's id)."""
+    message: ChatMessage = activity.object
+    if message.account_id != activity.actor.id:
+        raise Rejected("only its author deletes a chat message")
+    effects = Effects()
+    recipient = await ctx.session.get(Account, message.recipient_id)
+    if activity.local and recipient is not None and not recipient.local:
+        from pyleroma.federation.to_as import AS_CONTEXT
+
+        effects.deliver(
+            [recipient.id],
+            activity={
+                "@context": AS_CONTEXT,
+                "id": activity.id,
+                "type": "Delete",
+                "actor": activity.actor.ap_id,
+                "object": {"id": message.ap_id, "type": "Tombstone"},
+                "to": [recipient.ap_id],
+            },
+        )
+    await remove_chat_message(ctx.session, effects, message)
+    effects.result = True
     return effects

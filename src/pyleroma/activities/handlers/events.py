@@ -12,7 +12,8 @@ Participation (``event_participations``, one row per account and event), as the 
 handles it:
 
 - a Join of one of our events: accepted at once when the event is ``free`` (or the joiner
-  is its organiser), and then the organiser's Accept goes back to a remote joiner; else
+  is its organiser, or an account an ``invite`` event mentions; anyone else's Join of an
+  ``invite`` event is refused), and then the organiser's Accept goes back to a remote joiner; else
   pending, counted in ``participation_request_count``, and the organiser gets a
   ``pleroma:participation_request`` notification, until the organiser answers
   (services/statuses/events.py: Accept or Reject through this module);
@@ -20,7 +21,9 @@ handles it:
   (federation/receive.py matches it to the row by the Join's id, or the embedded Join)
   sets the state; an Accept of a non-free event tells the participant
   (``pleroma:participation_accepted``);
-- a Leave removes the row (and the counts), and ours is delivered to the organiser.
+- a Leave removes the row (and the counts), and ours is delivered to the organiser;
+- an edit of one of our events (``apply_local_event_update``, from the Update handler)
+  tells our participants and requesters (``pleroma:event_update``).
 
 Only the organiser answers a Join (receive.py refuses an Accept or Reject from anyone
 else); a Join of a remote event arriving here, or of a status that is no event, is refused.
@@ -41,11 +44,13 @@ from pyleroma.db.base import utcnow
 from pyleroma.db.upsert import insert_or_ignore
 from pyleroma.models import Account, Event, EventParticipation, Notification, Status
 from pyleroma.models.event import ACCEPTED, PENDING, REJECTED
+from pyleroma.models.status import StatusMention
 from pyleroma.services.notifications.notifications import create_notification
 from pyleroma.urls import activity_uri
 
 REQUEST_NOTIFICATION = "pleroma:participation_request"
 ACCEPTED_NOTIFICATION = "pleroma:participation_accepted"
+UPDATE_NOTIFICATION = "pleroma:event_update"
 
 
 def _time(value: str | None) -> dt.datetime | None:
@@ -69,6 +74,8 @@ async def sync_event(session, status: Status, note: dict[str, Any]) -> Event:
     event.end_time = _time(details.get("end_time"))
     event.join_mode = details.get("join_mode") or "free"
     event.location = details.get("location")
+    zone = details.get("timezone")
+    event.timezone = zone if zone and len(zone) <= 64 else None
     event.participants_count = details.get("participants_count") or 0
     event.participation_request_count = details.get("participation_request_count") or 0
     event.updated_at = utcnow()
@@ -97,6 +104,8 @@ async def write_local_event(ctx: PipelineContext, status: Status, fields: dict) 
         end_time=fields.get("end_time"),
         join_mode=fields.get("join_mode") or "free",
         location=fields.get("location"),
+        timezone=fields.get("timezone"),
+        banner_id=fields.get("banner_id"),
         participants_count=0,
         participation_request_count=0,
         updated_at=utcnow(),
@@ -111,6 +120,38 @@ def event_document(note: dict, event: Event) -> dict:
     from pyleroma.federation.to_as_pleroma import event_fields
 
     return {**note, **event_fields(event)}
+
+
+async def apply_local_event_update(ctx: PipelineContext, status: Status, fields: dict, effects):
+    """An edit of an event of ours (the Update handler, after the post's own changes):
+    the ``events`` row takes the checked ``fields`` (services/statuses/events.py), and
+    every participant and pending requester of ours is told (``pleroma:event_update``)."""
+    session = ctx.session
+    event = await session.get(Event, status.id)
+    if event is None:
+        return None
+    for key in ("name", "start_time", "end_time", "join_mode", "location", "timezone"):
+        setattr(event, key, fields.get(key))
+    event.banner_id = fields.get("banner_id")
+    event.updated_at = utcnow()
+    rows = await session.execute(
+        select(Account)
+        .join(EventParticipation, EventParticipation.account_id == Account.id)
+        .where(
+            EventParticipation.status_id == status.id,
+            EventParticipation.state.in_((PENDING, ACCEPTED)),
+            EventParticipation.account_id != status.account_id,
+            Account.local.is_(True),
+        )
+        .order_by(EventParticipation.id)
+    )
+    for participant in rows.scalars():
+        notification = await create_notification(
+            session, participant, status.account_id, UPDATE_NOTIFICATION, status
+        )
+        effects.notified(notification)
+    await session.flush()
+    return event
 
 
 # --- participation -----------------------------------------------------------------------
@@ -142,6 +183,16 @@ async def recount(session, event: Event) -> None:
     event.updated_at = utcnow()
 
 
+async def mentioned(session, status_id: int, account_id: int) -> bool:
+    """Whether the post mentions the account: who an ``invite`` event invites."""
+    found = await session.scalar(
+        select(StatusMention.account_id).where(
+            StatusMention.status_id == status_id, StatusMention.account_id == account_id
+        )
+    )
+    return found is not None
+
+
 async def _organiser(session, status: Status) -> Account:
     organiser = await session.get(Account, status.account_id)
     assert organiser is not None
@@ -164,7 +215,10 @@ async def handle_join(ctx: PipelineContext, activity: Activity) -> Effects:
     organiser = await _organiser(session, status)
     join_id = activity.id or activity_uri(settings, activity.row_id)
     activity.id = join_id
-    free = event.join_mode == "free" or actor.id == organiser.id
+    invited = event.join_mode == "invite" and await mentioned(session, status.id, actor.id)
+    if status.local and event.join_mode == "invite" and not invited and actor.id != organiser.id:
+        raise Rejected(f"{actor.ap_id} was not invited to {status.uri}")
+    free = event.join_mode == "free" or actor.id == organiser.id or invited
     state = ACCEPTED if status.local and free else PENDING
     inserted = await insert_or_ignore(
         session,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from pyleroma.activities.activity import Activity
 from pyleroma.activities.context import PipelineContext
 from pyleroma.activities.effects import Effects
-from pyleroma.models import Account, Status, StatusMention
+from pyleroma.models import Account, ChatMessage, Event, Status, StatusMention
 
 FOLLOWERS_SEE = ("public", "unlisted", "private")
 
@@ -60,6 +60,9 @@ async def handle_create(ctx: PipelineContext, activity: Activity) -> Effects:
         from pyleroma.activities.handlers.events import event_document, write_local_event
 
         event = await write_local_event(ctx, status, activity.options["event"])
+    from pyleroma.services.cards.cards import link_status
+
+    await link_status(ctx.session, ctx.settings, status, effects)
     if status.visibility == "local":
         return effects
     note = await note_document(ctx, status)
@@ -108,10 +111,23 @@ async def handle_update(ctx: PipelineContext, activity: Activity) -> Effects:
     status: Status = activity.object
     effects = Effects()
     await apply_edit(ctx.session, status, activity.actor, activity.options["plan"], effects)
+    from pyleroma.services.cards.cards import link_status
+
+    await link_status(ctx.session, ctx.settings, status, effects, edited=True)
     effects.result = status
+    from pyleroma.activities.handlers import events
+
+    if activity.options.get("event"):  # an event's edit (services/statuses/events.py)
+        event = await events.apply_local_event_update(
+            ctx, status, activity.options["event"], effects
+        )
+    else:  # an event edited as a plain post keeps its event fields
+        event = await ctx.session.get(Event, status.id)
     if status.visibility == "local":
         return effects
     note = await note_document(ctx, status)
+    if event is not None:
+        note = events.event_document(note, event)
     document = update_document(note, status)
     activity.id = document["id"]
     recipients = await _mentioned_ids(ctx.session, status.id)
@@ -127,7 +143,12 @@ async def handle_update(ctx: PipelineContext, activity: Activity) -> Effects:
 
 
 async def handle_delete(ctx: PipelineContext, activity: Activity) -> Effects:
-    """Delete a local post (``activity.object``, an original, not a reblog)."""
+    """Delete a local post (``activity.object``, an original, not a reblog), or one's own
+    chat message (a ChatMessage row: activities/handlers/chats.py)."""
+    if isinstance(activity.object, ChatMessage):
+        from pyleroma.activities.handlers.chats import handle_delete_chat_message
+
+        return await handle_delete_chat_message(ctx, activity)
     if not activity.local:
         from pyleroma.activities.handlers.remote_posts import handle_remote_delete
 

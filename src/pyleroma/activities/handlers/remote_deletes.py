@@ -11,6 +11,8 @@ for its id too):
   conversations rewound, the media detached and left to the purge job. Replies keep their
   ``in_reply_to_id`` and ``in_reply_to_uri`` (Mastodon and Pleroma show them as replies to
   something gone). An id we do not have is a no-op.
+- the id of a chat message we have (its author's Delete only): it leaves every local chat
+  with its notifications (activities/handlers/chats.py ``remove_chat_message``).
 - the actor's own id: the account deleted itself. The minimum that is safe: the account
   row stays (deactivated, so its name and keys are never taken over and later activities
   from it are refused), its follows both ways and its favourites go with their counters,
@@ -34,6 +36,7 @@ from pyleroma.federation.forwarding import forward_reply
 from pyleroma.federation.from_as_note import same_host, status_by_uri
 from pyleroma.models import (
     Account,
+    ChatMessage,
     Favourite,
     Follow,
     Status,
@@ -85,13 +88,29 @@ async def handle_remote_delete(ctx: PipelineContext, activity: Activity) -> Effe
     effects = Effects()
     status = await status_by_uri(ctx.session, object_id)
     if status is None:
-        return effects
+        return await _delete_chat_message(ctx, activity, object_id, effects)
     if status.account_id != actor.id:
         raise Rejected(f"{object_id} is not {actor.ap_id}'s to delete")
     # A reply to one of our posts: its Delete goes where its Create was forwarded
     # (decided before the rows go; a second Delete finds nothing, so it goes once).
     await forward_reply(ctx, activity, effects, status)
     await remove_status(ctx.session, ctx.settings, effects, status)
+    effects.result = True
+    return effects
+
+
+async def _delete_chat_message(
+    ctx: PipelineContext, activity: Activity, object_id: str, effects: Effects
+) -> Effects:
+    """A Delete of a chat message we have (its author's only); else a no-op."""
+    from pyleroma.activities.handlers.chats import remove_chat_message
+
+    message = await ctx.session.scalar(select(ChatMessage).where(ChatMessage.ap_id == object_id))
+    if message is None:
+        return effects
+    if message.account_id != activity.actor.id:
+        raise Rejected(f"{object_id} is not {activity.actor.ap_id}'s to delete")
+    await remove_chat_message(ctx.session, effects, message)
     effects.result = True
     return effects
 

@@ -62,6 +62,7 @@ from pyleroma.models import (
     StatusTag,
 )
 from pyleroma.policy.visibility import can_see, open_to_everyone
+from pyleroma.services.cards.cards import link_status
 from pyleroma.services.notifications.notifications import create_notification
 from pyleroma.services.statuses.polls import POLL_END_JOB, schedule_tally_update
 from pyleroma.services.statuses.posting import hashtag_ids
@@ -338,6 +339,7 @@ async def store_remote_post(ctx: PipelineContext, activity: Activity) -> Effects
     # Pleroma's direct conversations: the local recipients' participations.
     await bump_for_status(session, status, author, prepared.recipients, effects)
     effects.job(FANOUT_JOB, {"status_id": status.id})
+    await link_status(session, ctx.settings, status, effects)
     return effects
 
 
@@ -558,6 +560,7 @@ async def handle_remote_update_note(ctx: PipelineContext, activity: Activity) ->
         # Forwarded as its Create was (an Update that edits nothing is not passed on: the
         # same one arriving twice goes once).
         await forward_reply(ctx, activity, effects, status)
+        await link_status(session, ctx.settings, status, effects, edited=True)
     if note["type"] == "Event":  # its time, place and mode may have changed too
         from pyleroma.activities.handlers.events import sync_event
 

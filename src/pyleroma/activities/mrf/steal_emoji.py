@@ -24,8 +24,8 @@ The pack is a ``pack.json`` pack (docs/api/emoji.md), made on first use; a ``sto
 directory left by Pleroma (files only) keeps its emoji, which are written into the new
 pack.json. Files are written whole under a temporary name and renamed, and pack.json is
 updated under a lock (also across processes: ``flock``), so concurrent receive jobs
-neither lose an emoji nor leave a half-written file. The registry of this process is then
-reloaded; other processes see the emoji when they reload theirs.
+neither lose an emoji nor leave a half-written file. The packs are then marked changed
+(``packs_changed``): this process rereads them at once, the others at their next lookup.
 
 The activity itself always passes unchanged: a failed download is logged and skipped,
 never a reason to refuse the post.
@@ -47,7 +47,7 @@ from typing import Any
 
 from pyleroma.activities.mrf.base import HostList, Policy, compile_pattern, host_of, post_of
 from pyleroma.services.media.media_probe import sniff
-from pyleroma.services.text.emoji import PACK_FILE, is_shortcode, registry_for
+from pyleroma.services.text.emoji import PACK_FILE, is_shortcode, packs_changed, registry_for
 
 log = logging.getLogger("pyleroma.mrf.steal_emoji")
 
@@ -146,8 +146,8 @@ class StealEmojiPolicy(Policy):
                 continue
             if added:
                 stolen.append(shortcode)
-        if stolen:
-            await asyncio.to_thread(registry_for(settings).reload)
+        if stolen:  # every process rereads the packs (services/text/emoji.py)
+            await asyncio.to_thread(packs_changed, settings)
         return stolen
 
     async def download(self, settings, shortcode: str, url: str) -> tuple[bytes, str] | None:

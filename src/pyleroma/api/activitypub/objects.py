@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse
 
+from pyleroma.activities.handlers.events import event_document
 from pyleroma.api.activitypub import (
     ACCEPT,
     AS_OBJECT,
@@ -44,7 +45,7 @@ from pyleroma.federation.to_as_note import (
     served_status,
     status_to_as,
 )
-from pyleroma.models import Status
+from pyleroma.models import Event, Status
 from pyleroma.policy.visibility import can_see
 from pyleroma.settings import Settings
 from pyleroma.urls import status_uri
@@ -98,7 +99,11 @@ async def get_object(
     if status is None or status.reblog_of_id is not None:
         return not_found(negotiated=True)
     parts = await load_note_parts(session, status)
-    return as_response(status_to_as(settings, status, parts), negotiated=True)
+    document = status_to_as(settings, status, parts)
+    event = await session.get(Event, status.id)
+    if event is not None:  # an event is served as the Event its Create carried
+        document = event_document(document, event)
+    return as_response(document, negotiated=True)
 
 
 async def _addressed_to_fetcher(request: Request, session, settings: Settings, raw: str):

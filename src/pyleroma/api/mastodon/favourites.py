@@ -14,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
 from pyleroma.api.mastodon.render_statuses import statuses_to_api
-from pyleroma.api.openapi import api_doc, arr, ref
-from pyleroma.api.openapi.parameters import PAGE
+from pyleroma.api.openapi import api_doc, arr, param, ref
+from pyleroma.api.openapi.parameters import ID_PARAM, PAGE
 from pyleroma.api.pagination import link_header, read_page
 from pyleroma.api.params import Params, get_params
 from pyleroma.api.responses import json_response
-from pyleroma.errors import Forbidden, NotFound
+from pyleroma.db.ids import parse_id
+from pyleroma.errors import Forbidden, NotFound, Unprocessable
 from pyleroma.services.accounts import account_directory
 from pyleroma.services.statuses import favourites
 from pyleroma.settings import Settings
@@ -43,7 +44,15 @@ async def list_favourites(
     return json_response(data, headers=link_header(request, [k for k, _ in rows], page))
 
 
-@router.get("/api/v1/bookmarks", **api_doc(query=PAGE, response=arr(ref("Status")), paged=True))
+@router.get(
+    "/api/v1/bookmarks",
+    **api_doc(
+        query=[*PAGE, param("folder_id", ID_PARAM, "Only the bookmarks in this folder (Pleroma)")],
+        response=arr(ref("Status")),
+        paged=True,
+        errors=(422,),
+    ),
+)
 async def list_bookmarks(
     request: Request,
     auth: AuthContext = Depends(require_user("read:bookmarks")),
@@ -51,9 +60,14 @@ async def list_bookmarks(
     session: AsyncSession = Depends(get_session),
     settings: Settings = Depends(get_settings),
 ):
-    """The viewer's bookmarks that they may still see, newest bookmark first."""
+    """The viewer's bookmarks that they may still see, newest bookmark first; with
+    ``folder_id``, only those filed in that folder (none for another's folder)."""
     page = read_page(params)
-    rows = await favourites.bookmarks_page(session, auth.user, page)
+    folder_id = None
+    raw_folder = params.str("folder_id")
+    if raw_folder not in (None, "") and (folder_id := parse_id(raw_folder)) is None:
+        raise Unprocessable("folder_id: must be an id")
+    rows = await favourites.bookmarks_page(session, auth.user, page, folder_id)
     data = await statuses_to_api(session, settings, [s for _, s in rows], auth.user)
     return json_response(data, headers=link_header(request, [k for k, _ in rows], page))
 

@@ -107,7 +107,7 @@ def account_to_api(
             "skip_thread_containment": account.skip_thread_containment,
             "background_image": upload_url(settings, account.background_path),
             "favicon": None,
-            "accepts_chat_messages": None,
+            "accepts_chat_messages": account.accepts_chat_messages,
         },
     }
     if account.show_role or is_self:

@@ -3,6 +3,7 @@
 ``{id, type, created_at, account, pleroma: {is_seen, is_muted}}`` plus ``status`` for the
 types about a status, ``emoji`` and ``emoji_url`` for a ``pleroma:emoji_reaction`` (the
 EmojiReact's content, ``:shortcode:`` for a custom emoji, and its image, else null),
+``chat_message`` (the ChatMessage) for a ``pleroma:chat_mention``,
 and ``target`` for a ``move`` (Mastodon's and Pleroma's shape:
 ``account`` is the old account, ``target`` the one it moved to; the notification row
 names no target, so it is the old account's current ``moved_to_id``). A reblog
@@ -19,17 +20,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyleroma.activities.handlers.reactions import notification_reactions
 from pyleroma.api.mastodon.render_accounts import account_to_api, load_moved
 from pyleroma.api.mastodon.render_statuses import statuses_to_api
+from pyleroma.api.pleroma.render_chats import messages_by_reference_id
 from pyleroma.models import Account, Notification
 from pyleroma.services.statuses.status_batches import muted_among, statuses_with_originals
 from pyleroma.settings import Settings
 from pyleroma.urls import masto_datetime
 
+CHAT_MENTION = "pleroma:chat_mention"
 # Types whose entity carries the status they are about.
 STATUS_TYPES = frozenset(
     {
         "mention", "status", "reblog", "favourite", "poll", "update", "pleroma:emoji_reaction",
         # The pl fork's event notifications carry the event.
         "pleroma:participation_request", "pleroma:participation_accepted",
+        "pleroma:event_update",
     }
 )  # fmt: skip
 
@@ -69,6 +73,9 @@ async def notifications_to_api(
     sender_ids = {sender.id for _, sender in rows}
     muted = await muted_among(session, viewer.id, sender_ids) if sender_ids else set()
     reactions = await notification_reactions(session, notifications)
+    chat_messages = await messages_by_reference_id(
+        session, settings, (n.id for n in notifications if n.type == CHAT_MENTION)
+    )
     moved = await load_moved(session, [sender for _, sender in rows])
     result = []
     for notification, sender in rows:
@@ -97,6 +104,12 @@ async def notifications_to_api(
             # Pleroma shows the EmojiReact's content: ":shortcode:" for a custom one.
             data["emoji"] = f":{emoji}:" if emoji_url else emoji
             data["emoji_url"] = emoji_url
+        if notification.type == CHAT_MENTION:
+            # Pleroma's ``chat_message``: the notification's id is the message's reference.
+            chat_message = chat_messages.get(notification.id)
+            if chat_message is None:  # deleted meanwhile
+                continue
+            data["chat_message"] = chat_message
         result.append(data)
     return result
 

@@ -15,7 +15,9 @@ from collections.abc import Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.mastodon.render_accounts import account_to_api
+from pyleroma.api.mastodon.render_cards import card_to_api
 from pyleroma.api.mastodon.render_emojis import emojis_to_api
+from pyleroma.api.mastodon.render_reactions import status_reactions_to_api
 from pyleroma.db.base import utcnow
 from pyleroma.models import Account, MediaAttachment, Poll, Status
 from pyleroma.services.statuses.status_batches import RenderContext, load_context
@@ -133,8 +135,9 @@ def _render_one(
 
 def _fragment(settings: Settings, ctx: RenderContext, status: Status) -> dict:
     """What every viewer sees alike of ``status``: from its row and its bundle (media,
-    hashtags, pin, application), never from other entities. Kept in the bundle, which the
-    entity cache shares across requests, while the status row stays equal."""
+    hashtags, pin, application, link preview card), never from other entities. Kept in the
+    bundle, which the entity cache shares across requests, while the status row stays
+    equal."""
     bundle = ctx.bundles[status.id]
     memo = bundle.fragment
     if memo is not None and memo[0] == status:
@@ -151,7 +154,7 @@ def _fragment(settings: Settings, ctx: RenderContext, status: Status) -> dict:
             str(status.in_reply_to_account_id) if status.in_reply_to_account_id else None
         ),
         "reblog": None,
-        "card": None,
+        "card": card_to_api(settings, bundle.card) if bundle.card is not None else None,
         "content": status.content,
         "text": None,
         "created_at": masto_datetime(status.created_at),
@@ -242,6 +245,8 @@ def _base(
     data = fragment.copy()
     pleroma = data["pleroma"] = fragment["pleroma"].copy()
     data["account"] = _account(settings, ctx, status.account_id, viewer)
+    if data["card"] is not None and not settings.rich_media_enabled:
+        data["card"] = None  # link previews turned off: none shown (Pleroma)
     if with_source:
         data["text"] = status.source
     data["reblogged"] = status.id in ctx.reblogged
@@ -267,6 +272,17 @@ def _base(
     pleroma["thread_muted"] = thread_muted
     if status.in_reply_to_id:
         pleroma["parent_visible"] = status.in_reply_to_id in ctx.visible
+    event = ctx.bundles[status.id].event
+    if event is not None:  # the pl fork's events (api/pleroma/render_events.py)
+        from pyleroma.api.pleroma.render_events import event_to_api
+
+        state = ctx.join_states.get(status.id)
+        pleroma["event"] = event_to_api(event, data["media_attachments"], status, viewer, state)
+    reactions = ctx.bundles[status.id].reactions
+    if reactions:
+        viewer_id = viewer.id if viewer is not None else None
+        shown = status_reactions_to_api(settings, reactions, viewer_id, ctx.hidden_reactors)
+        data["emoji_reactions"] = pleroma["emoji_reactions"] = shown
     return data
 
 
@@ -277,9 +293,13 @@ async def statuses_to_api(
     viewer: Account | None,
     *,
     with_source: bool = False,
+    with_muted: bool = False,
 ) -> list[dict]:
+    """``with_muted``: show the reactions of accounts the viewer mutes (Pleroma's option)."""
     statuses = list(statuses)
     ctx = await load_context(session, statuses, viewer)
+    if not with_muted:
+        ctx.hidden_reactors |= ctx.muted_reactors
     return [
         _render_one(settings, ctx, s, viewer, with_source=with_source)
         for s in statuses

@@ -1,4 +1,5 @@
-"""GET /api/v2/search (accounts, statuses, hashtags) and GET /api/v1/pleroma/search/location.
+"""GET /api/v2/search (accounts, statuses, hashtags); the Pleroma location search is in
+api/pleroma/events.py.
 
 As Akkoma's SearchController: ``read:search`` (or ``read``), anonymous allowed; there is no
 ``/api/v1/search`` (Mastodon 3.0 removed it and Akkoma does not serve it). Parameter
@@ -12,11 +13,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user, require_user
+from pyleroma.api.deps import AuthContext, get_session, get_settings, optional_user
 from pyleroma.api.mastodon.render_accounts import accounts_to_api
 from pyleroma.api.mastodon.render_statuses import statuses_to_api
 from pyleroma.api.mastodon.tags import tag_to_api
-from pyleroma.api.openapi import ANY_OBJECT, BOOL, STR, api_doc, arr, enum, param, ref
+from pyleroma.api.openapi import BOOL, STR, api_doc, enum, param, ref
 from pyleroma.api.openapi.parameters import PAGE, WITH_RELATIONSHIPS
 from pyleroma.api.pagination import read_page
 from pyleroma.api.params import Params, get_params
@@ -24,7 +25,6 @@ from pyleroma.services.discovery import search as search_service
 from pyleroma.settings import Settings
 
 router = APIRouter(tags=["Search"])
-pleroma_router = APIRouter(tags=["Search"])
 
 READ = optional_user("read:search")
 
@@ -83,19 +83,3 @@ async def search(
             for tag in found.hashtags
         ],
     }
-
-
-@pleroma_router.get(
-    "/search/location",
-    summary="Search locations (for events)",
-    **api_doc(query=[param("q", STR, required=True)], response=arr(ANY_OBJECT), errors=(400,)),
-)
-async def location(
-    auth: AuthContext = Depends(require_user()),
-    params: Params = Depends(get_params),
-):
-    """Pleroma looks places up with a geocoding service (Nominatim) for event locations;
-    none is configured here, so the answer is always an empty list, as Pleroma's with no
-    provider. A logged-in user with any scope may ask."""
-    search_service.check_query(params.str("q"))
-    return []

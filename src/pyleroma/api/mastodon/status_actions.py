@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.api.deps import AuthContext, get_session, get_settings, require_user
 from pyleroma.api.mastodon.render_statuses import status_to_api
-from pyleroma.api.openapi import INT, api_doc, enum, param, ref
+from pyleroma.api.openapi import INT, STR, api_doc, enum, param, ref
 from pyleroma.api.params import Params, get_params
 from pyleroma.models import Account, Status
-from pyleroma.services.statuses import favourites, pins, reblogs, thread_mutes
+from pyleroma.services.statuses import bookmark_folders, favourites, pins, reblogs, thread_mutes
 from pyleroma.services.statuses.status_access import get_visible_status, resolve_original
 from pyleroma.settings import Settings
 
@@ -114,16 +114,25 @@ async def unfavourite_status(
 
 
 @router.post(
-    "/api/v1/statuses/{status_id}/bookmark", **api_doc(response=ref("Status"), errors=(404,))
+    "/api/v1/statuses/{status_id}/bookmark",
+    **api_doc(
+        body=[param("folder_id", STR, "File it in this bookmark folder of yours (Pleroma)")],
+        response=ref("Status"),
+        errors=(404,),
+    ),
 )
 async def bookmark_status(
     status_id: str,
     auth: AuthContext = Depends(require_user(*BOOKMARK_SCOPES)),
+    params: Params = Depends(get_params),
     session: AsyncSession = Depends(get_session),
     settings: Settings = Depends(get_settings),
 ):
     requested, original = await _target(session, auth.user, status_id)
-    await favourites.bookmark(session, auth.user, original)
+    folder_id = await bookmark_folders.folder_for_bookmark(
+        session, auth.user, params.str("folder_id")
+    )
+    await favourites.bookmark(session, auth.user, original, folder_id)
     return await _render(session, settings, requested, auth.user)
 
 

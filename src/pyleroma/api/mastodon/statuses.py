@@ -104,6 +104,7 @@ STATUS_FIELDS = [
             *STATUS_FIELDS,
             param("scheduled_at", STR, "When to post (ISO 8601, at least 5 minutes ahead)"),
             param("preview", BOOL, "Render without posting"),
+            param("quoted_status_id", STR, "Mastodon 4.5's name for quote_id"),
         ],
         example={
             "status": "Hello, world! #introductions",
@@ -125,6 +126,13 @@ async def create_status(
 ):
     account = auth.user
     draft = draft_from_params(params)
+    if draft.quote_id is None and params.has("quoted_status_id"):
+        # Mastodon 4.5's name for quote_id: megalodon and Mastodon.py send this one.
+        draft.quote_id = _optional_id(
+            params,
+            "quoted_status_id",
+            Unprocessable("You can't quote a status that doesn't exist"),
+        )
     scheduled_at = parse_scheduled_at(params.raw("scheduled_at"))
     if params.bool("preview", False):
         # Pleroma's preview: everything posting does, rendered, then rolled back.

@@ -102,6 +102,46 @@ FILTER_RESULT = component(
     ),
 )
 
+EMOJI_REACTION = component(
+    "EmojiReaction",
+    obj(
+        {
+            "name": STR,
+            "count": INT,
+            "me": BOOL,
+            "url": nullable(STR),
+            "account_ids": arr(ID),
+        },
+        description="Reactions with one emoji (render_reactions.status_reactions_to_api).",
+    ),
+)
+
+PREVIEW_CARD = component(
+    "PreviewCard",
+    obj(
+        {
+            "url": STR,
+            "title": STR,
+            "description": STR,
+            "language": nullable(STR),
+            "type": enum("link", "photo", "video", "rich"),
+            "author_name": STR,
+            "author_url": STR,
+            "provider_name": STR,
+            "provider_url": STR,
+            "html": STR,
+            "width": INT,
+            "height": INT,
+            "image": nullable(STR),
+            "image_description": STR,
+            "embed_url": STR,
+            "blurhash": nullable(STR),
+            "pleroma": obj({"opengraph": ANY_OBJECT}),
+        },
+        description="A link preview (api/mastodon/render_cards.card_to_api).",
+    ),
+)
+
 _STATUS_PLEROMA = obj(
     {
         "local": BOOL,
@@ -113,7 +153,7 @@ _STATUS_PLEROMA = obj(
         "expires_at": nullable(DATETIME),
         "direct_conversation_id": nullable(INT),
         "thread_muted": BOOL,
-        "emoji_reactions": arr(ANY_OBJECT),
+        "emoji_reactions": arr(EMOJI_REACTION),
         "parent_visible": BOOL,
         "pinned_at": nullable(DATETIME),
         "quote": nullable(STATUS),
@@ -121,7 +161,9 @@ _STATUS_PLEROMA = obj(
         "quote_url": nullable(STR),
         "quote_visible": BOOL,
         "quotes_count": INT,
-    }
+    },
+    # Events only (the pl fork's; api/pleroma/render_events.py).
+    optional={"event": ref("StatusEvent")},
 )
 
 component(
@@ -135,7 +177,7 @@ component(
             "in_reply_to_id": nullable(ID),
             "in_reply_to_account_id": nullable(ID),
             "reblog": nullable(STATUS),
-            "card": {"type": "null"},
+            "card": nullable(PREVIEW_CARD),
             "content": STR,
             "text": nullable(STR),
             "created_at": DATETIME,
@@ -160,7 +202,7 @@ component(
             "emojis": arr(EMOJI),
             "quote": nullable(STATUS),
             "quote_id": nullable(ID),
-            "emoji_reactions": arr(ANY_OBJECT),
+            "emoji_reactions": arr(EMOJI_REACTION),
             "filtered": arr(FILTER_RESULT),
             "pleroma": _STATUS_PLEROMA,
         },

@@ -22,7 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from pyleroma.federation.delivery import enqueue_to_every_known_inbox
-from pyleroma.models import Account, AccountTombstone, Backup, Favourite, Follow, Status
+from pyleroma.models import (
+    Account,
+    AccountTombstone,
+    Backup,
+    Favourite,
+    Follow,
+    Status,
+    StatusReaction,
+)
 from pyleroma.policy.visibility import OPEN_VISIBILITIES
 from pyleroma.services.accounts.backups import remove_files as remove_backup_files
 from pyleroma.services.relations.follows import recount_follows
@@ -73,6 +81,7 @@ async def delete_local_account(session: AsyncSession, settings: Settings, accoun
     )
     await session.flush()
     await _federate_deletion(session, settings, account)
+    await _delete_reactions(session, account)
     await session.execute(
         delete(Account).where(Account.id == account.id).execution_options(synchronize_session=False)
     )
@@ -85,6 +94,28 @@ async def delete_local_account(session: AsyncSession, settings: Settings, accoun
     # must not outlive it.
     for file_name in backup_files:
         remove_backup_files(settings, file_name)
+
+
+async def _delete_reactions(session: AsyncSession, account: Account) -> None:
+    """The account's emoji reactions, deleted by status rather than by the cascade: the
+    status caches hold who reacted (cache/changes.py sees a delete that names its statuses,
+    never the database's own cascade)."""
+    reacted = set(
+        (
+            await session.scalars(
+                select(StatusReaction.status_id).where(StatusReaction.account_id == account.id)
+            )
+        ).all()
+    )
+    if reacted:
+        await session.execute(
+            delete(StatusReaction)
+            .where(
+                StatusReaction.status_id.in_(reacted),
+                StatusReaction.account_id == account.id,
+            )
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def _federate_deletion(session: AsyncSession, settings: Settings, account: Account):

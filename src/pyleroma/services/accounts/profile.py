@@ -58,6 +58,8 @@ BOOLEAN_PARAMS = {
     "show_role": "show_role",
     "skip_thread_containment": "skip_thread_containment",
     "allow_following_move": "allow_following_move",
+    # Pleroma's: others may start a chat (published as capabilities.acceptsChatMessages).
+    "accepts_chat_messages": "accepts_chat_messages",
 }
 IMAGE_PARAMS = {
     "avatar": ("avatar_path", images.AVATAR),

@@ -8,10 +8,8 @@ setting that switches the feature on, exactly where Pleroma makes them condition
 tests/api/test_advertised_claims.py exercises every advertised flag with a request that uses
 it, so a flag cannot be listed without its feature.
 
-Pleroma's flags not listed yet, for the changes that will build them: "shareable_emoji_packs",
-"media_proxy", "safe_dm_mentions", "blockers_visible", "pleroma_emoji_reactions",
-"pleroma_custom_emoji_reactions", "pleroma_chat_messages", "exposable_reactions",
-"pleroma:group_actors", "pleroma:bookmark_folders".
+Pleroma's flags not listed yet, for the changes that will build them: "media_proxy",
+"safe_dm_mentions", "blockers_visible", "exposable_reactions", "pleroma:group_actors".
 """
 
 from __future__ import annotations
@@ -26,11 +24,21 @@ BASE_FEATURES: tuple[str, ...] = (
     "polls",
     "v2_suggestions",
     "pleroma_explicit_addressing",
+    "shareable_emoji_packs",  # api/pleroma/emoji_packs.py: packs listed, archived, downloaded
     "multifetch",
     "pleroma:api/v1/notifications:include_types_filter",
     "editing",
+    # api/pleroma/reactions.py: unicode reactions, and custom ones (ours, and remote ones
+    # already on the post).
+    "pleroma_emoji_reactions",
+    "pleroma_custom_emoji_reactions",
     "quote_posting",
     "profile_directory",
+    "pleroma:bookmark_folders",  # api/pleroma/bookmark_folders.py
+    # api/pleroma/chats.py (Pleroma's "chat" flag is the old shoutbox, not built).
+    "pleroma_chat_messages",
+    # api/pleroma/events.py: the pl fork's events (pl-api reads this flag).
+    "events",
 )
 
 # Whether this build federates at all. ActivityPub (actors, inboxes, HTTP signatures,

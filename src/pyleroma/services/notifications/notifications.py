@@ -85,6 +85,7 @@ NOTIFICATION_TYPES = (
     "pleroma:chat_mention",
     "pleroma:participation_request",
     "pleroma:participation_accepted",
+    "pleroma:event_update",
 )
 # What a list shows when the client names no types: reports only on request (as Pleroma),
 # chat messages too (Pleroma's default types leave them out: the chat API shows them).

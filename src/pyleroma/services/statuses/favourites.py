@@ -20,7 +20,7 @@ from pyleroma.activities.build import build_like, build_undo_of
 from pyleroma.activities.context import PipelineContext
 from pyleroma.db.ids import new_id
 from pyleroma.db.paging import Page, in_display_order, paginate
-from pyleroma.db.upsert import insert_or_ignore
+from pyleroma.db.upsert import insert_or_update
 from pyleroma.models import Account, Bookmark, Favourite, Status
 from pyleroma.policy.visibility import not_blocked_filter, visible_filter
 from pyleroma.settings import Settings
@@ -44,13 +44,18 @@ async def unfavourite(
     await pipeline.run(PipelineContext(session, settings), undo)
 
 
-async def bookmark(session: AsyncSession, actor: Account, status: Status) -> None:
-    """Bookmark ``status`` for ``actor`` alone; idempotent. Commits."""
-    await insert_or_ignore(
+async def bookmark(
+    session: AsyncSession, actor: Account, status: Status, folder_id: int | None = None
+) -> None:
+    """Bookmark ``status`` for ``actor`` alone, filed in ``folder_id`` (one of the actor's
+    bookmark folders, checked by the caller) or in none; idempotent. Bookmarking again
+    moves the bookmark to the folder given (none unfiles it), as Pleroma does. Commits."""
+    await insert_or_update(
         session,
         Bookmark,
-        {"id": new_id(), "account_id": actor.id, "status_id": status.id},
+        {"id": new_id(), "account_id": actor.id, "status_id": status.id, "folder_id": folder_id},
         ("account_id", "status_id"),
+        ("folder_id",),
     )
     await session.commit()
 
@@ -64,12 +69,12 @@ async def unbookmark(session: AsyncSession, actor: Account, status: Status) -> N
 
 
 async def _marked_page(
-    session: AsyncSession, model, viewer: Account, page: Page
+    session: AsyncSession, model, viewer: Account, page: Page, *conditions
 ) -> list[tuple[int, Status]]:
     stmt = (
         select(model.id, Status)
         .join(Status, Status.id == model.status_id)
-        .where(model.account_id == viewer.id, visible_filter(viewer.id))
+        .where(model.account_id == viewer.id, visible_filter(viewer.id), *conditions)
     )
     rows = (await session.execute(paginate(stmt, model.id, page))).all()
     return [(row[0], row[1]) for row in in_display_order(rows, page)]
@@ -83,10 +88,13 @@ async def favourites_page(
 
 
 async def bookmarks_page(
-    session: AsyncSession, viewer: Account, page: Page
+    session: AsyncSession, viewer: Account, page: Page, folder_id: int | None = None
 ) -> list[tuple[int, Status]]:
-    """(bookmark id, status) pairs of the viewer's bookmarks, newest bookmark first."""
-    return await _marked_page(session, Bookmark, viewer, page)
+    """(bookmark id, status) pairs of the viewer's bookmarks, newest bookmark first; only
+    those filed in ``folder_id`` when given (Pleroma's bookmark folders)."""
+    if folder_id is None:
+        return await _marked_page(session, Bookmark, viewer, page)
+    return await _marked_page(session, Bookmark, viewer, page, Bookmark.folder_id == folder_id)
 
 
 async def account_favourites_page(

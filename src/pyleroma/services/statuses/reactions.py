@@ -10,8 +10,8 @@ Pleroma's ``CommonAPI.react_with_emoji`` takes:
 - a remote custom emoji that is already on the status, ``shortcode@host`` (as Pleroma's
   reaction list names it): reacting with it again reuses its image.
 
-The client API (``PUT/DELETE /api/v1/pleroma/statuses/:id/reactions/:emoji``) comes with
-the Pleroma API; its routes call these.
+The client API (api/pleroma/reactions.py: ``PUT/DELETE
+/api/v1/pleroma/statuses/:id/reactions/:emoji`` and the lists) calls these.
 """
 
 from __future__ import annotations
@@ -19,14 +19,16 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.activities import pipeline
 from pyleroma.activities.build import build_emoji_react, build_undo_emoji_react
 from pyleroma.activities.context import PipelineContext
+from pyleroma.db.base import utcnow
 from pyleroma.errors import BadRequest, NotFound
-from pyleroma.models import Account, Status, StatusReaction
+from pyleroma.models import Account, Block, Mute, Status, StatusReaction
+from pyleroma.policy.relations import mute_in_force
 from pyleroma.policy.visibility import can_see
 from pyleroma.services.text.emoji import registry_for
 from pyleroma.services.text.reaction_emoji import SHORTCODE_RE, unicode_emoji
@@ -95,20 +97,71 @@ async def react(
 
 
 async def unreact(
-    session: AsyncSession, settings: Settings, actor: Account, status: Status, emoji: str
+    session: AsyncSession,
+    settings: Settings,
+    actor: Account,
+    status: Status,
+    emoji: str,
+    *,
+    missing_ok: bool = True,
 ) -> None:
     """Take back ``actor``'s reaction with ``emoji``; a no-op when there is none (a retry is
-    harmless). The reaction's notification goes too. Commits."""
+    harmless), or with ``missing_ok=False`` Pleroma's 400 "Could not remove reaction emoji"
+    (the client API's answer). The reaction's notification goes too. Commits."""
     name, _host_named = reaction_name(settings, emoji)
+    if not missing_ok and not await session.scalar(
+        select(
+            exists().where(
+                StatusReaction.account_id == actor.id,
+                StatusReaction.status_id == status.id,
+                StatusReaction.emoji == name,
+            )
+        )
+    ):
+        raise BadRequest("Could not remove reaction emoji")
     undo = build_undo_emoji_react(settings, actor, status, name)
     await pipeline.run(PipelineContext(session, settings), undo)
 
 
 async def reactions_of(session: AsyncSession, status_id: int) -> list[StatusReaction]:
-    """The reactions to a status, oldest first (for tests and the later API)."""
+    """The reactions to a status, oldest first (for tests)."""
     rows = await session.scalars(
         select(StatusReaction)
         .where(StatusReaction.status_id == status_id)
         .order_by(StatusReaction.id)
     )
     return list(rows)
+
+
+async def reactions_with_accounts(
+    session: AsyncSession, status: Status, viewer: Account | None, *, with_muted: bool = False
+) -> list[tuple[str, str | None, Account]]:
+    """(emoji, image URL, account) of the reactions to ``status`` that ``viewer`` is shown,
+    oldest first: as Pleroma's reaction list, without deactivated accounts, and without
+    the accounts the viewer blocks or (unless ``with_muted``) mutes."""
+    stmt = (
+        select(StatusReaction.emoji, StatusReaction.emoji_url, Account)
+        .join(Account, Account.id == StatusReaction.account_id)
+        .where(StatusReaction.status_id == status.id, Account.is_active.is_(True))
+        .order_by(StatusReaction.id)
+    )
+    if viewer is not None:
+        reactor = StatusReaction.account_id
+        stmt = stmt.where(
+            ~exists().where(Block.account_id == viewer.id, Block.target_id == reactor)
+        )
+        if not with_muted:
+            stmt = stmt.where(
+                ~exists().where(
+                    Mute.account_id == viewer.id, Mute.target_id == reactor, mute_in_force(utcnow())
+                )
+            )
+    return [tuple(row) for row in await session.execute(stmt)]
+
+
+def reaction_filter_name(settings: Settings, emoji: str) -> str:
+    """The entry name a client's ``emoji`` asks for (``GET .../reactions/:emoji``): a unicode
+    emoji qualified, a custom one's shortcode, ``shortcode@host`` for another server's.
+    BadRequest when ``emoji`` is no emoji at all."""
+    name, host = reaction_name(settings, emoji)
+    return f"{name}@{host}" if host else name

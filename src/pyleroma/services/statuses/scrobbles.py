@@ -10,7 +10,7 @@ and delivers the Listen to the followers), with Pleroma's parameters: ``title`` 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.activities import pipeline
@@ -18,9 +18,12 @@ from pyleroma.activities.activity import Activity
 from pyleroma.activities.context import PipelineContext
 from pyleroma.activities.normalize_objects import is_http_url
 from pyleroma.db.ids import new_id
+from pyleroma.db.paging import Page, in_display_order, paginate
 from pyleroma.errors import BadRequest
-from pyleroma.models import Account, Scrobble
+from pyleroma.models import Account, Block, Scrobble
 from pyleroma.models.status import VISIBILITIES
+from pyleroma.policy.relations import is_following
+from pyleroma.policy.visibility import OPEN_VISIBILITIES
 from pyleroma.settings import Settings
 from pyleroma.urls import activity_uri
 
@@ -97,3 +100,39 @@ async def recent_scrobbles(
         stmt = stmt.where(Scrobble.id < max_id)
     rows = await session.scalars(stmt.order_by(Scrobble.id.desc()).limit(limit))
     return list(rows)
+
+
+async def visibilities_for(
+    session: AsyncSession, owner: Account, viewer: Account | None
+) -> tuple[str, ...]:
+    """Which of ``owner``'s scrobbles ``viewer`` may see, by visibility, with the rule of
+    statuses (policy/visibility.py): the owner all; others the open ones, and the
+    followers-only ones when they follow the owner; a direct scrobble addresses nobody, so
+    only its owner sees it. An owner who blocks the viewer hides them all."""
+    if viewer is not None and viewer.id == owner.id:
+        return VISIBILITIES
+    if viewer is None:
+        return OPEN_VISIBILITIES
+    blocked = await session.scalar(
+        select(exists().where(Block.account_id == owner.id, Block.target_id == viewer.id))
+    )
+    if blocked:
+        return ()
+    if await is_following(session, viewer.id, owner.id):
+        return (*OPEN_VISIBILITIES, "private")
+    return OPEN_VISIBILITIES
+
+
+async def scrobbles_page(
+    session: AsyncSession, owner: Account, viewer: Account | None, page: Page
+) -> list[Scrobble]:
+    """A page of ``owner``'s scrobbles that ``viewer`` may see, newest first, paged by the
+    scrobble's id (Pleroma's ``GET /api/v1/pleroma/accounts/:id/scrobbles``)."""
+    visibilities = await visibilities_for(session, owner, viewer)
+    if not visibilities:
+        return []
+    stmt = select(Scrobble).where(
+        Scrobble.account_id == owner.id, Scrobble.visibility.in_(visibilities)
+    )
+    rows = list((await session.scalars(paginate(stmt, Scrobble.id, page))).all())
+    return in_display_order(rows, page)

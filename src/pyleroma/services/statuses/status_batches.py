@@ -62,6 +62,8 @@ from pyleroma.models import (
 )
 from pyleroma.policy.relations import mute_in_force
 from pyleroma.policy.visibility import visible_filter
+from pyleroma.services.cards import batches as card_batches
+from pyleroma.services.statuses import event_batches, reaction_batches
 
 # Columns no renderer reads and no read path should carry around.
 SECRET_ACCOUNT_COLUMNS = (
@@ -239,6 +241,11 @@ class RenderContext:
     muted_accounts: set[int] = field(default_factory=set)
     visible: set[int] = field(default_factory=set)
     participations: dict[int, int] = field(default_factory=dict)
+    # Reacting accounts the viewer is not shown: always, and unless ``with_muted``.
+    hidden_reactors: set[int] = field(default_factory=set)
+    muted_reactors: set[int] = field(default_factory=set)
+    # The viewer's participation in the page's events (pending, accepted, rejected).
+    join_states: dict[int, str] = field(default_factory=dict)
     # What every viewer sees alike, cached across requests (cache/entities.py) or read now.
     account_entries: dict[int, AccountEntry] = field(default_factory=dict)
     bundles: dict[int, StatusBundle] = field(default_factory=dict)
@@ -314,6 +321,15 @@ async def load_context(
             },
         }
         batch.append(("marks", MARKS))
+    if unbundled:
+        batch.append(("reactions", reaction_batches.REACTIONS))
+        batch.append(("cards", card_batches.CARDS))
+    if unbundled or any(bundle.reactions for bundle in bundles.values()):
+        hidden = reaction_batches.HIDDEN_REACTORS[viewer is not None]
+        batch.append(("hidden_reactors", hidden))
+    params["event_ids"] = event_batches.event_ids(params["bundle_ids"], bundles)
+    if params["event_ids"]:
+        batch.append(("events", event_batches.EVENTS[viewer is not None]))
     results = await read.run([(prepared, params) for _, prepared in batch]) if batch else []
     got = {name: rows for (name, _), rows in zip(batch, results, strict=True)}
 
@@ -337,6 +353,16 @@ async def load_context(
     for status in unbundled:
         if status.application_id:
             new_bundles[status.id].app = apps.get(status.application_id)
+    for status_id, emoji, emoji_url, account_id in got.get("reactions", ()):
+        new_bundles[status_id].reactions.append((emoji, emoji_url, account_id))
+    for account_id, why in got.get("hidden_reactors", ()):
+        hidden = ctx.hidden_reactors if why == reaction_batches.HIDDEN else ctx.muted_reactors
+        hidden.add(account_id)
+    events, ctx.join_states = event_batches.read_rows(got.get("events", ()))
+    cards = card_batches.read_rows(got.get("cards", ()))
+    for status_id, bundle in new_bundles.items():
+        bundle.event = events.get(status_id)
+        bundle.card = cards.get(status_id)
     ctx.bundles = bundles | new_bundles
     for status_id, bundle in ctx.bundles.items():
         mentioned = [ctx.accounts[a] for a in bundle.mention_ids if a in ctx.accounts]

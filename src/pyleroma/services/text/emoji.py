@@ -17,6 +17,14 @@ followed) inside its own pack directory, and its bytes must sniff as an image ty
 (PNG, GIF, JPEG, WebP, AVIF). Anything else is skipped with a warning. When two packs claim
 one shortcode, the pack whose name sorts first keeps it.
 
+Packs change while the server runs (the emoji pack API, StealEmojiPolicy), and several
+processes may share one emoji directory. Whoever changes a pack calls ``packs_changed``:
+it appends a byte to the stamp file ``.changed`` of the emoji directory and reloads this
+process's registry. Every registry compares the stamp's (inode, size) with the one it
+loaded at, one ``stat`` per lookup, and rereads the packs when it moved, so every process
+sees the change at its next lookup (the size grows with every change, so no two changes
+look alike, however close together they come).
+
 Posts and profiles store the emoji they use when they are written (Pleroma's object
 ``emoji`` map: shortcode -> absolute URL), so they keep rendering after a pack is removed and
 remote posts can carry their own later. Content HTML keeps the ``:shortcode:`` text; clients
@@ -49,6 +57,9 @@ DEFAULT_TAG = "Custom"
 PACK_FILE = "pack.json"
 TXT_FILE = "emoji.txt"
 URL_PREFIX = "/emoji"
+STAMP_FILE = ".changed"
+# Past this size the stamp file is started afresh (a new inode, so still a change).
+_STAMP_RESET = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -195,6 +206,22 @@ class _PackLoader:
         return found
 
 
+def _normal_extensions(extensions: list[str]) -> tuple[str, ...]:
+    return tuple(e.lower() if e.startswith(".") else f".{e.lower()}" for e in extensions)
+
+
+def manifest_files(pack_dir: Path, extensions: list[str]) -> dict[str, str]:
+    """Shortcode -> file of a pack without pack.json, read from its emoji.txt or its files
+    as loading reads them (the same entries are refused), for writing its pack.json."""
+    loader = _PackLoader(pack_dir.name, pack_dir.resolve(), _normal_extensions(extensions))
+    emoji_txt = loader.dir / TXT_FILE
+    found = loader._from_txt(emoji_txt) if emoji_txt.is_file() else loader._from_files()
+    files: dict[str, str] = {}
+    for emoji in found:
+        files.setdefault(emoji.shortcode, emoji.file)
+    return files
+
+
 def load_packs(directory: Path, extensions: list[str]) -> dict[str, CustomEmoji]:
     """Every valid emoji of every pack under ``directory``, by shortcode."""
     try:
@@ -204,7 +231,7 @@ def load_packs(directory: Path, extensions: list[str]) -> dict[str, CustomEmoji]
     except OSError as exc:
         log.error("could not read the emoji directory %s: %s", directory, exc)
         return {}
-    exts = tuple(e.lower() if e.startswith(".") else f".{e.lower()}" for e in extensions)
+    exts = _normal_extensions(extensions)
     table: dict[str, CustomEmoji] = {}
     for entry in entries:
         if entry.name.startswith("."):
@@ -224,9 +251,38 @@ def load_packs(directory: Path, extensions: list[str]) -> dict[str, CustomEmoji]
     return table
 
 
+def _stamp(directory: Path) -> tuple[int, int] | None:
+    """(inode, size) of the directory's change stamp; None when there is none yet."""
+    try:
+        info = os.stat(directory / STAMP_FILE)
+    except OSError:
+        return None
+    return info.st_ino, info.st_size
+
+
+def mark_changed(directory: Path) -> None:
+    """Record that packs under ``directory`` changed, for every process (module docstring):
+    one byte appended (``O_APPEND`` writes do not interleave), or a fresh file past
+    ``_STAMP_RESET`` bytes."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / STAMP_FILE
+    stamp = _stamp(directory)
+    if stamp is not None and stamp[1] >= _STAMP_RESET:
+        fresh = directory / f"{STAMP_FILE}.{os.getpid()}.tmp"
+        fresh.write_bytes(b".")
+        os.replace(fresh, path)
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, b".")
+    finally:
+        os.close(fd)
+
+
 class EmojiRegistry:
     """The loaded emoji of one instance. ``reload()`` rereads the packs and swaps the tables
-    in one assignment, so readers never see a half-loaded registry."""
+    in one assignment, so readers never see a half-loaded registry; a lookup rereads them
+    first when another process (or this one) marked the directory changed."""
 
     def __init__(self, directory: Path, extensions: list[str], base_url: str):
         self.directory = directory
@@ -234,15 +290,20 @@ class EmojiRegistry:
         self.base_url = base_url
         self._by_code: dict[str, CustomEmoji] | None = None
         self._by_file: dict[tuple[str, str], CustomEmoji] = {}
+        self._loaded_at: tuple[int, int] | None = None
 
     def reload(self) -> int:
         """Reread every pack; answers how many emoji are loaded."""
+        # The stamp is read before the packs: a change landing while they are read moves
+        # it again, so the next lookup reloads once more rather than keep a stale table.
+        stamp = _stamp(self.directory)
         table = load_packs(self.directory, self.extensions)
         self._by_code, self._by_file = table, {(e.pack, e.file): e for e in table.values()}
+        self._loaded_at = stamp
         return len(table)
 
     def _table(self) -> dict[str, CustomEmoji]:
-        if self._by_code is None:
+        if self._by_code is None or _stamp(self.directory) != self._loaded_at:
             self.reload()
         return self._by_code or {}
 
@@ -291,6 +352,13 @@ def registry_for(settings: Settings) -> EmojiRegistry:
         )
         _registries[key] = registry
     return registry
+
+
+def packs_changed(settings: Settings) -> None:
+    """Packs under the emoji directory were changed: every process rereads them at its next
+    lookup, this one at once. Blocking file work: call it from a thread."""
+    mark_changed(settings.emoji_directory)
+    registry_for(settings).reload()
 
 
 def find_emojis(settings: Settings, *texts: str | None) -> dict[str, str]:
