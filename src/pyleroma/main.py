@@ -108,6 +108,9 @@ ROUTER_MODULES = (
     "pyleroma.api.activitypub.replies",
     "pyleroma.api.activitypub.relay",
     "pyleroma.web.source",
+    # Admin API (`admin_router`: /api/v1/pleroma/admin and /api/pleroma/admin).
+    "pyleroma.api.admin.moderation_log",
+    "pyleroma.api.admin.users",
 )
 
 
@@ -198,8 +201,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(NulPathGuard)
     for name in ROUTER_MODULES:
         module = import_module(name)
-        for router in (getattr(module, "router", None), getattr(module, "pleroma_router", None)):
-            if router is not None:
+        for attr in ("router", "pleroma_router", "admin_router"):
+            if (router := getattr(module, attr, None)) is not None:
                 serialise_directly(router)
         if hasattr(module, "router"):
             app.include_router(module.router)
@@ -207,6 +210,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.include_router(module.pleroma_router, prefix="/api/v1/pleroma")
             app.include_router(
                 module.pleroma_router, prefix="/api/pleroma", include_in_schema=False
+            )
+        if hasattr(module, "admin_router"):
+            app.include_router(module.admin_router, prefix="/api/v1/pleroma/admin")
+            app.include_router(
+                module.admin_router, prefix="/api/pleroma/admin", include_in_schema=False
             )
     mount_files(app, settings)
     # ``/api/v1/mutes/`` is answered as ``/api/v1/mutes``, not redirected (a round trip)

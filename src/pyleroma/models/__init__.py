@@ -11,6 +11,7 @@ from pyleroma.models.announcement import (
 )
 from pyleroma.models.backup import Backup
 from pyleroma.models.chat import Chat, ChatMessage, ChatMessageReference
+from pyleroma.models.config_entry import ConfigEntry
 from pyleroma.models.event import Event, EventParticipation
 from pyleroma.models.featured_tag import FeaturedTag
 from pyleroma.models.filter import Filter, FilterKeyword, FilterStatus
@@ -30,6 +31,7 @@ from pyleroma.models.invite import InviteToken
 from pyleroma.models.job import Job
 from pyleroma.models.marker import Marker
 from pyleroma.models.media import MediaAttachment, Poll, ScheduledStatus
+from pyleroma.models.moderation_log import ModerationLog
 from pyleroma.models.oauth import OAuthApp, OAuthAuthorization, OAuthToken
 from pyleroma.models.preview_card import PreviewCard, StatusPreviewCard
 from pyleroma.models.push_subscription import PushSubscription
@@ -43,6 +45,7 @@ from pyleroma.models.relationship import (
     Mute,
 )
 from pyleroma.models.report import Report
+from pyleroma.models.report_note import ReportNote
 from pyleroma.models.scrobble import Scrobble
 from pyleroma.models.status import (
     Hashtag,
@@ -64,6 +67,9 @@ from pyleroma.models.timeline import (
 )
 
 __all__ = [
+    "ModerationLog",
+    "ConfigEntry",
+    "ReportNote",
     "BookmarkFolder",
     "FeaturedTag",
     "PreviewCard",
