@@ -109,7 +109,21 @@ ROUTER_MODULES = (
     "pyleroma.api.activitypub.relay",
     "pyleroma.web.source",
     # Admin API (`admin_router`: /api/v1/pleroma/admin and /api/pleroma/admin).
+    # ``users`` last: its ``/users/{nickname_or_id}`` would shadow ``/users/invites``.
     "pyleroma.api.admin.moderation_log",
+    "pyleroma.api.admin.user_accounts",
+    "pyleroma.api.admin.statuses",
+    "pyleroma.api.admin.reports",
+    "pyleroma.api.admin.instances",
+    "pyleroma.api.admin.relays",
+    "pyleroma.api.admin.invites",
+    "pyleroma.api.admin.oauth_apps",
+    "pyleroma.api.admin.emoji",
+    "pyleroma.api.admin.announcements",
+    "pyleroma.api.admin.rules",
+    "pyleroma.api.admin.instance_documents",
+    "pyleroma.api.admin.frontends",
+    "pyleroma.api.admin.config",
     "pyleroma.api.admin.users",
 )
 

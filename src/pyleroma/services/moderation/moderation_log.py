@@ -39,13 +39,33 @@ _USERS_MESSAGES = {
     "resend_confirmation_email": "re-sent confirmation email for users",
     "force_password_reset": "forced password reset for users",
     "updated_users": "updated users",
+    "add_suggestion": "added suggested users",
+    "remove_suggestion": "removed suggested users",
 }
+
+
+def _on_user(data: dict, before: str, after: str = "") -> str:
+    """`` (on user @nick)`` when the entry names the reported account (``subject_actor``)."""
+    subject_actor = data.get("subject_actor") or {}
+    return f"{before}@{subject_actor['nickname']}{after}" if subject_actor.get("nickname") else ""
+
+
+def _status_update(actor: str, data: dict) -> str:
+    changes = []
+    if data.get("sensitive") is not None:
+        changes.append(f"sensitive: '{str(data['sensitive']).lower()}'")
+    if data.get("visibility") is not None:
+        changes.append(f"visibility: '{data['visibility']}'")
+    return f"{actor} updated status #{data['subject']['id']}, set {', '.join(changes)}"
 
 
 def message_for(data: dict) -> str:
     """Pleroma's sentence for an entry (``ModerationLog.get_log_entry_message``)."""
     actor = "@" + data["actor"]["nickname"]
     action = data["action"]
+    if "followed" in data and "follower" in data:
+        follower, followed = data["follower"]["nickname"], data["followed"]["nickname"]
+        return f"{actor} made @{follower} {action} @{followed}"
     if action in _USERS_MESSAGES:
         users = data.get("subject") or data.get("subjects") or []
         return f"{actor} {_USERS_MESSAGES[action]}: {_users(users)}"
@@ -59,6 +79,29 @@ def message_for(data: dict) -> str:
         return f"{actor} made {_users(data['subject'])} {data['permission']}"
     if action == "revoke":
         return f"{actor} revoked {data['permission']} role from {_users(data['subject'])}"
+    if action == "relay_follow":
+        return f"{actor} followed relay: {data['target']}"
+    if action == "relay_unfollow":
+        return f"{actor} unfollowed relay: {data['target']}"
+    if action == "report_update":
+        subject = data["subject"]
+        on_user = _on_user(data, " (on user ", ")")
+        return f"{actor} updated report #{subject['id']}{on_user} with '{subject['state']}' state"
+    if action == "report_note":
+        on_user = _on_user(data, " on user ")
+        return f"{actor} added note '{data['text']}' to report #{data['subject']['id']}{on_user}"
+    if action == "report_note_delete":
+        on_user = _on_user(data, " on user ")
+        subject_id = data["subject"]["id"]
+        return f"{actor} deleted note '{data['text']}' from report #{subject_id}{on_user}"
+    if action == "status_update":
+        return _status_update(actor, data)
+    if action == "status_delete":
+        return f"{actor} deleted status #{data['subject_id']}"
+    if action == "chat_message_delete":
+        return f"{actor} deleted chat message #{data['subject_id']}"
+    if action == "create_backup":
+        return f"{actor} requested account backup for @{data['subject']['nickname']}"
     return f"{actor} {action}"
 
 

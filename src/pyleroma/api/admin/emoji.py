@@ -1,0 +1,7 @@
+"""Admin API, emoji (under /api/v1/pleroma/admin and /api/pleroma/admin)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+admin_router = APIRouter(tags=["Admin: emoji"])

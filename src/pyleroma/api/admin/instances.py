@@ -1,0 +1,7 @@
+"""Admin API, instances: statuses, deletion, stats (under /api/v1/pleroma/admin and /api/pleroma/admin)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+admin_router = APIRouter(tags=["Admin: instances: statuses, deletion, stats"])
