@@ -83,6 +83,8 @@ ROUTER_MODULES = (
     "pyleroma.streaming.endpoint",
     "pyleroma.api.mastodon.instance",
     "pyleroma.api.mastodon.instance_extras",
+    "pyleroma.api.mastodon.admin_accounts",
+    "pyleroma.api.mastodon.admin_reports",
     "pyleroma.api.discovery",
     "pyleroma.api.pleroma.healthcheck",
     "pyleroma.api.pleroma.account_moves",
