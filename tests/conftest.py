@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from pathlib import Path
 
 import httpx
@@ -102,15 +103,36 @@ def settings_overrides() -> dict:
     return {}
 
 
+async def _make_sqlite_template(path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory, pg_database) -> Path | None:
+    """An SQLite file with every table, made once per worker: each test starts from a copy
+    (about 1 ms) instead of creating the tables anew (about 70 ms, four minutes of a run)."""
+    if pg_database:
+        return None
+    path = tmp_path_factory.mktemp("template") / "pyleroma.sqlite3"
+    asyncio.run(_make_sqlite_template(path))
+    return path
+
+
 @pytest.fixture
-async def app(tmp_path, pg_database, settings_overrides):
+async def app(tmp_path, pg_database, sqlite_template, settings_overrides):
     if pg_database:
         await _empty_pg(pg_database)
         settings = make_test_settings(tmp_path / "data", pg_database, **settings_overrides)
     else:
         settings = make_test_settings(tmp_path / "data", **settings_overrides)
+        if not settings.database_url:
+            settings.database_file.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(sqlite_template, settings.database_file)
     application = create_app(settings)
-    if not pg_database:
+    if not pg_database and settings.database_url:
         async with application.state.engine.begin() as conn:
             await conn.run_sync(Base.metadata.create_all)
     yield application

@@ -18,6 +18,7 @@ from pyleroma.api.openapi.document import install as install_openapi
 from pyleroma.api.path_guard import NulPathGuard
 from pyleroma.api.ratelimit import RateLimiter
 from pyleroma.api.responses import JSONResponse, serialise_directly
+from pyleroma.api.route_table import share_built_routes
 from pyleroma.api.trailing_slash import answer_trailing_slashes
 from pyleroma.cache import entity_cache_for
 from pyleroma.db.engine import make_engine, make_sessionmaker
@@ -232,6 +233,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.include_router(
                 module.admin_router, prefix="/api/pleroma/admin", include_in_schema=False
             )
+    share_built_routes(app)
     mount_files(app, settings)
     # ``/api/v1/mutes/`` is answered as ``/api/v1/mutes``, not redirected (a round trip)
     answer_trailing_slashes(app.router)
