@@ -434,6 +434,47 @@ def user_delete(state: CliState, nickname: str, yes: bool) -> None:
     click.echo(f"Deleted {account.nickname}. The nickname will never be given out again.")
 
 
+def _retag(state: CliState, nickname: str, tags: tuple[str, ...], add: bool) -> None:
+    """Add or remove ``tags`` (Pleroma's ``mix pleroma.user tag/untag``); the admin API's
+    PUT/DELETE /users/tag do the same with a moderation log entry."""
+    wanted = [t.strip() for t in tags]
+    if not all(wanted):
+        raise CliError("a tag cannot be blank")
+    settings = state.settings()
+
+    async def work() -> Account:
+        async with open_session(settings) as session:
+            account = await local_user(session, nickname)
+            current = list(account.tags or [])
+            if add:
+                account.tags = current + [t for t in dict.fromkeys(wanted) if t not in current]
+            else:
+                account.tags = [t for t in current if t not in wanted]
+            await session.commit()
+            return account
+
+    account = run(settings, work)
+    click.echo(f"Tags of {account.nickname}: {', '.join(account.tags or []) or '(none)'}")
+
+
+@user.command("tag")
+@click.argument("nickname")
+@click.argument("tags", nargs=-1, required=True)
+@pass_state
+def user_tag(state: CliState, nickname: str, tags: tuple[str, ...]) -> None:
+    """Add TAGS to a local user (e.g. mrf_tag:media-force-nsfw for the TagPolicy)."""
+    _retag(state, nickname, tags, True)
+
+
+@user.command("untag")
+@click.argument("nickname")
+@click.argument("tags", nargs=-1, required=True)
+@pass_state
+def user_untag(state: CliState, nickname: str, tags: tuple[str, ...]) -> None:
+    """Remove TAGS from a local user."""
+    _retag(state, nickname, tags, False)
+
+
 # -- settings -------------------------------------------------------------------------------
 
 
@@ -464,6 +505,10 @@ if __name__ == "__main__":
 from pyleroma import (  # noqa: E402, F401
     cli_announcements,
     cli_backup,
+    cli_config,
+    cli_emoji,
+    cli_frontend,
+    cli_invite,
     cli_mail,
     cli_relay,
     cli_server,

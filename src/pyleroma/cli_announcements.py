@@ -1,5 +1,5 @@
-"""`pyleroma announcement ...`: instance announcements from the shell, until the admin API
-manages them (GET /api/v1/announcements shows them to users)."""
+"""`pyleroma announcement ...`: instance announcements from the shell, beside the
+admin API's `/announcements` (GET /api/v1/announcements shows them to users)."""
 
 from __future__ import annotations
 

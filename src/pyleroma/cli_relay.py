@@ -1,5 +1,5 @@
 """`pyleroma relay list|follow URL|unfollow URL`: the relays the instance follows, from the
-shell, until the admin API manages them (Pleroma's `mix pleroma.relay`).
+shell, as the admin API's `/relay` does (Pleroma's `mix pleroma.relay`).
 
 `follow` fetches the relay, sends the Follow and returns: the relay's Accept arrives later
 at the running server, and `list` shows the follow as pending until then. The Follow is a

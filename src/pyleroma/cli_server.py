@@ -34,6 +34,7 @@ from pyleroma.cli import (
 from pyleroma.db import migrate
 from pyleroma.db.engine import make_engine, make_sessionmaker
 from pyleroma.models import Account
+from pyleroma.services.instance import config_runtime
 from pyleroma.settings import Settings
 
 APP_FACTORY = "pyleroma.main:create_app"
@@ -96,10 +97,13 @@ def serve(state: CliState, host: str | None, port: int | None, workers: int | No
     import uvicorn
 
     settings = state.settings()
-    apply_listen_address(settings, host, port)
     if settings.log_level not in LOG_LEVELS:
         raise CliError(f"bad configuration: log_level must be one of {', '.join(LOG_LEVELS)}")
     echo_report(settings, run(settings, lambda: migrate.upgrade(settings)))
+    # ConfigDB: settings saved through the admin API (listen address, processes...) count
+    # as if they were in the file; the command line's --host and --port still win.
+    run(settings, lambda: config_runtime.apply_saved_at_start(settings))
+    apply_listen_address(settings, host, port)
     if run(settings, lambda: count_local_accounts(settings)) == 0:
         click.echo(
             "No accounts yet. Create an admin with:\n"
@@ -153,13 +157,19 @@ def worker(state: CliState, concurrency: int | None, queues: tuple[str, ...]) ->
         from pyleroma.streaming.hub import StreamHub
 
         await migrate.ensure_migrated(settings)
+        await config_runtime.apply_saved_at_start(settings)
         engine = make_engine(settings.effective_database_url)
         # Stream events of jobs (new posts' fan-out...) reach the web processes' sockets
         # through NOTIFY on PostgreSQL and through local sockets on SQLite (streaming/hub.py).
         hub = StreamHub(settings, dispatching=False)
+        watcher = None
         try:
-            sessionmaker = make_sessionmaker(engine, hub, entity_cache_for(settings))
+            cache = entity_cache_for(settings)
+            sessionmaker = make_sessionmaker(engine, hub, cache)
             await hub.start(sessionmaker)
+            # Settings saved through the admin API while this worker runs (ConfigDB).
+            watcher = config_runtime.ConfigRuntime(settings, sessionmaker, cache)
+            watcher.start_watching()
             runner = JobRunner(sessionmaker, settings, concurrency=concurrency, queues=queues)
             await runner.run_forever(
                 ready=lambda: click.echo(
@@ -168,6 +178,8 @@ def worker(state: CliState, concurrency: int | None, queues: tuple[str, ...]) ->
                 )
             )
         finally:
+            if watcher is not None:
+                await watcher.stop_watching()
             await hub.stop()
             await close_federation_sessions()
             await engine.dispose()

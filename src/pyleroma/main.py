@@ -25,6 +25,7 @@ from pyleroma.db.engine import make_engine, make_sessionmaker
 from pyleroma.federation.http_client import close_sessions as close_federation_sessions
 from pyleroma.federation.intake import InboxIntake
 from pyleroma.jobs.runner import JobRunner
+from pyleroma.services.instance import config_runtime
 from pyleroma.services.oauth.secrets import configure_hashing
 from pyleroma.services.text.emoji import registry_for
 from pyleroma.settings import Settings, load_settings
@@ -127,6 +128,7 @@ ROUTER_MODULES = (
     "pyleroma.api.admin.instance_documents",
     "pyleroma.api.admin.frontends",
     "pyleroma.api.admin.config",
+    "pyleroma.api.admin.chats",
     "pyleroma.api.admin.users",
 )
 
@@ -155,6 +157,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await app.state.stream_hub.start(app.state.sessionmaker)
+        # ConfigDB: settings saved through the admin API, laid over the file's before the
+        # job runner reads them (services/instance/config_runtime.py).
+        await config_runtime.start(app)
         runner = None
         if settings.jobs_in_process:
             runner = JobRunner(app.state.sessionmaker, settings)
@@ -163,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await config_runtime.stop(app)
             if runner is not None:
                 await runner.stop()
             await app.state.stream_hub.stop()

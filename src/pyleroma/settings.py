@@ -123,6 +123,10 @@ class Settings(MrfSettings, AccountSettings, ContentSettings):
     # :limit_to_local_content: "unauthenticated" (anonymous searchers), "all" or "none".
     limit_to_local_content: str = "unauthenticated"
     log_level: str = "info"
+    # Pleroma's :configurable_from_database: the admin API's ConfigDB routes may change
+    # settings, kept in the database and laid over this file and the environment at start
+    # (docs/api/admin_config.md).
+    configurable_from_database: bool = False
     # `pyleroma serve` web processes; 0: one per CPU core (--workers overrides it).
     workers: int = 0
     # Run jobs inside the server processes (the embedded default). Set false when separate
@@ -491,4 +495,7 @@ def load_settings(config_path: str | os.PathLike | None = None, env=None) -> Set
                 setattr(settings, name, _coerce(getattr(settings, name), raw))
             except SettingsError as exc:
                 raise SettingsError(f"PYLEROMA_{name.upper()}: {exc}") from exc
-    return settings.validate()
+    settings = settings.validate()
+    # Where they came from, so that GET /api/pleroma/admin/restart can read them again.
+    settings.loaded_from = str(path or "")
+    return settings

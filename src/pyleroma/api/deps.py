@@ -138,6 +138,8 @@ async def authenticate(request: Request, session: AsyncSession) -> AuthContext |
             limiter.hit(request)
             raise Unauthorized("Invalid credentials")
         check_can_log_in(account)
+        if account.password_reset_pending:  # a login: refused after a forced reset
+            raise Forbidden("Password reset is required")
         if mfa.is_enabled(account):
             # The password alone is one factor: Basic would bypass the second step.
             raise Forbidden(BASIC_WITH_MFA)

@@ -42,6 +42,7 @@ JOB_MODULES: tuple[str, ...] = (
     "pyleroma.jobs.import_jobs",
     "pyleroma.jobs.history_import_jobs",
     "pyleroma.jobs.card_jobs",
+    "pyleroma.jobs.instance_purge_jobs",
 )
 
 

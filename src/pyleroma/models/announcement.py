@@ -1,6 +1,6 @@
 """Instance announcements, and what each account did with them (dismissed, reacted).
 
-Announcements are written by the admins (a CLI command until the admin API exists) and shown
+Announcements are written by the admins (the CLI or the admin API) and shown
 to users between ``starts_at`` and ``ends_at`` (either may be open-ended).
 """
 

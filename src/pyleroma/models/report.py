@@ -1,6 +1,6 @@
 """Reports: an account flags another account (and some of its statuses) to the moderators.
 
-Stored as Pleroma stores its Flag activities, so the admin API to come can list and resolve
+Stored as Pleroma stores its Flag activities, so the admin API can list and resolve
 them: who reported whom, which statuses, the comment, whether to forward to a remote
 instance, and the moderation state.
 """

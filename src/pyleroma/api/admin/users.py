@@ -1,7 +1,10 @@
 """Admin API, users (under /api/v1/pleroma/admin and /api/pleroma/admin): list with
 Pleroma's filters, show, activate / deactivate / toggle_activation, approve, confirm_email,
-resend_confirmation_email, tag / untag, permission groups. Every change writes a
-moderation log entry in its own transaction (nothing logged when it is refused).
+resend_confirmation_email, tag / untag, permission groups (the batch forms and the
+deprecated per-user ones). Every change writes a moderation log entry in its own
+transaction (nothing logged when it is refused). The other users routes (create, delete,
+follow, statuses, passwords, credentials, suggestions, MFA, backups) are in
+user_accounts.py.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ def _nicknames(params: Params) -> list[str]:
             param("tags", arr(STR), "Any of these tags"),
             param("name", STR, "Display name"),
             param("email", STR, "Email"),
+            param("actor_types", arr(STR), "Only these actor types (Person, Service, ...)"),
             param("page", INT, "Page (from 1)"),
             param("page_size", INT, "Users per page (50)"),
         ],
@@ -66,6 +70,7 @@ async def list_users(
         email=params.str("email"),
         page=page,
         page_size=page_size,
+        actor_types=params.str_list("actor_types"),
     )
     return {
         "users": [admin_users.render_user(settings, u) for u in users],
@@ -201,12 +206,24 @@ async def untag(
 GROUP_ANSWER = obj({"is_admin": BOOL, "is_moderator": BOOL})
 
 
-async def _groups(auth, params, session, group: str, on: bool) -> dict:
-    admin_users.check_group(group)
-    accounts = await admin_users.users_by_nicknames(session, _nicknames(params))
+async def _groups(auth, session, group: str, accounts: list, on: bool) -> dict:
+    """Grant or revoke ``group`` for ``accounts`` (the group checked by the caller first,
+    so an unknown one is a 404 before anything else)."""
     await admin_users.set_group(session, auth.user, accounts, group, on)
     await session.commit()
     return {f"is_{group}": on}
+
+
+async def _batch_groups(auth, params, session, group: str, on: bool) -> dict:
+    admin_users.check_group(group)
+    accounts = await admin_users.users_by_nicknames(session, _nicknames(params))
+    return await _groups(auth, session, group, accounts, on)
+
+
+async def _user_groups(auth, session, nickname: str, group: str, on: bool) -> dict:
+    admin_users.check_group(group)
+    account = await admin_users.get_user(session, nickname)
+    return await _groups(auth, session, group, [account], on)
 
 
 @admin_router.post(
@@ -219,7 +236,7 @@ async def add_to_group(
     params: Params = Depends(get_params),
     session: AsyncSession = Depends(get_session),
 ):
-    return await _groups(auth, params, session, group, True)
+    return await _batch_groups(auth, params, session, group, True)
 
 
 @admin_router.delete(
@@ -232,7 +249,7 @@ async def remove_from_group(
     params: Params = Depends(get_params),
     session: AsyncSession = Depends(get_session),
 ):
-    return await _groups(auth, params, session, group, False)
+    return await _batch_groups(auth, params, session, group, False)
 
 
 @admin_router.get(
@@ -246,6 +263,52 @@ async def get_groups(
 ):
     account = await admin_users.get_user(session, nickname)
     return {"is_admin": account.is_admin, "is_moderator": account.is_moderator}
+
+
+@admin_router.get(
+    "/users/{nickname}/permission_group/{group}",
+    **api_doc(response=GROUP_ANSWER, errors=(401, 403, 404)),
+)
+async def get_group(
+    nickname: str,
+    group: str,
+    auth: AuthContext = Depends(require_admin(None, *READ)),
+    session: AsyncSession = Depends(get_session),
+):
+    """Deprecated form of ``GET /users/:nickname/permission_group`` (the same answer);
+    404 for an unknown group, as Pleroma's document says."""
+    admin_users.check_group(group)
+    account = await admin_users.get_user(session, nickname)
+    return {"is_admin": account.is_admin, "is_moderator": account.is_moderator}
+
+
+@admin_router.post(
+    "/users/{nickname}/permission_group/{group}",
+    **api_doc(response=ANY_OBJECT, errors=(401, 403, 404)),
+)
+async def add_user_to_group(
+    nickname: str,
+    group: str,
+    auth: AuthContext = Depends(require_admin(None, *WRITE)),
+    session: AsyncSession = Depends(get_session),
+):
+    """Deprecated per-user form of ``POST /users/permission_group/:group``."""
+    return await _user_groups(auth, session, nickname, group, True)
+
+
+@admin_router.delete(
+    "/users/{nickname}/permission_group/{group}",
+    **api_doc(response=ANY_OBJECT, errors=(401, 403, 404)),
+)
+async def remove_user_from_group(
+    nickname: str,
+    group: str,
+    auth: AuthContext = Depends(require_admin(None, *WRITE)),
+    session: AsyncSession = Depends(get_session),
+):
+    """Deprecated per-user form of ``DELETE /users/permission_group/:group``; an admin
+    cannot revoke their own role (403)."""
+    return await _user_groups(auth, session, nickname, group, False)
 
 
 @admin_router.get("/users/{nickname_or_id}", **api_doc(response=ANY_OBJECT, errors=(401, 403, 404)))

@@ -6,7 +6,9 @@ shows the code for ``urn:ietf:wg:oauth:2.0:oob``) and sets the ``_pleroma_key`` 
 session token, so the next authorization in this browser is one click ("Authorize as @x").
 That one click is a POST the cookie alone authenticates, so it must come from our origin
 and carry the form's token, bound to the session (api/csrf.py): another site can neither
-post it for the user nor frame the page. The cookie is ``SameSite=Lax`` besides.
+post it for the user nor frame the page. The cookie is ``SameSite=Lax`` besides. A
+*trusted* app (marked by an admin, api/admin/oauth_apps.py) skips that click: a browser
+logged in here is sent straight back to it with the code.
 
 With two-factor authentication on, a right password shows a second page asking for the TOTP
 or backup code instead (api/oauth/mfa_challenge.py); the code and the cookie come after it.
@@ -139,7 +141,14 @@ HTML_ERROR = {
         query=[*AUTHORIZE_FIELDS, _nested(AUTHORIZE_FIELDS)],
         response=STR,
         media_type="text/html",
-        responses={"4XX": HTML_ERROR},
+        responses={
+            302: {
+                "description": "A trusted app and a browser logged in here: to the redirect "
+                "URI with code and state, without the consent click",
+                "headers": {"Location": {"schema": STR}},
+            },
+            "4XX": HTML_ERROR,
+        },
     ),
 )
 async def authorize_form(
@@ -164,6 +173,17 @@ async def authorize_form(
     account = None
     if not force_login:
         account = await oauth.find_session_account(session, request.cookies.get(SESSION_COOKIE))
+    if account is not None and app.trusted:
+        # An app the admin trusts (admin API, oauth_app) gets its code without the consent
+        # click: the code goes only to a redirect URI the app registered.
+        try:
+            result = await oauth.authorize(
+                session, settings, app, account, requested, redirect_uri, pkce, new_session=False
+            )
+        except (oauth.LoginRefused, oauth.ScopeRefused):
+            pass  # the form below says why once the user goes on
+        else:
+            return authorized_response(settings, app, result, _text(data, "state"))
     form = _form(app, data, redirect_uri, pkce, scopes)
     return authorize_page(
         settings, app, form, session_account=account, csrf_token=_form_token(request, account)

@@ -1,16 +1,22 @@
 """What the admin API does to accounts: search with Pleroma's filters, (de)activation,
-tags and roles, each change logged (services/moderation/moderation_log.py) in the same
-transaction. The caller commits."""
+tags and roles, suggestions, backups made for an account, each change logged
+(services/moderation/moderation_log.py) in the same transaction. The caller commits.
+
+The rest has modules of its own: creation (admin_user_creation.py), deletion
+(admin_user_removal.py), follows (admin_user_follows.py), statuses (admin_user_statuses.py),
+credentials (admin_credentials.py), passwords and MFA (admin_passwords.py)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pyleroma.errors import Forbidden, NotFound
+from pyleroma.errors import Forbidden, NotFound, Unprocessable
 from pyleroma.models import Account
+from pyleroma.services.accounts import backups
 from pyleroma.services.accounts.accounts import find_account, find_by_nickname
 from pyleroma.services.moderation.moderation_log import log_action, user_map
+from pyleroma.services.statuses.status_batches import ACCOUNT_COLUMNS, AccountRow
 from pyleroma.settings import Settings
 from pyleroma.urls import avatar_url, masto_datetime
 
@@ -32,6 +38,15 @@ def _like(value: str) -> str:
     return f"%{escaped}%"
 
 
+def _has_any_tag(dialect: str, tags: list[str]):
+    """The account's JSON list of tags holds one of ``tags``: an EXISTS over the list's
+    elements (``json_each`` on SQLite, ``json_array_elements_text`` on PostgreSQL), so the
+    database filters, counts and cuts the page."""
+    elements = func.json_each if dialect == "sqlite" else func.json_array_elements_text
+    element = elements(Account.tags).table_valued("value")
+    return exists(select(literal(1)).select_from(element).where(element.c.value.in_(tags)))
+
+
 async def search_users(
     session: AsyncSession,
     *,
@@ -42,37 +57,44 @@ async def search_users(
     email: str | None,
     page: int,
     page_size: int,
-) -> tuple[list[Account], int]:
-    """Pleroma's ``AdminAPI.Search.user``: ordered by nickname; unknown filters ignored."""
-    stmt = select(Account).where(Account.actor_type != "Application")
-    for key in filters:
-        if key in FILTERS:
-            stmt = stmt.where(FILTERS[key])
+    actor_types: list[str] | None = None,
+) -> tuple[list[AccountRow], int]:
+    """Pleroma's ``AdminAPI.Search.user``: ordered by nickname; unknown filters ignored.
+    Invisible accounts (the instance's relay actor) are never listed, as in Pleroma;
+    ``actor_types`` (Person, Service, Application...) keeps those types only. Two
+    statements: the count and the page (cut by the database, never every account), whose
+    accounts are read-only rows (db/fastread.py's, for showing only)."""
+    conditions = [Account.invisible.is_(False)]
+    if actor_types:
+        conditions.append(Account.actor_type.in_(actor_types))
+    conditions += [FILTERS[key] for key in filters if key in FILTERS]
     if query:
         pattern = _like(query.lstrip("@"))
-        stmt = stmt.where(
+        conditions.append(
             or_(
                 func.lower(Account.nickname).like(pattern, escape="\\"),
                 func.lower(func.coalesce(Account.display_name, "")).like(pattern, escape="\\"),
             )
         )
     if name:
-        stmt = stmt.where(
+        conditions.append(
             func.lower(func.coalesce(Account.display_name, "")).like(_like(name), escape="\\")
         )
     if email:
-        stmt = stmt.where(
+        conditions.append(
             func.lower(func.coalesce(Account.email, "")).like(_like(email), escape="\\")
         )
-    count = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
-    rows = (await session.execute(stmt.order_by(Account.nickname_key))).scalars().all()
     if tags:
-        # Tags are a JSON list: filtered here, so the query stays the same on both engines.
-        wanted = set(tags)
-        rows = [a for a in rows if wanted & set(a.tags or [])]
-        count = len(rows)
-    start = (page - 1) * page_size
-    return list(rows[start : start + page_size]), count
+        conditions.append(_has_any_tag(session.bind.dialect.name, tags))
+    count = await session.scalar(select(func.count()).select_from(Account).where(*conditions))
+    rows = await session.execute(
+        select(*ACCOUNT_COLUMNS)
+        .where(*conditions)
+        .order_by(Account.nickname_key)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    return [AccountRow._make(row) for row in rows], count or 0
 
 
 def render_user(settings: Settings, account: Account) -> dict:
@@ -89,6 +111,7 @@ def render_user(settings: Settings, account: Account) -> dict:
         "tags": list(account.tags or []),
         "is_confirmed": account.is_confirmed,
         "is_approved": account.is_approved,
+        "is_suggested": account.is_suggested,
         "url": account.url or account.ap_id,
         "registration_reason": account.registration_reason,
         "actor_type": account.actor_type,
@@ -196,3 +219,27 @@ async def resend_confirmations(
         await log_action(
             session, actor, "resend_confirmation_email", subject=[user_map(a) for a in accounts]
         )
+
+
+async def set_suggested(
+    session: AsyncSession, actor: Account, accounts: list[Account], suggested: bool
+) -> None:
+    """Add ``accounts`` to the staff's follow suggestions (``/api/v2/suggestions`` lists
+    them first, services/discovery/discovery_lists.py) or take them off."""
+    for account in accounts:
+        account.is_suggested = suggested
+    if accounts:
+        action = "add_suggestion" if suggested else "remove_suggestion"
+        await log_action(session, actor, action, subject=[user_map(a) for a in accounts])
+
+
+async def create_backup(
+    session: AsyncSession, settings: Settings, actor: Account, account: Account
+) -> None:
+    """A backup of ``account`` made for it (the owner is mailed the link when it is ready,
+    services/accounts/backups.py), without the owner's one-per-``backup_limit_days`` limit
+    (Pleroma's admin backups skip it too); logged ``create_backup``."""
+    if not account.local:
+        raise Unprocessable("Only a local account can be backed up")
+    await backups.create_backup(session, settings, account, check_limit=False)
+    await log_action(session, actor, "create_backup", subject=user_map(account))

@@ -1,4 +1,6 @@
-"""Following relays: follow, unfollow and list (the CLI today, the admin API later).
+"""Following relays: follow, unfollow and list (the ``pyleroma relay`` CLI and the admin
+API, api/admin/relays.py, whose staff member is passed as ``actor`` so the moderation log
+entry is written in the follow's own transaction).
 
 A relay is named by a URL, as admins find it on relay lists: the relay's actor (LitePub
 relays: Pleroma's ``/relay``, activityrelay's ``/actor``) or its inbox (Mastodon-style
@@ -28,7 +30,7 @@ from pyleroma.activities.context import PipelineContext
 from pyleroma.activities.effects import Delivery
 from pyleroma.activities.handlers.relations import drop_follow
 from pyleroma.activities.normalize_objects import is_http_url
-from pyleroma.errors import BadRequest, Conflict, Forbidden, NotFound, Unavailable, Unprocessable
+from pyleroma.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from pyleroma.federation.errors import FederationError, FetchError
 from pyleroma.federation.relay import (
     LITEPUB,
@@ -42,6 +44,7 @@ from pyleroma.federation.relay import (
     set_relay_entry,
 )
 from pyleroma.models import Account, Follow
+from pyleroma.services.moderation.moderation_log import log_action
 from pyleroma.settings import Settings
 
 # Actor types relays publish (activityrelay: Application; pub-relay, Activity-Relay:
@@ -95,7 +98,9 @@ async def _fetch_relay_actor(
     try:
         return await get_or_fetch_actor(session, settings, actor_url, refresh=True)
     except FetchError as exc:
-        raise Unavailable(f"could not fetch the relay at {actor_url}: {exc.reason}") from exc
+        # The admin's URL does not lead to a relay (nothing answers there, or not an actor):
+        # a refusal of that URL, not a fault of this server.
+        raise Unprocessable(f"could not fetch the relay at {actor_url}: {exc.reason}") from exc
     except FederationError as exc:
         raise Unprocessable(f"{url} is not a relay: {exc.reason}") from exc
 
@@ -139,10 +144,12 @@ def _info(relay_actor: Account, relay: Account, follow: Follow) -> RelayInfo:
     )
 
 
-async def follow_relay(session: AsyncSession, settings: Settings, url: str) -> RelayInfo:
+async def follow_relay(
+    session: AsyncSession, settings: Settings, url: str, actor: Account | None = None
+) -> RelayInfo:
     """Follow the relay at ``url`` (its actor, or its inbox for a Mastodon-style relay):
     the Follow is sent and the follow stays pending until the relay's Accept arrives.
-    Commits."""
+    ``actor``: the staff member asking (admin API), logged as ``relay_follow``. Commits."""
     if not relay_enabled(settings):
         raise Forbidden(
             "relays are switched off on this instance (instance_allow_relay = false, or "
@@ -164,15 +171,21 @@ async def follow_relay(session: AsyncSession, settings: Settings, url: str) -> R
         document = mastodon_follow_json(activity.id, relay_actor)
         effects.deliveries = [Delivery([relay.id], activity=document, actor_id=relay_actor.id)]
     set_relay_entry(relay_actor, relay.ap_id, {"url": url, "kind": kind})
+    if actor is not None:
+        await log_action(session, actor, "relay_follow", target=url)
     await pipeline.release_in_transaction(ctx, activity, effects)
     await session.commit()
     return _info(relay_actor, relay, effects.result)
 
 
-async def unfollow_relay(session: AsyncSession, settings: Settings, url: str) -> RelayInfo:
+async def unfollow_relay(
+    session: AsyncSession, settings: Settings, url: str, actor: Account | None = None
+) -> RelayInfo:
     """Stop following the relay that ``url`` names (the URL it was followed by, its actor
     id or its inbox), sending the Undo in the shape of the Follow. Commits. Works while
-    relays are switched off too, so an admin can always leave one."""
+    relays are switched off too, so an admin can always leave one, and never fetches the
+    relay, so a relay that is gone can be left (what Pleroma's ``force`` is for).
+    ``actor``: the staff member asking (admin API), logged as ``relay_unfollow``."""
     url = url.strip()
     relay_actor = await find_relay_actor(session, settings)
     found = None
@@ -197,6 +210,8 @@ async def unfollow_relay(session: AsyncSession, settings: Settings, url: str) ->
     # the Undo, and its own Undo of the follow-back wraps ours, which names nothing here).
     await drop_follow(session, effects, relay.id, relay_actor.id)
     set_relay_entry(relay_actor, relay.ap_id, None)
+    if actor is not None:
+        await log_action(session, actor, "relay_unfollow", target=url)
     await pipeline.release_in_transaction(ctx, undo, effects)
     await session.commit()
     return info

@@ -1,1 +1,1 @@
-"""Reports, and later the admin's moderation actions."""
+"""Reports, report notes and the moderators' actions on statuses (the admin API's services)."""

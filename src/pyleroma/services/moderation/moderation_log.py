@@ -41,6 +41,9 @@ _USERS_MESSAGES = {
     "updated_users": "updated users",
     "add_suggestion": "added suggested users",
     "remove_suggestion": "removed suggested users",
+    # Not logged by Pleroma; sentences of ours in its style.
+    "reject": "rejected users",
+    "disable_mfa": "disabled two-factor authentication for users",
 }
 
 
@@ -102,6 +105,34 @@ def message_for(data: dict) -> str:
         return f"{actor} deleted chat message #{data['subject_id']}"
     if action == "create_backup":
         return f"{actor} requested account backup for @{data['subject']['nickname']}"
+    # Actions Pleroma does not log and pyleroma does, worded in Pleroma's manner. Their
+    # entries never carry a secret (an invite's id, not its token; an app's name, not its
+    # client secret).
+    subject = data.get("subject") if isinstance(data.get("subject"), dict) else {}
+    number = f"#{subject.get('id', '')}"
+    kind, _, change = action.rpartition("_")
+    verbs = {"create": "created", "update": "updated", "delete": "deleted", "revoke": "revoked"}
+    verb = verbs.get(change)
+    if verb and kind in ("invite", "announcement", "rule"):
+        return f"{actor} {verb} {kind} {number}"
+    if verb and kind == "oauth_app":
+        name = f" ({subject['name']})" if subject.get("name") else ""
+        return f"{actor} {verb} OAuth app {number}{name}"
+    if action == "invite_email":
+        return f"{actor} sent invite {number} to {data.get('email', '')}"
+    if action == "emoji_reload":
+        return f"{actor} reloaded emoji"
+    if action == "instance_document_update":
+        return f"{actor} updated instance document {data.get('name', '')}"
+    if action == "instance_document_delete":
+        return f"{actor} deleted instance document {data.get('name', '')} (back to the default)"
+    if action == "frontend_install":
+        ref = f" ({data['ref']})" if data.get("ref") else ""
+        return f"{actor} installed front end {data.get('name', '')}{ref}"
+    if action == "instance_delete":
+        return f"{actor} deleted instance {data.get('target', '')}"
+    if action == "config_update":
+        return f"{actor} updated settings: {', '.join(data.get('keys', []))}"
     return f"{actor} {action}"
 
 

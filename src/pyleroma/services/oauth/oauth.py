@@ -235,6 +235,8 @@ def check_can_log_in(account: Account) -> None:
     """Refuse accounts that may not log in, with Pleroma's messages and identifiers."""
     if not account.is_active:
         raise LoginRefused("Your account is currently disabled", "account_is_disabled")
+    if account.password_reset_pending:  # the admin API's force_password_reset
+        raise LoginRefused("Password reset is required", "password_reset_required")
     if not account.is_approved:
         raise LoginRefused("Your account is awaiting approval.", "awaiting_approval")
     if not account.is_confirmed:
