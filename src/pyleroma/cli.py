@@ -12,6 +12,7 @@ work goes through the engine helpers the app uses.
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -491,6 +492,8 @@ def show_config(state: CliState) -> None:
             value = describe_database(settings)
         elif isinstance(value, list):
             value = ", ".join(value)
+        elif isinstance(value, dict):
+            value = json.dumps(value)
         click.echo(f"{item.name} = {value}")
     click.echo(f"# effective database: {describe_database(settings)}")
     if state.config_path:

@@ -30,6 +30,7 @@ from pyleroma.services.oauth.secrets import configure_hashing
 from pyleroma.services.text.emoji import registry_for
 from pyleroma.settings import Settings, load_settings
 from pyleroma.streaming.hub import StreamHub
+from pyleroma.web import frontend_serving
 from pyleroma.web.files import mount_files
 
 log = logging.getLogger("pyleroma")
@@ -112,6 +113,8 @@ ROUTER_MODULES = (
     "pyleroma.api.activitypub.replies",
     "pyleroma.api.activitypub.relay",
     "pyleroma.web.source",
+    "pyleroma.api.feeds",  # /users/<nickname>/feed.atom|rss, /tags/<tag>.atom|rss
+    "pyleroma.api.oembed",
     # Admin API (`admin_router`: /api/v1/pleroma/admin and /api/pleroma/admin).
     # ``users`` last: its ``/users/{nickname_or_id}`` would shadow ``/users/invites``.
     "pyleroma.api.admin.moderation_log",
@@ -241,6 +244,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
     share_built_routes(app)
     mount_files(app, settings)
+    # Last of all, the installed front ends (web/frontend_serving.py): they answer only
+    # what no route or mount above matched (the router's default), so they can never shadow
+    # the API, ActivityPub, OAuth, media or well-known routes; unknown /api/... paths stay
+    # a JSON 404. Before answer_trailing_slashes, which wraps that default in turn.
+    frontend_serving.install(app)
     # ``/api/v1/mutes/`` is answered as ``/api/v1/mutes``, not redirected (a round trip)
     answer_trailing_slashes(app.router)
     return app

@@ -8,6 +8,7 @@ below (``base_url = "..."``) or group them in tables (``[instance] name = "..."`
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -425,10 +426,12 @@ _LOOSE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 _TABLE_PREFIXES = {"instance": "instance_", "database": "database_", "server": ""}
 
 
-def _flatten(data: dict, known: set[str]) -> dict:
+def _flatten(data: dict, known: set[str], tables: frozenset[str] = frozenset()) -> dict:
+    """Tables' keys as flat names; ``tables``: settings whose value is itself a table
+    (``frontends_primary = {name = ..., ref = ...}``), kept whole."""
     flat: dict = {}
     for key, value in data.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and key not in tables:
             prefix = _TABLE_PREFIXES.get(key, f"{key}_")
             for sub, subvalue in value.items():
                 name = sub if f"{prefix}{sub}" not in known and sub in known else f"{prefix}{sub}"
@@ -460,6 +463,18 @@ def _coerce(current, raw):
             raise SettingsError(f"expected an integer, got {raw!r}") from exc
     if isinstance(current, Path):
         return Path(raw)
+    if isinstance(current, dict):
+        # A TOML table, or (from the environment) a JSON object; "" is the empty table.
+        if isinstance(raw, dict):
+            return dict(raw)
+        text = str(raw).strip()
+        try:
+            value = json.loads(text) if text else {}
+        except ValueError:
+            value = None
+        if not isinstance(value, dict):
+            raise SettingsError(f'expected a JSON object like {{"name": "...", ...}}, got {raw!r}')
+        return value
     if isinstance(current, list):
         if isinstance(raw, list):
             # A two-element array pairs things (a host and its reason): "first => second".
@@ -473,6 +488,7 @@ def load_settings(config_path: str | os.PathLike | None = None, env=None) -> Set
     env = os.environ if env is None else env
     settings = Settings()
     known = {f.name for f in fields(Settings)}
+    tables = frozenset(name for name in known if isinstance(getattr(settings, name), dict))
     path = config_path or env.get("PYLEROMA_CONFIG")
     if path:
         try:
@@ -481,7 +497,7 @@ def load_settings(config_path: str | os.PathLike | None = None, env=None) -> Set
             raise SettingsError(f"config file not found: {path}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
-        for key, value in _flatten(data, known).items():
+        for key, value in _flatten(data, known, tables).items():
             if key not in known:
                 raise SettingsError(f"unknown setting {key!r} in {path}")
             try:

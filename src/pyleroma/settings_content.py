@@ -6,9 +6,14 @@ Pleroma's config where it has one (``config :pleroma, :rich_media, enabled: true
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 GEOCODER_KINDS = ("nominatim", "photon")
+# A front end's name and a ref are one path segment each (data_dir/frontends/<name>/<ref>/);
+# services/instance/frontends.py checks installs with the same rule.
+FRONTEND_SEGMENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
+FRONTEND_SETTINGS = ("frontends_primary", "frontends_admin")
 
 
 class _Invalid(ValueError):
@@ -39,8 +44,17 @@ class ContentSettings:
     # an admin sets one (a Nominatim- or Photon-compatible search URL, asked with ``q``).
     geocoding_url: str = ""
     geocoding_kind: str = "nominatim"
+    # Front ends (Pleroma's :frontends, docs/frontends.md): the build served at / and the
+    # one served at /pleroma/admin/, each a name and a ref, as Pleroma's
+    # %{"name" => ..., "ref" => ...}: the files of data_dir/frontends/<name>/<ref>/.
+    # An empty table ({}) serves none. A choice that is not installed serves none either
+    # (/ then answers the server's own page).
+    frontends_primary: dict = field(default_factory=lambda: {"name": "pleroma-fe", "ref": "stable"})
+    frontends_admin: dict = field(default_factory=lambda: {"name": "admin-fe", "ref": "stable"})
 
     def validate_content(self) -> None:
+        for name in FRONTEND_SETTINGS:
+            setattr(self, name, check_frontend_choice(name, getattr(self, name)))
         if self.geocoding_kind not in GEOCODER_KINDS:
             raise _Invalid(
                 f"geocoding_kind must be one of {', '.join(GEOCODER_KINDS)}, "
@@ -58,3 +72,26 @@ class ContentSettings:
         ):
             if getattr(self, name) <= 0:
                 raise _Invalid(f"{name} must be more than 0, not {getattr(self, name)}")
+
+
+def check_frontend_choice(setting: str, value: object) -> dict:
+    """``value`` as a front end choice: ``{}`` (none) or exactly ``{"name": ..., "ref": ...}``
+    with a path segment each; ``_Invalid`` naming ``setting`` otherwise."""
+    example = '{"name": "pleroma-fe", "ref": "stable"}'
+    if not isinstance(value, dict):
+        raise _Invalid(f"{setting} must be a table like {example} (or {{}}), not {value!r}")
+    if not value:
+        return {}
+    if set(value) != {"name", "ref"}:
+        raise _Invalid(
+            f"{setting} must have the keys name and ref (like {example}), "
+            f"not {', '.join(sorted(map(str, value)))}"
+        )
+    for key in ("name", "ref"):
+        item = value[key]
+        if not isinstance(item, str) or not FRONTEND_SEGMENT_RE.fullmatch(item):
+            raise _Invalid(
+                f"{setting}: {key} must be 1 to 100 letters, digits, '.', '_', '+' or '-' "
+                f"(not starting with a punctuation mark), not {item!r}"
+            )
+    return {"name": value["name"], "ref": value["ref"]}

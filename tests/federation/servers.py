@@ -82,8 +82,15 @@ def _bind(host: str) -> socket.socket:
 async def start_server(host: str, data_dir: Path, database_url: str = "") -> Server:
     sock = _bind(host)
     port = sock.getsockname()[1]
+    # A delivery on loopback takes milliseconds; the long timeout is for a machine so busy
+    # (CI beside other work) that an inbox waits seconds for the CPU: a timed-out delivery
+    # is retried a minute later, after the test has given up waiting for it.
     settings = make_test_settings(
-        data_dir, database_url, base_url=f"http://{host}:{port}", jobs_in_process=True
+        data_dir,
+        database_url,
+        base_url=f"http://{host}:{port}",
+        jobs_in_process=True,
+        federation_timeout_seconds=30.0,
     )
     app = create_app(settings)
     async with app.state.engine.begin() as conn:
@@ -108,7 +115,7 @@ async def stop_server(server: Server) -> None:
     server.app.state.entity_cache.journal.close()
 
 
-async def settle(*servers: Server, timeout: float = 20.0) -> None:
+async def settle(*servers: Server, timeout: float = 45.0) -> None:
     """Wait until no server has a due or running job (deliveries, receives, fan-outs).
 
     Servers are asked one after another, so a single quiet round can miss a job: a's count

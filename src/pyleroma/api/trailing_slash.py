@@ -31,6 +31,8 @@ def answer_trailing_slashes(router: Router) -> None:
             return
         retry = dict(scope)
         retry["path"] = stripped
+        # (web/frontend_serving.py tells /pleroma/admin/ from /pleroma/admin by it)
+        retry["pyleroma.trimmed_slash"] = True
         raw_path = scope.get("raw_path")
         if raw_path:
             retry["raw_path"] = raw_path.rstrip(b"/")

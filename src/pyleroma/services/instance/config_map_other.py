@@ -36,6 +36,8 @@ from pyleroma.services.instance.config_values import (
 )
 from pyleroma.settings import Settings
 from pyleroma.settings_accounts import DEFAULT_FRONTEND_CONFIGURATIONS
+from pyleroma.settings_content import _Invalid as _InvalidContentSetting
+from pyleroma.settings_content import check_frontend_choice
 
 P = ":pleroma"
 
@@ -164,6 +166,52 @@ FRONTEND_CONFIGURATIONS = KeySpec(
                 suggestions=(_DEFAULT_FRONTENDS[name],),
             )
             for name, label in (("pleroma_fe", "Pleroma FE"), ("masto_fe", "Masto FE"))
+        ),
+    ),
+)
+
+
+def _frontend_choice(key: str, attr: str, description: str, suggestion: dict) -> Child:
+    """Pleroma's ``%{"name" => ..., "ref" => ...}`` (the keys may come as atoms too); ``{}``
+    or ``null``: no front end there."""
+
+    def write(value: Any, target: Settings, scratch: dict) -> None:
+        if value is None:
+            value = {}
+        if isinstance(value, dict) and tuple_items(value) is None:
+            value = {atom_name(k) or k: v for k, v in value.items()}
+        try:
+            setattr(target, attr, check_frontend_choice(attr, value))
+        except _InvalidContentSetting as exc:
+            raise ConfigError(str(exc)) from exc
+
+    return Child(
+        key,
+        "map",
+        description,
+        read=lambda s: dict(getattr(s, attr)),
+        write=write,
+        attrs=(attr,),
+        suggestions=(suggestion,),
+    )
+
+
+FRONTENDS = KeySpec(
+    P,
+    ":frontends",
+    "Installed front ends served by the server (data_dir/frontends/<name>/<ref>/)",
+    children=(
+        _frontend_choice(
+            ":primary",
+            "frontends_primary",
+            "The front end served at / (a name and a ref; {} for none)",
+            {"name": "pleroma-fe", "ref": "stable"},
+        ),
+        _frontend_choice(
+            ":admin",
+            "frontends_admin",
+            "The admin front end served at /pleroma/admin/ (a name and a ref; {} for none)",
+            {"name": "admin-fe", "ref": "stable"},
         ),
     ),
 )
@@ -452,6 +500,7 @@ PLEROMA_KEYS = (
     ACTIVITYPUB,
     RESTRICT_UNAUTHENTICATED,
     FRONTEND_CONFIGURATIONS,
+    FRONTENDS,
     MAILER,
     UPLOAD,
     CAPTCHA,

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import re
 import secrets
 import shutil
 import stat
@@ -54,6 +53,7 @@ from pyleroma.models import Account
 from pyleroma.services.emoji_packs.archives import is_zip, safe_relative
 from pyleroma.services.moderation.moderation_log import log_action
 from pyleroma.settings import Settings
+from pyleroma.settings_content import FRONTEND_SEGMENT_RE
 
 MAX_ARCHIVE_BYTES = 150 * 1024 * 1024
 MAX_FILES = 20_000
@@ -62,8 +62,8 @@ MAX_TOTAL_BYTES = 600 * 1024 * 1024
 ZIP_ACCEPT = "application/zip, application/octet-stream;q=0.9, */*;q=0.5"
 FAILED = "Could not download or unzip the frontend"
 _CHUNK = 256 * 1024
-# A front end's name and a ref are one path segment each.
-SEGMENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
+# A front end's name and a ref are one path segment each (the settings' rule too).
+SEGMENT_RE = FRONTEND_SEGMENT_RE
 _UNREADABLE = (
     zipfile.BadZipFile,
     NotImplementedError,
