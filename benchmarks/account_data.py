@@ -178,8 +178,9 @@ def _expect(condition: bool, message: str) -> None:
 # --- the app, users -------------------------------------------------------------------------
 
 
-class Bench:
-    """The app, an HTTP client on it and the OAuth app the users log in through."""
+class AppBench:
+    """The app in this process and an HTTP client on it (through httpx's ASGI transport);
+    the benchmarks of this folder that run in process build on it."""
 
     def __init__(self, settings):
         import httpx
@@ -190,14 +191,15 @@ class Bench:
         self.app = create_app(settings)
         transport = httpx.ASGITransport(app=self.app)
         self.client = httpx.AsyncClient(transport=transport, base_url=settings.base_url)
-        self.oauth: dict = {}
         self.warmup_ms = 0.0
 
     @property
     def sessionmaker(self):
         return self.app.state.sessionmaker
 
-    async def prepare(self) -> None:
+    async def create_tables(self) -> None:
+        """Every table, on a database that must hold no account yet (figures on someone's
+        data would mean nothing, and the benchmark writes to it)."""
         from sqlalchemy import func, select
 
         from pyleroma.db.base import Base
@@ -208,6 +210,25 @@ class Bench:
         async with self.sessionmaker() as session:
             existing = await session.scalar(select(func.count()).select_from(Account))
         _expect(existing == 0, f"the database has {existing} accounts: give an empty one")
+
+    async def close(self) -> None:
+        from pyleroma.federation.http_client import close_sessions
+
+        await self.client.aclose()
+        await close_sessions()
+        await self.app.state.engine.dispose()
+        self.app.state.entity_cache.journal.close()
+
+
+class Bench(AppBench):
+    """The app, an HTTP client on it and the OAuth app the users log in through."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.oauth: dict = {}
+
+    async def prepare(self) -> None:
+        await self.create_tables()
         response = await self.client.post(
             "/api/v1/apps",
             data={
@@ -225,14 +246,6 @@ class Bench:
             for path in WARMUP_PATHS:
                 await self.client.post(path)
         self.warmup_ms = _ms(warmup.wall)
-
-    async def close(self) -> None:
-        from pyleroma.federation.http_client import close_sessions
-
-        await self.client.aclose()
-        await close_sessions()
-        await self.app.state.engine.dispose()
-        self.app.state.entity_cache.journal.close()
 
     async def drain(self, queues: list[str] | None = None) -> int:
         from pyleroma.jobs.runner import JobRunner

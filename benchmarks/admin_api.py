@@ -45,6 +45,7 @@ from pathlib import Path
 import psutil
 
 from benchmarks.account_data import (
+    AppBench,
     BenchmarkError,
     PeakRss,
     Usage,
@@ -135,38 +136,18 @@ def _stats(total_posts: int):
 # --- the app, the data ------------------------------------------------------------------------
 
 
-class Bench:
+class Bench(AppBench):
     """The app, an HTTP client on it and the admin's token."""
 
     def __init__(self, settings):
-        import httpx
-
-        from pyleroma.main import create_app
-
-        self.settings = settings
-        self.app = create_app(settings)
-        transport = httpx.ASGITransport(app=self.app)
-        self.client = httpx.AsyncClient(transport=transport, base_url=settings.base_url)
+        super().__init__(settings)
         self.headers: dict = {}
-        self.warmup_ms = 0.0
-
-    @property
-    def sessionmaker(self):
-        return self.app.state.sessionmaker
 
     async def prepare(self) -> int:
         """Tables, an empty database, the admin logged in; the admin's id."""
-        from sqlalchemy import func, select
-
-        from pyleroma.db.base import Base
-        from pyleroma.models import Account
         from pyleroma.services.accounts.accounts import create_local_account
 
-        async with self.app.state.engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-        async with self.sessionmaker() as session:
-            existing = await session.scalar(select(func.count()).select_from(Account))
-        _expect(existing == 0, f"the database has {existing} accounts: give an empty one")
+        await self.create_tables()
         async with self.sessionmaker() as session:
             admin = await create_local_account(
                 session, self.settings, "boss", "boss@bench.invalid", PASSWORD, is_admin=True
@@ -203,14 +184,6 @@ class Bench:
             for route in routes:
                 await self.client.get(route.path)
         self.warmup_ms = _ms(warmup.wall)
-
-    async def close(self) -> None:
-        from pyleroma.federation.http_client import close_sessions
-
-        await self.client.aclose()
-        await close_sessions()
-        await self.app.state.engine.dispose()
-        self.app.state.entity_cache.journal.close()
 
 
 async def seed(bench: Bench, sizes: Sizes, admin_id: int) -> tuple[Seeded, dict]:
