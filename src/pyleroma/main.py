@@ -115,6 +115,8 @@ ROUTER_MODULES = (
     "pyleroma.web.source",
     "pyleroma.api.feeds",  # /users/<nickname>/feed.atom|rss, /tags/<tag>.atom|rss
     "pyleroma.api.oembed",
+    "pyleroma.api.web_signup",  # /registration[/<token>]
+    "pyleroma.api.web_pages",  # /, /@<nickname>[/<id>], /tag/<tag> as HTML
     # Admin API (`admin_router`: /api/v1/pleroma/admin and /api/pleroma/admin).
     # ``users`` last: its ``/users/{nickname_or_id}`` would shadow ``/users/invites``.
     "pyleroma.api.admin.moderation_log",

@@ -51,6 +51,9 @@ class ContentSettings:
     # (/ then answers the server's own page).
     frontends_primary: dict = field(default_factory=lambda: {"name": "pleroma-fe", "ref": "stable"})
     frontends_admin: dict = field(default_factory=lambda: {"name": "admin-fe", "ref": "stable"})
+    # Pleroma's :static_fe, :enabled: the server's own pages (api/web_pages.py) for every
+    # visitor of a profile or post; off, a person's browser gets the front end instead.
+    static_fe_enabled: bool = False
 
     def validate_content(self) -> None:
         for name in FRONTEND_SETTINGS:

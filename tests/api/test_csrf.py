@@ -38,6 +38,8 @@ SAME_ORIGIN_HEADERS = [
     {"Origin": "HTTP://PYLEROMA.TEST:80"},
     {"Sec-Fetch-Site": "same-origin", **OURS},
     {"Sec-Fetch-Site": "same-origin"},
+    # A page with Referrer-Policy: no-referrer (the login and reset forms) posting to itself
+    {"Sec-Fetch-Site": "same-origin", "Origin": "null"},
     {"Sec-Fetch-Site": "none"},  # typed or bookmarked by the user
 ]
 

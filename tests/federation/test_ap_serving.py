@@ -231,12 +231,13 @@ async def test_activitypub_and_json_requests_get_the_actor(client, factory, acce
     ],
 )
 async def test_other_requests_are_not_given_the_actor(client, factory, accept):
-    """No web pages yet: a 404 where the profile page will be, varying by Accept."""
+    """They get the profile page (api/web_pages.py), varying by Accept."""
     await factory.account("alice")
     headers = {"Accept": accept} if accept is not None else {}
     response = await client.get("/users/alice", headers=headers)
-    assert response.status_code == 404
-    assert response.json() == NOT_FOUND
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "@alice@" in response.text
     assert varies(response)
 
 
@@ -547,10 +548,13 @@ async def test_posts_nobody_may_fetch_are_404(app, client, factory, db):
         assert response.status_code == 404, ident
         assert response.json() == NOT_FOUND
         assert varies(response)
-    # An HTML request for a public post: no page yet.
+    # An HTML request for a public post: to its page.
     public = await factory.status(alice.account, "public")
     response = await client.get(f"/objects/{public.id}", headers={"Accept": "text/html"})
-    assert response.status_code == 404
+    assert response.status_code == 302
+    assert response.headers["location"] == f"{BASE_URL}/notice/{public.id}"
+    hidden = await client.get(f"/objects/{private.id}", headers={"Accept": "text/html"})
+    assert hidden.status_code == 404 and "friends" not in hidden.text
     # What the private posts would be, addressed (for delivery): followers and recipients.
     async with db() as session:
         parts = await load_note_parts(session, private)
@@ -738,7 +742,7 @@ async def test_notice_redirects_activitypub_requests(app, client, factory, db):
     for ident in (private.id, "nope"):
         assert (await get_ap(client, f"/notice/{ident}")).status_code == 404
     response = await client.get(f"/notice/{post.id}", headers={"Accept": "text/html"})
-    assert response.status_code == 404 and varies(response)
+    assert response.status_code == 200 and varies(response)  # the post's page
 
 
 # --- the instance actor and keys --------------------------------------------------------------

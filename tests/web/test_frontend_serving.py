@@ -18,7 +18,12 @@ from pyleroma.settings import SettingsError, load_settings
 from pyleroma.web import frontend_serving as serving
 from tests.api.admin.helpers import admin
 
-HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+# A person's browser (crawlers and text browsers get the server's own pages at /, profiles and
+# posts: tests/web/test_public_pages.py).
+HTML = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+}
 JSON = {"Accept": "application/json"}
 IMMUTABLE = "public, max-age=31536000, immutable"
 INDEX = b"<!doctype html><title>test-fe</title><div id=app></div>"
@@ -218,18 +223,18 @@ async def test_the_admin_front_end_is_served_under_pleroma_admin(client, app, tm
     assert (await client.get("/pleroma/admin/", headers=HTML)).status_code == 404
 
 
-async def test_without_a_front_end_root_answers_the_fallback(client, app):
+async def test_without_a_front_end_root_answers_the_landing_page(client, app):
     app.state.settings.instance_name = "Moss <Garden>"
     page = await client.get("/", headers=HTML)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert "<title>Moss &lt;Garden&gt;</title>" in page.text
-    assert "No web front end is installed" in page.text
+    assert "Recent posts" in page.text  # the server's own landing page
     assert (await client.get("/main/public", headers=HTML)).status_code == 404
     assert (await client.get("/pleroma/admin/", headers=HTML)).status_code == 404
     # a choice that is not installed is the same as none
     app.state.settings.frontends_primary = {"name": "nothing-here", "ref": "v1"}
-    assert "No web front end" in (await client.get("/", headers=HTML)).text
+    assert "Recent posts" in (await client.get("/", headers=HTML)).text
 
 
 async def test_default_choice_and_reinstall_switch_what_is_served(client, app, tmp_path):

@@ -58,6 +58,11 @@ def cross_site_reason(request: Request, base_url: str) -> str | None:
     if fetch_site is not None and fetch_site.strip().lower() not in SAME_ORIGIN_FETCH_SITES:
         return f"the browser says it was sent from another site ({fetch_site.strip()})"
     origin = request.headers.get("origin")
+    if origin is not None and origin.strip() == "null" and fetch_site is not None:
+        # Our pages' referrer policy (no-referrer) makes browsers send "Origin: null" with
+        # the page's own form posts; Sec-Fetch-Site (same-origin or none, checked above)
+        # then says where the post came from, as when no Origin is sent.
+        origin = None
     if origin is not None and _origin(origin) != _origin(base_url):
         return f"it was sent from {origin.strip() or 'an unknown origin'}"
     return None

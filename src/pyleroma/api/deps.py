@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from fastapi import Depends, Request
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
 
 from pyleroma.api.csrf import check_cookie_request
 from pyleroma.cache.tokens import find_token
@@ -215,3 +216,17 @@ def require_app(*scopes: str):
 def _check_scopes(context: AuthContext, scopes: tuple[str, ...]) -> None:
     if scopes and not satisfies(context.scopes, scopes):
         raise Forbidden(f"Insufficient permissions: {' | '.join(scopes)}.")
+
+
+def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+    """Log this browser in: the ``_pleroma_key`` cookie Pleroma's own pages set, holding an
+    access token (read by ``optional_user`` for its requests, and by the login form)."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.access_token_ttl,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.base_url.startswith("https://"),
+    )

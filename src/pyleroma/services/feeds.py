@@ -50,14 +50,15 @@ class TagFeed:
     local_only: bool
 
 
-def feed_page(max_id: str | None) -> Page:
-    """The page a feed request asks for: ``max_id`` (a 422 when it is no id)."""
+def feed_page(max_id: str | None, limit: int = FEED_LIMIT) -> Page:
+    """The page a feed request (or a web page's "older" link) asks for: ``max_id`` (a 422
+    when it is no id)."""
     if max_id is None or max_id == "":
-        return Page(limit=FEED_LIMIT)
+        return Page(limit=limit)
     bound = parse_id(max_id)
     if bound is None:
         raise Unprocessable("max_id: must be an id")
-    return Page(max_id=bound, limit=FEED_LIMIT)
+    return Page(max_id=bound, limit=limit)
 
 
 async def account_feed(

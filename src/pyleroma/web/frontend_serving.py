@@ -10,8 +10,9 @@
   routes of their own, api/admin/instance_documents.py, with defaults and a sandbox CSP.)
 - A GET or HEAD that asks for HTML and names no file gets the front end's ``index.html``:
   the front end routes it in the browser (``/main/public``, ``/@nick``, ``/settings``).
-- With no primary front end installed, ``/`` answers ``landing_fallback`` (the server's own
-  page) and other paths stay 404 as before.
+- ``/`` itself, profiles, posts and tags are routes (api/web_pages.py): a person's browser
+  gets ``front_end_index`` there, others (and everyone without a front end) the server's
+  own pages. Other paths without a front end stay 404 as before.
 
 Nothing here can shadow a route: this is the router's *default*, what Starlette runs only
 when no route or mount matched (``install`` wraps it). So the API, ActivityPub, OAuth,
@@ -29,14 +30,13 @@ Vite's ``assets/index-B3kX_9aZ.js``) are cached for a year as immutable; everyth
 
 from __future__ import annotations
 
-import html
 import mimetypes
 import os
 import re
 from pathlib import Path
 
 from fastapi import FastAPI
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pyleroma.services.instance.frontends import frontends_dir
@@ -186,30 +186,6 @@ def wants_html(scope: Scope) -> bool:
     return False
 
 
-def landing_fallback(settings: Settings) -> Response:
-    """What ``/`` answers when no front end is installed.
-
-    Hook for the server-rendered landing page (issue 15, "Pages the server renders
-    itself"): today a small page with the instance's name and description (escaped)."""
-    name = html.escape(settings.instance_name)
-    description = html.escape(settings.instance_description)
-    page = (
-        "<!doctype html>\n"
-        '<html lang="en"><head><meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{name}</title></head>\n"
-        f"<body><main><h1>{name}</h1>\n<p>{description}</p>\n"
-        "<p>No web front end is installed on this instance; use any Mastodon or Pleroma "
-        "app to sign in.</p></main></body></html>\n"
-    )
-    headers = {
-        "Cache-Control": REVALIDATE,
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-    }
-    return HTMLResponse(page, headers=headers)
-
-
 def _index(
     settings: Settings, build: Path | None, scope: Scope, *, override: bool
 ) -> Response | None:
@@ -219,6 +195,13 @@ def _index(
     if build is not None:
         return file_response(scope, build / "index.html", REVALIDATE)
     return None
+
+
+def front_end_index(settings: Settings, scope: Scope) -> Response | None:
+    """The primary front end's ``index.html`` (the instance's own override first), for a
+    page route a browser asks for; None when no front end is installed."""
+    build = chosen_build(settings, settings.frontends_primary)
+    return _index(settings, build, scope, override=True)
 
 
 def _file(scope: Scope, found: Path, parts: list[str]) -> Response:
@@ -235,9 +218,8 @@ def answer(settings: Settings, scope: Scope) -> Response | None:
     if parts and parts[0].lower() in NEVER_FRONT_END:
         return None
     build = chosen_build(settings, settings.frontends_primary)
-    if not parts:
-        response = _index(settings, build, scope, override=True)
-        return response if response is not None else landing_fallback(settings)
+    if not parts:  # (a route answers /: api/web_pages.py; this is for a mounted app)
+        return _index(settings, build, scope, override=True)
     if found := find_file(instance_static_dir(settings), parts):
         return _file(scope, found, parts)
     if build is not None and (found := find_file(build, parts)):

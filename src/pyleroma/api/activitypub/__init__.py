@@ -6,8 +6,8 @@ What every route here shares:
   address of a web page; the ActivityStreams document is answered when the ``Accept``
   header prefers ``application/activity+json``, ``application/ld+json`` (any profile) or
   ``application/json`` (Pleroma serves AP for plain JSON too) to HTML. Answers vary by
-  ``Accept`` and say so. There are no web pages yet: where one will be, ``web_page`` answers
-  404 (the seam the public pages will fill).
+  ``Accept`` and say so. Profiles and posts have web pages (api/web_pages.py); an activity
+  or the relay actor has none, and ``web_page`` answers 404 for it.
 - Documents leave as ``application/activity+json; charset=utf-8``, serialised by orjson.
 - A signed fetch names its actor (``signed_requester``: the HTTP signature verified, 401
   when it does not), so that recipients of a followers-only or direct post can fetch it.
@@ -125,8 +125,8 @@ def not_found(*, negotiated: bool = False) -> Response:
 
 
 def web_page() -> Response:
-    """The web page of an actor, object or notice: none yet (the public pages will render
-    them here), so a 404 that varies by Accept like the document it stands beside."""
+    """The web page of an activity or the relay actor: there is none, so a 404 that varies by
+    Accept like the document it stands beside."""
     return not_found(negotiated=True)
 
 

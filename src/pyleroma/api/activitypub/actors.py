@@ -23,12 +23,12 @@ from pyleroma.api.activitypub import (
     requester,
     require_federating,
     wants_activitypub,
-    web_page,
 )
 from pyleroma.api.deps import get_session, get_settings
 from pyleroma.api.openapi import STR, api_doc, param
 from pyleroma.api.openapi.parameters import ID_PARAM
 from pyleroma.api.params import Params, get_params
+from pyleroma.api.web_pages import profile_html
 from pyleroma.errors import Forbidden
 from pyleroma.federation.keys import ensure_keys, instance_key_pair
 from pyleroma.federation.to_as import AS_TYPE
@@ -74,13 +74,14 @@ def _document(response=AS_ACTOR, **extra) -> dict:
 async def actor(
     nickname: str,
     request: Request,
+    params: Params = Depends(get_params),
     session: AsyncSession = Depends(get_session),
     settings: Settings = Depends(get_settings),
 ):
-    """The actor for AP and JSON requests; a web page (none yet: 404) for the others."""
-    require_federating(settings)
+    """The actor for AP and JSON requests; the profile page for the others."""
     if not wants_activitypub(request.headers.get("accept")):
-        return web_page()
+        return await profile_html(request, nickname, params, session, settings)
+    require_federating(settings)
     account = await find_served_account(session, nickname)
     if account is None:
         return not_found(negotiated=True)

@@ -36,6 +36,7 @@ from pyleroma.api.activitypub import (
 )
 from pyleroma.api.deps import get_session, get_settings
 from pyleroma.api.openapi import STR, api_doc, param
+from pyleroma.api.web_pages import object_html, status_html
 from pyleroma.federation.activity_documents import local_activity_document
 from pyleroma.federation.to_as import AS_TYPE
 from pyleroma.federation.to_as_note import (
@@ -89,9 +90,9 @@ async def get_object(
     session: AsyncSession = Depends(get_session),
     settings: Settings = Depends(get_settings),
 ):
-    require_federating(settings)
     if not wants_activitypub(request.headers.get("accept")):
-        return web_page()
+        return await object_html(request, status_id, session, settings)
+    require_federating(settings)
     await authorized_fetcher(request, session, settings)
     status = await _served(session, status_id)
     if status is None:
@@ -178,10 +179,10 @@ async def notice(
     settings: Settings = Depends(get_settings),
 ):
     """Pleroma's notice URL: AP requests are sent to the object (or a reblog's activity),
-    others get the web page (none yet: 404)."""
-    require_federating(settings)
+    others get the post's page."""
     if not wants_activitypub(request.headers.get("accept")):
-        return web_page()
+        return await status_html(request, status_id, session, settings)
+    require_federating(settings)
     status = await _served(session, status_id)
     if status is None:
         return not_found(negotiated=True)

@@ -57,7 +57,7 @@ register_url_convertor("account_ident", AccountIdentConvertor())
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def _registration_limiter(request: Request) -> RateLimiter:
+def registration_limiter(request: Request) -> RateLimiter:
     state = request.app.state
     limiter = getattr(state, "registration_limiter", None)
     if limiter is None:
@@ -105,7 +105,7 @@ async def register_account(
     """Register; answers a token for the calling app, or why the account must wait."""
     if auth.account is not None:
         raise Forbidden("Invalid credentials")
-    limiter = _registration_limiter(request)
+    limiter = registration_limiter(request)
     limiter.check(request)
     limiter.hit(request)
     reg = registration.RegistrationRequest(

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
 from pyleroma.api.csrf import FORM_TOKEN_FIELD, cross_site_reason, form_token, form_token_matches
-from pyleroma.api.deps import SESSION_COOKIE, get_session, get_settings
+from pyleroma.api.deps import SESSION_COOKIE, get_session, get_settings, set_session_cookie
 from pyleroma.api.errors import error_response, http_headers, http_status
 from pyleroma.api.oauth.credentials import check_password_login, wants_json
 from pyleroma.api.oauth.pages import (
@@ -334,13 +334,5 @@ def authorized_response(
         url = _redirect_with(result.redirect_uri, {"code": result.code, "state": state})
         response = RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
     if result.session_token:
-        response.set_cookie(
-            SESSION_COOKIE,
-            result.session_token,
-            max_age=settings.access_token_ttl,
-            path="/",
-            httponly=True,
-            samesite="lax",
-            secure=settings.base_url.startswith("https://"),
-        )
+        set_session_cookie(response, settings, result.session_token)
     return response

@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse
 from pyleroma.api.csrf import FORM_TOKEN_FIELD
 from pyleroma.models import Account, OAuthApp
 from pyleroma.settings import Settings
+from pyleroma.web.page_style import STYLE_TAG, content_security_policy
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "web" / "templates"
 
@@ -27,9 +28,7 @@ PAGE_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'"
-    ),
+    "Content-Security-Policy": content_security_policy(),
 }
 
 
@@ -50,6 +49,7 @@ def page(
         title=escape(title),
         instance_name=escape(settings.instance_name),
         content=content,
+        style=STYLE_TAG,
     )
     return HTMLResponse(body, status_code=status, headers={**PAGE_HEADERS, **(headers or {})})
 

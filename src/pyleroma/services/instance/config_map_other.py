@@ -217,6 +217,21 @@ FRONTENDS = KeySpec(
 )
 
 
+STATIC_FE = KeySpec(
+    P,
+    ":static_fe",
+    "The server's own pages for profiles and posts (docs/web_pages.md)",
+    children=(
+        boolean(
+            ":enabled",
+            "static_fe_enabled",
+            "Serve the server's pages to every visitor, also where a front end is installed "
+            "(otherwise browsers get the front end and only crawlers and text browsers the pages)",
+        ),
+    ),
+)
+
+
 def _tls_atom(value: Any) -> str:
     if value not in (":always", ":never", ":if_available"):
         raise ConfigError(f"expected :always, :never or :if_available, got {value!r}")
@@ -501,6 +516,7 @@ PLEROMA_KEYS = (
     RESTRICT_UNAUTHENTICATED,
     FRONTEND_CONFIGURATIONS,
     FRONTENDS,
+    STATIC_FE,
     MAILER,
     UPLOAD,
     CAPTCHA,
