@@ -88,7 +88,8 @@ class Page:
     key: str
     path: str
     status: int = 200
-    articles: list[str] = field(default_factory=list)
+    articles: list[str] = field(default_factory=list)  # (set by check_page, with size)
+    size: int = 0  # bytes
 
 
 @dataclass
@@ -305,27 +306,24 @@ async def seed(bench: Bench, args: argparse.Namespace) -> tuple[Seeded, dict]:
 
 
 async def _stored_counts(bench: Bench, seeded: Seeded) -> dict[str, int]:
+    """What was written, counted from the tables."""
     from sqlalchemy import func, select
 
     from pyleroma.models import Account, Status, StatusPin
 
-    async def count(stmt) -> int:
-        async with bench.sessionmaker() as session:
-            return await session.scalar(stmt)
-
-    return {
-        "local_accounts": await count(
-            select(func.count()).select_from(Account).where(Account.local.is_(True))
-        ),
-        "remote_accounts": await count(
-            select(func.count()).select_from(Account).where(Account.local.is_(False))
-        ),
-        "statuses": await count(select(func.count()).select_from(Status)),
-        "profile_posts": await count(
-            select(func.count()).select_from(Status).where(Status.account_id == seeded.profile_id)
-        ),
-        "pins": await count(select(func.count()).select_from(StatusPin)),
-    }
+    async with bench.sessionmaker() as session:
+        by_kind = await session.execute(select(Account.local, func.count()).group_by(Account.local))
+        accounts = dict(by_kind.all())
+        posts = select(func.count()).select_from(Status)
+        return {
+            "local_accounts": accounts.get(True, 0),
+            "remote_accounts": accounts.get(False, 0),
+            "statuses": await session.scalar(posts),
+            "profile_posts": await session.scalar(
+                posts.where(Status.account_id == seeded.profile_id)
+            ),
+            "pins": await session.scalar(select(func.count()).select_from(StatusPin)),
+        }
 
 
 # --- the pages and what they must show ------------------------------------------------------
@@ -362,7 +360,8 @@ async def expected_articles(bench: Bench, seeded: Seeded, page: Page) -> list[st
     if page.key == "landing":
         return _shown_ids(await _api(bench, f"/api/v1/timelines/public?local=true&{limit}"))
     if page.key == "tag":
-        return _shown_ids(await _api(bench, f"/api/v1/timelines/tag/{seeded.manifest['hashtag']}"))
+        tag = seeded.manifest["hashtag"]
+        return _shown_ids(await _api(bench, f"/api/v1/timelines/tag/{tag}?{limit}"))
     if page.key == "profile":
         base = f"/api/v1/accounts/{seeded.profile_id}/statuses"
         pinned = _shown_ids(await _api(bench, f"{base}?pinned=true"))
@@ -392,9 +391,8 @@ async def _get(bench: Bench, page: Page):
     return response
 
 
-async def check_page(bench: Bench, seeded: Seeded, page: Page) -> int:
-    """The page shows the posts the API shows, in order (a first request, untimed); answers
-    its size in bytes."""
+async def check_page(bench: Bench, seeded: Seeded, page: Page) -> None:
+    """The page shows the posts the API shows, in order (a first request, untimed)."""
     page.articles = await expected_articles(bench, seeded, page)
     response = await _get(bench, page)
     shown = ARTICLE_ID.findall(response.text)
@@ -408,7 +406,7 @@ async def check_page(bench: Bench, seeded: Seeded, page: Page) -> int:
     if page.key == "profile":
         pinned = [str(i) for i in seeded.pinned_ids]
         _expect(sorted(shown[:PINS]) == sorted(pinned), f"pins {shown[:PINS]} vs {pinned}")
-    return len(response.content)
+    page.size = len(response.content)
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -416,8 +414,8 @@ async def check_page(bench: Bench, seeded: Seeded, page: Page) -> int:
 
 class ServerCpu:
     """CPU seconds of the PostgreSQL backends serving ``database`` on this machine (their
-    process title names it), which ``getrusage`` does not see; None when there are none (
-    SQLite, or a server elsewhere)."""
+    process title names it), which ``getrusage`` does not see; None when there are none
+    (SQLite, or a server elsewhere)."""
 
     def __init__(self, database: str | None):
         self.database = database
@@ -499,7 +497,7 @@ async def measure(
     n = args.requests
     return {
         "rows": want,
-        "page_kb": None,  # (filled by the caller: the size of the checked answer)
+        "page_kb": round(page.size / 1024, 1),
         "p50_ms": _ms(percentile(times, 50)),
         "p99_ms": _ms(percentile(times, 99)),
         "req_per_s": round(n / total.wall, 1),
@@ -542,7 +540,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=2000, help="local accounts")
     parser.add_argument("--statuses", type=int, default=20000, help="local statuses in all")
-    parser.add_argument("--remote-accounts", type=int, default=10000)
+    parser.add_argument(
+        "--remote-accounts", type=int, default=10000, help="known remote accounts (no posts)"
+    )
     parser.add_argument("--follows", type=int, default=20, help="follows per regular account")
     parser.add_argument("--thread-size", type=int, default=150, help="replies in the deep thread")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
@@ -600,10 +600,9 @@ async def run(args: argparse.Namespace, console=None) -> dict:
             "thread": [manifest.get("context_ancestors"), manifest.get("context_descendants")],
         }
         wanted = pages(seeded, args.only)
-        sizes = {}
         with Usage() as first:
             for page in wanted:
-                sizes[page.key] = await check_page(bench, seeded, page)
+                await check_page(bench, seeded, page)
         result["first_requests_ms"] = _ms(first.wall)  # (router build, API checks, cold cache)
         result["rss_before_mb"] = round(psutil.Process().memory_info().rss / 2**20, 1)
         clock = StatementClock(bench.app.state.engine)
@@ -611,9 +610,7 @@ async def run(args: argparse.Namespace, console=None) -> dict:
         with PeakRss() as rss:
             for page in wanted:
                 pstats = _pstats_path(args.pstats, page.key, len(wanted) > 1)
-                figures = await measure(bench, clock, page, args, pstats)
-                figures["page_kb"] = round(sizes[page.key] / 1024, 1)
-                measured[page.key] = figures
+                measured[page.key] = await measure(bench, clock, page, args, pstats)
         result["pages"] = measured
         result["peak_rss_mb"] = round(rss.peak / 2**20, 1)
         if args.pstats:

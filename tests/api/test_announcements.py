@@ -61,15 +61,22 @@ async def test_lists_active_announcements_with_the_entity_shape(client, factory,
     assert data[1]["starts_at"] is None and data[1]["ends_at"] is None
 
 
-async def test_listing_needs_a_user_token_but_no_scope(client, factory, app):
-    await _create(app)
+async def test_listing_is_open_and_a_user_token_of_any_scope_adds_its_marks(client, factory, app):
+    """As Pleroma: Pleroma-FE lists the announcements before anyone logs in."""
+    made = (await _create(app)).id
     alice = await factory.account("alice")
-    assert (await client.get(URL)).status_code == 401
+    anonymous = await client.get(URL)
+    assert anonymous.status_code == 200 and len(anonymous.json()) == 1
+    assert anonymous.json()[0]["read"] is False
     app_token = await factory.token(None, ["read"])
-    assert (await client.get(URL, headers=_bearer(app_token))).status_code == 401
-    any_scope = await factory.token(alice, ["write:statuses"])
+    assert (await client.get(URL, headers=_bearer(app_token))).json() == anonymous.json()
+    bad = await client.get(URL, headers=_bearer("not-a-token"))
+    assert bad.status_code == 401
+    any_scope = await factory.token(alice, ["write:statuses", "write:accounts"])
+    dismissed = await client.post(f"{URL}/{made}/dismiss", headers=_bearer(any_scope))
+    assert dismissed.status_code == 200
     response = await client.get(URL, headers=_bearer(any_scope))
-    assert response.status_code == 200 and len(response.json()) == 1
+    assert response.status_code == 200 and response.json()[0]["read"] is True
 
 
 async def test_dismiss_marks_read_for_that_user_only(client, factory, app, db):

@@ -428,3 +428,36 @@ async def test_notification_from_deactivated_sender_is_hidden(client, factory, d
         (await session.get(Account, bob.account.id)).is_active = False
         await session.commit()
     assert (await client.get(URL, headers=alice.headers)).json() == []
+
+
+def _as_javascript_number(ident: int) -> str:
+    """What a JavaScript client that parsed the id with parseInt sends back (Pleroma-FE):
+    the shortest decimal of the nearest double, as an integer."""
+    from decimal import Decimal
+
+    return str(int(Decimal(repr(float(ident)))))
+
+
+async def test_ids_a_javascript_client_rounded_still_name_their_notification(client, factory, db):
+    alice, bob = await factory.user("alice"), await factory.user("bob")
+    for n in range(3):
+        await mention(factory, bob, alice, f"n{n}")
+    one, two, three = await stored(db, alice.id)
+    rounded = _as_javascript_number(two.id)
+    assert rounded != str(two.id) or two.id % 64 == 0
+    read = "/api/v1/pleroma/notifications/read"
+    response = await client.post(read, headers=alice.headers, data={"id": rounded})
+    assert (response.status_code, response.json()["id"]) == (200, str(two.id))
+    assert [n.seen for n in await stored(db, alice.id)] == [False, True, False]
+    response = await client.post(read, headers=alice.headers, data={"max_id": rounded})
+    assert [item["id"] for item in response.json()] == [str(one.id)]
+    assert [n.seen for n in await stored(db, alice.id)] == [True, True, False]
+    dismissed = await client.post(
+        f"{URL}/{_as_javascript_number(three.id)}/dismiss", headers=alice.headers
+    )
+    assert dismissed.status_code == 200
+    assert [n.id for n in await stored(db, alice.id)] == [one.id, two.id]
+    # another account's notification is not found by rounding either
+    carol = await factory.user("carol")
+    refused = await client.post(read, headers=carol.headers, data={"id": rounded})
+    assert (refused.status_code, refused.json()) == (400, {"error": "Cannot get notification"})

@@ -130,3 +130,14 @@ async def test_delete_with_http_basic(client, factory, db):
     assert response.status_code == 200
     async with db() as session:
         assert (await session.execute(select(OAuthToken))).first() is None
+
+
+async def test_sessions_list_answers_with_the_json_suffix_too(client, factory):
+    """Pleroma-FE and Soapbox list the sessions at /api/oauth_tokens.json."""
+    alice = await factory.user("alice")
+    plain = await client.get("/api/oauth_tokens", headers=alice.headers)
+    suffixed = await client.get("/api/oauth_tokens.json", headers=alice.headers)
+    assert plain.status_code == suffixed.status_code == 200
+    assert suffixed.json() == plain.json() and len(plain.json()) == 1
+    refused = await client.get("/api/oauth_tokens.json")
+    assert (refused.status_code, refused.json()["error"]) == (401, "Missing access token")

@@ -302,3 +302,36 @@ async def test_refreshing_a_token_closes_the_old_tokens_sockets(stream_server, f
     )
     assert response.status_code == 200, response.text
     assert (await socket.closed()).rcvd.code == 1008
+
+
+def _respond(result: str, error: str | None = None) -> dict:
+    payload = {"type": "pleroma:authenticate", "result": result}
+    if error is not None:
+        payload["error"] = error
+    return {"event": "pleroma:respond", "payload": payload}
+
+
+async def test_a_socket_logs_in_after_opening_as_pleroma_fe_does(
+    stream_server, factory, client, app
+):
+    user = await factory.user()
+    socket = await open_socket(stream_server)
+    for bad in ("not a token", "", 42, None):
+        await socket.send({"type": "pleroma:authenticate", "token": bad})
+        assert await socket.next() == _respond("error", "unauthorized"), bad
+    await socket.send({"type": "subscribe", "stream": "user"})
+    assert await socket.next() == {"error": "Missing access token", "status": 401}
+
+    await socket.send({"type": "pleroma:authenticate", "token": user.token})
+    assert await socket.next() == _respond("success")
+    await socket.call({"type": "subscribe", "stream": "user"})
+    await marker(app, user.account.id)
+    assert (await socket.next())["event"] == "filters_changed"
+    await socket.send({"type": "pleroma:authenticate", "token": user.token})
+    assert await socket.next() == _respond("error", "already_authenticated")
+
+    # the socket is the token's now: revoking it closes the socket
+    response = await client.post("/oauth/revoke", data={"token": user.token})
+    assert response.status_code == 200
+    closed = await socket.closed()
+    assert (closed.rcvd.code, closed.rcvd.reason) == (1008, "Access token revoked")

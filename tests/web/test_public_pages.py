@@ -394,3 +394,52 @@ async def test_activitypub_still_gets_documents(client, factory):
     assert (await client.get("/users/alice", headers=ap)).json()["type"] == "Person"
     assert (await client.get(f"/objects/{post.id}", headers=ap)).json()["type"] == "Note"
     assert (await client.get(f"/notice/{post.id}", headers=ap)).status_code == 302
+
+
+async def test_the_pages_icon_is_the_instances_own_when_it_has_one(client, app):
+    for path in ("/favicon.png", "/favicon.ico"):
+        response = await client.get(path)
+        assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+        assert response.content.startswith(b"\x89PNG")
+    page = await client.get("/", headers=HTML)
+    assert '<link rel="icon" type="image/png" href="/favicon.png">' in page.text
+    own = app.state.settings.data_dir / "static" / "favicon.png"
+    own.parent.mkdir(parents=True, exist_ok=True)
+    own.write_bytes(b"\x89PNG\r\n\x1a\n our own")
+    assert (await client.get("/favicon.png")).content == own.read_bytes()
+
+
+async def test_a_moved_account_says_where_it_went(client, factory, db, app):
+    alice = await factory.user("alice")
+    bob = await remote_account(db)
+    await change_account(app, alice.account.id, moved_to_id=bob.id)
+    page = _page(await client.get("/@alice", headers=HTML))
+    assert "This account has moved to @bob@remote.example" in page.text
+    assert bob.ap_id in page.anchors
+
+
+@pytest.mark.parametrize(
+    ("agent", "person"),
+    [
+        ("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", True),
+        ("Mozilla/5.0 (Linux; Android 9; CUBOT X19) AppleWebKit/537.36 Mobile Safari", True),
+        ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/156.0", True),
+        ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", False),
+        ("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", False),
+        ("Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)", False),
+        ("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", False),
+        ("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", False),
+        ("http.rb/5.1.1 (Mastodon/4.3.0; +https://mastodon.example/)", False),
+        ("Mozilla/5.0 (compatible; Akkoma 3.13; https://akkoma.example)", False),
+        ("Lynx/2.9.0dev.12 libwww-FM/2.14 SSL-MM/1.4.1", False),
+        ("python-httpx/0.28.1", False),
+        ("", False),
+    ],
+)
+def test_who_runs_a_front_end(agent, person):
+    from starlette.requests import Request
+
+    from pyleroma.api.web_pages import runs_front_end
+
+    headers = [(b"user-agent", agent.encode())] if agent else []
+    assert runs_front_end(Request({"type": "http", "headers": headers})) is person

@@ -43,7 +43,7 @@ router = APIRouter(tags=["Web pages"], include_in_schema=False)
 # Words in the User-Agent of clients that do not run a front end's JavaScript even though
 # they present themselves as a browser ("Mozilla/5.0 (compatible; Googlebot/2.1; ...)").
 _NOT_A_PERSON = re.compile(
-    r"bot\b|bot/|crawl|spider|slurp|preview|facebookexternalhit|embedly|"
+    r"bot/|bot-|\bbot\b|crawl|spider|slurp|preview|facebookexternalhit|embedly|"
     r"mastodon|pleroma|akkoma|misskey|gotosocial|lynx|w3m|links",
     re.IGNORECASE,
 )
@@ -118,7 +118,8 @@ async def landing(
 ):
     async def render() -> Response:
         page = web_pages.page_bound(_max_id(params))
-        found = await web_pages.landing(session, settings, page)
+        counts = request.app.state.__dict__.setdefault("landing_counts", web_pages.Counts())
+        found = await web_pages.landing(session, settings, page, counts)
         statuses = None
         if found.statuses is not None:
             statuses = await statuses_to_api(session, settings, found.statuses, None)

@@ -46,6 +46,23 @@ def id_to_ms(ident: int) -> int:
     return (ident >> SEQUENCE_BITS) + EPOCH_MS
 
 
+# Integers above 2**53 do not survive a JavaScript number. Pleroma-FE parses notification
+# ids with parseInt (Pleroma's are small sequential numbers) and sends back the nearest
+# double: ours, about 4.6e17, come back up to 32 away from the real id.
+JS_SAFE_INTEGER = 1 << 53
+
+
+def js_number_range(value: int) -> tuple[int, int] | None:
+    """The ids a JavaScript number written as ``value`` may have been parsed from: those the
+    same double stands for (``value`` is its shortest decimal, "458363245254715260", not its
+    exact one); None below 2**53, where every integer is exact."""
+    if value < JS_SAFE_INTEGER:
+        return None
+    center = int(float(value))
+    half_gap = 1 << (center.bit_length() - 54)
+    return center - half_gap, center + half_gap
+
+
 def is_ascii_digits(value: str) -> bool:
     """A non-empty string of the digits 0-9 only.
 

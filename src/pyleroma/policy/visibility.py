@@ -78,7 +78,11 @@ def addressing_filter(viewer_id: int | None, status=Status):
     is a per-row test, so the query's own key or range drives the plan.
     """
     if viewer_id is None:
-        return status.visibility.in_(OPEN_VISIBILITIES)
+        # A per-row test as well: as a bare IN, SQLite answers an anonymous ``id IN (...)``
+        # lookup (a page's linked posts, a thread's members) through the visibility index,
+        # scanning every public status (1.75 ms at 20k statuses, 17.7 ms at 200k; 0.03 ms
+        # as a CASE). Timelines that want that index name the visibility themselves.
+        return case((status.visibility.in_(OPEN_VISIBILITIES), true()), else_=false())
     return case(
         (status.visibility.in_(OPEN_VISIBILITIES), true()),
         (status.account_id == viewer_id, true()),

@@ -3,8 +3,8 @@
 Every page is what an anonymous visitor may see, read through the same statements as the
 client API's anonymous reads, so a page never shows more than ``GET /api/v1/...`` without a
 token would:
-- the landing page: the instance's counts and rules, and the local public timeline unless
-  ``restrict_unauthenticated_local_timeline`` keeps it for members;
+- the landing page: the instance's counts (a minute old at most) and rules, and the local
+  public timeline unless ``restrict_unauthenticated_local_timeline`` keeps it for members;
 - a profile: a local account with an actor document (active, approved, confirmed), none at
   all when ``restrict_unauthenticated_profiles`` is on; its pinned posts on the first page,
   then its posts and boosts an anonymous reader may see (public and unlisted);
@@ -18,6 +18,7 @@ routes render with api/mastodon/render_statuses.py), a few statements whatever i
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +35,8 @@ from pyleroma.services.timelines.timelines import TimelineOptions, public_timeli
 from pyleroma.settings import Settings
 
 PAGE_LENGTH = 20
+# Seconds the landing page's counts are kept (Pleroma's Stats recounts every 5 minutes).
+COUNTS_TTL = 60.0
 _LOCAL = TimelineOptions(local=True)
 _PROFILE = TimelineOptions()
 
@@ -62,19 +65,41 @@ class Thread:
     descendants: list[Status]
 
 
+@dataclass
+class Counts:
+    """The landing page's user, post and known-instance counts, kept ``COUNTS_TTL`` seconds
+    by each process: each count reads the whole accounts table (7 of the page's 9.5 ms of
+    SQL at 12,000 accounts, 80 ms at 100,000), and a minute-old figure is as good."""
+
+    values: tuple[int, int, int] | None = None
+    expires: float = 0.0
+
+    async def read(self, session: AsyncSession) -> tuple[int, int, int]:
+        now = time.monotonic()
+        if self.values is None or now >= self.expires:
+            self.values = (
+                await instance_service.user_count(session),
+                await instance_service.status_count(session),
+                await instance_service.domain_count(session),
+            )
+            self.expires = now + COUNTS_TTL
+        return self.values
+
+
 def page_bound(max_id: str | None) -> Page:
     """The page a ``?max_id=`` link asks for (a 422 when it is not an id)."""
     return feed_page(max_id, PAGE_LENGTH)
 
 
-async def landing(session: AsyncSession, settings: Settings, page: Page) -> Landing:
+async def landing(session: AsyncSession, settings: Settings, page: Page, counts: Counts) -> Landing:
     statuses = None
     if not settings.restrict_unauthenticated_local_timeline:
         statuses = await public_timeline(session, settings, None, page, _LOCAL)
+    users, posts, domains = await counts.read(session)
     return Landing(
-        user_count=await instance_service.user_count(session),
-        status_count=await instance_service.status_count(session),
-        domain_count=await instance_service.domain_count(session),
+        user_count=users,
+        status_count=posts,
+        domain_count=domains,
         rules=await instance_service.instance_rules(session),
         statuses=statuses,
     )

@@ -75,6 +75,13 @@ class Registry:
         if conn.token_id is not None:
             self._by_token[conn.token_id].add(conn)
 
+    def authenticate(self, conn: Connection, viewer: Viewer) -> None:
+        """A socket that logged in after it opened (Pleroma's ``pleroma:authenticate``): it
+        is that viewer's from now on, and closes when its token is revoked."""
+        conn.viewer = viewer
+        if conn.token_id is not None:
+            self._by_token[conn.token_id].add(conn)
+
     def remove(self, conn: Connection) -> None:
         for topic in list(conn.topics):
             self.unsubscribe(conn, topic)

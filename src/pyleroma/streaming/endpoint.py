@@ -10,6 +10,11 @@ token may not have is 401, an unknown stream 404 — HTTP answers before any upg
 On an open socket the client sends ``{"type": "subscribe"|"unsubscribe", "stream": ...,
 "tag"|"list"|"instance": ...}``; a refused subscription answers
 ``{"error": "...", "status": 401|404}`` (Mastodon's shape) and the socket stays open. A
+socket opened without a token may log in with ``{"type": "pleroma:authenticate", "token":
+...}`` (Pleroma-FE does, so that the token stays out of the URL); Pleroma's
+``pleroma:respond`` event answers it, its payload a JSON string ``{"type":
+"pleroma:authenticate", "result": "success"}`` or ``"result": "error"`` with ``"error":
+"unauthorized"`` (a bad token: the socket stays anonymous) or ``"already_authenticated"``. A
 text ``ping`` gets ``pong`` (Akkoma). The server pings at the protocol level
 (``streaming_ping_interval``, uvicorn's keepalive) and closes a socket whose token is
 revoked or expires, or whose account is deactivated, with code 1008.
@@ -120,6 +125,34 @@ async def _writer(websocket: WebSocket, conn: Connection) -> None:
         await websocket.send_text(item)
 
 
+AUTHENTICATE = "pleroma:authenticate"
+
+
+def _respond(conn: Connection, kind: str, result: str, error: str | None = None) -> None:
+    """Pleroma's answer to a client event: ``pleroma:respond``, its payload JSON text."""
+    payload = {"type": kind, "result": result}
+    if error is not None:
+        payload["error"] = error
+    event = {"event": "pleroma:respond", "payload": orjson.dumps(payload).decode()}
+    conn.send(orjson.dumps(event).decode())
+
+
+async def _authenticate(websocket: WebSocket, conn: Connection, token) -> None:
+    if conn.token_id is not None:
+        _respond(conn, AUTHENTICATE, "error", "already_authenticated")
+        return
+    if not isinstance(token, str) or not token.strip():
+        _respond(conn, AUTHENTICATE, "error", "unauthorized")
+        return
+    try:
+        viewer = await _viewer(websocket, token.strip())
+    except StreamError:
+        _respond(conn, AUTHENTICATE, "error", "unauthorized")
+        return
+    websocket.app.state.stream_hub.registry.authenticate(conn, viewer)
+    _respond(conn, AUTHENTICATE, "success")
+
+
 async def _handle(websocket: WebSocket, conn: Connection, text: str) -> None:
     registry = websocket.app.state.stream_hub.registry
     if text.strip() in ("ping", "PING"):
@@ -131,6 +164,9 @@ async def _handle(websocket: WebSocket, conn: Connection, text: str) -> None:
         conn.send(orjson.dumps({"error": "Invalid JSON", "status": 400}).decode())
         return
     kind = data.get("type") if isinstance(data, dict) else None
+    if kind == AUTHENTICATE:
+        await _authenticate(websocket, conn, data.get("token"))
+        return
     if kind not in ("subscribe", "unsubscribe"):
         conn.send(orjson.dumps({"error": "Unknown message type", "status": 400}).decode())
         return

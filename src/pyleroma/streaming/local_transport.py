@@ -210,6 +210,10 @@ class LocalSocketTransport:
                     self.deliver(events)
         except (asyncio.IncompleteReadError, ConnectionError):
             return
+        except asyncio.CancelledError:
+            # ``stop`` cancels the readers: end quietly, since asyncio's stream callback
+            # asks a cancelled reader task for its exception and logs a traceback for it.
+            return
         finally:
             writer.close()
             if task is not None:

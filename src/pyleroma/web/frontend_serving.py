@@ -44,6 +44,9 @@ from pyleroma.settings import Settings
 from pyleroma.settings_content import FRONTEND_SEGMENT_RE
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+# The icon the server's own pages name; an instance's data_dir/static/favicon.png or the
+# front end's own wins over it.
+DEFAULT_FAVICON = Path(__file__).parent / "static" / "images" / "favicon.png"
 REVALIDATE = "no-cache"
 ADMIN_PREFIX = ("pleroma", "admin")
 # First path segments that belong to the server: what no route answered there is a JSON
@@ -224,6 +227,8 @@ def answer(settings: Settings, scope: Scope) -> Response | None:
         return _file(scope, found, parts)
     if build is not None and (found := find_file(build, parts)):
         return _file(scope, found, parts)
+    if parts in (["favicon.png"], ["favicon.ico"]):  # (browsers ask for the .ico unprompted)
+        return file_response(scope, DEFAULT_FAVICON, REVALIDATE)
     if wants_html(scope):
         return _index(settings, build, scope, override=True)
     return None

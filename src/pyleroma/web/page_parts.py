@@ -177,11 +177,18 @@ def account_header(account: dict) -> str:
         f"<li><strong>{int(account.get('followers_count') or 0)}</strong>followers</li></ul>"
     )
     bot = ' <span class="meta">(bot)</span>' if account.get("bot") else ""
+    moved = ""
+    if account.get("moved"):
+        target = account["moved"]
+        moved = (
+            '<p class="alert">This account has moved to '
+            f"<a href={attr(target.get('url'))}>{escape(handle(target))}</a>.</p>"
+        )
     return (
         '<section class="panel profile">'
         f'<img class="banner" src={attr(account.get("header_static"))} alt="">'
         f'<div class="who"><img src={attr(account.get("avatar_static"))} alt="">'
         f"<div><h1>{display_name(account)}{bot}</h1>"
         f'<p class="meta">{escape(handle(account))}</p></div></div>'
-        f'<div class="note">{note}</div>{fields}{counts}</section>'
+        f'{moved}<div class="note">{note}</div>{fields}{counts}</section>'
     )

@@ -90,6 +90,7 @@ def document(settings: Settings, head: Head, body: str, *, nav: bool = True) -> 
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="referrer" content="same-origin">\n'
+        '<link rel="icon" type="image/png" href="/favicon.png">\n'
         f"{head.render(settings)}\n{STYLE_TAG}\n</head>\n<body>\n"
         '<a class="skip" href="#content">Skip to content</a>\n'
         f'{header}\n<main id="content">\n{body}\n</main>\n</body>\n</html>\n'

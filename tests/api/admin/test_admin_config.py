@@ -353,6 +353,11 @@ async def test_descriptions_cover_every_mapped_key(client, factory):
     jobs = next(d for d in described if d["key"] == ":jobs")
     concurrency = next(c for c in jobs["children"] if c["key"] == ":concurrency")
     assert "restart" in concurrency["description"]
+    # Pleroma-FE's front ends tab labels the name and ref inputs from these
+    frontends = next(d for d in described if d["key"] == ":frontends")
+    for choice in frontends["children"]:
+        parts = [(c["key"], c["label"], c["type"]) for c in choice["children"]]
+        assert parts == [("name", "Name", "string"), ("ref", "Reference", "string")]
 
 
 def test_every_setting_is_mapped_or_said_to_be_file_only():

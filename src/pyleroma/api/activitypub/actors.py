@@ -68,8 +68,12 @@ def _document(response=AS_ACTOR, **extra) -> dict:
 
 @router.get(
     "/users/{nickname}",
-    summary="An account's actor document (ActivityPub)",
-    **_document(headers=[ACCEPT], errors=(404,)),
+    summary="An account's actor document (ActivityPub), or its profile page",
+    **_document(
+        headers=[ACCEPT],
+        query=[param("max_id", STR, "The profile page (text/html): posts older than this id")],
+        errors=(404, 422),
+    ),
 )
 async def actor(
     nickname: str,

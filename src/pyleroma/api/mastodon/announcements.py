@@ -1,7 +1,8 @@
 """Announcements: GET /api/v1/announcements, POST /:id/dismiss, PUT/DELETE /:id/reactions/:name.
 
-Scopes as Akkoma (listing needs a logged-in user and no particular scope; dismissing needs
-``write:accounts``) and Mastodon for reactions (``write:favourites``), which Akkoma lacks.
+Listing is open to anyone, as Pleroma (Pleroma-FE asks for it before anyone logs in); a user
+token of any scope adds that user's ``read`` and reaction ``me`` marks. Dismissing needs
+``write:accounts``, and reactions Mastodon's ``write:favourites``, which Akkoma lacks.
 The rules live in services/instance/announcements.py.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pyleroma.api.deps import AuthContext, get_session, require_user
+from pyleroma.api.deps import AuthContext, get_session, optional_user, require_user
 from pyleroma.api.openapi import STR, api_doc, arr, param, ref
 from pyleroma.services.instance import announcements
 
@@ -20,12 +21,15 @@ REACTION = param("name", STR, "A unicode emoji or a custom emoji shortcode")
 
 @router.get("/api/v1/announcements", **api_doc(response=arr(ref("Announcement"))))
 async def list_announcements(
-    auth: AuthContext = Depends(require_user()),
+    auth: AuthContext | None = Depends(optional_user()),
     session: AsyncSession = Depends(get_session),
 ):
-    """The announcements active now, with ``read`` and the reactions as the viewer sees them."""
+    """The announcements active now, with ``read`` and the reactions as the viewer sees them
+    (an anonymous reader: nothing read, no reaction of theirs)."""
     visible = await announcements.list_visible(session)
-    return await announcements.announcements_to_api(session, visible, auth.user)
+    return await announcements.announcements_to_api(
+        session, visible, auth.user if auth is not None else None
+    )
 
 
 @router.post("/api/v1/announcements/{announcement_id}/dismiss", **api_doc(errors=(404,)))

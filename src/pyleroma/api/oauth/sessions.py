@@ -2,6 +2,8 @@
 
 As in Pleroma these need an authenticated user but no particular scope (Pleroma skips its
 scope check for them): any token, the ``_pleroma_key`` cookie or HTTP Basic will do.
+``/api/oauth_tokens.json`` is the list too: Pleroma-FE and Soapbox ask for that form (Pleroma
+strips the format suffix on this path).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ router = APIRouter(tags=["OAuth"])
 
 
 @router.get("/api/oauth_tokens", **api_doc(response=arr(ref("OAuthSession"))))
+@router.get("/api/oauth_tokens.json", **api_doc(response=arr(ref("OAuthSession"))))
 async def list_tokens(
     context: AuthContext = Depends(require_user()),
     session: AsyncSession = Depends(get_session),

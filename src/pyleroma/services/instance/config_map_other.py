@@ -185,6 +185,18 @@ def _frontend_choice(key: str, attr: str, description: str, suggestion: dict) ->
         except _InvalidContentSetting as exc:
             raise ConfigError(str(exc)) from exc
 
+    def part(name: str, label: str, text: str) -> Child:
+        """A field of the map, for the descriptions (front ends label their inputs with it);
+        the map is written whole by ``write``."""
+        return Child(
+            name,
+            "string",
+            text,
+            read=lambda s: getattr(s, attr).get(name),
+            write=lambda value, target, scratch: None,
+            label=label,
+        )
+
     return Child(
         key,
         "map",
@@ -193,6 +205,10 @@ def _frontend_choice(key: str, attr: str, description: str, suggestion: dict) ->
         write=write,
         attrs=(attr,),
         suggestions=(suggestion,),
+        children=(
+            part("name", "Name", "Name of the installed front end (give both name and ref)"),
+            part("ref", "Reference", "Reference of the installed build (a version or branch)"),
+        ),
     )
 
 

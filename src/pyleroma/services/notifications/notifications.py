@@ -43,7 +43,7 @@ from sqlalchemy.orm import aliased
 
 from pyleroma.db.base import utcnow
 from pyleroma.db.fastread import Prepared, reader, row_type
-from pyleroma.db.ids import new_id, parse_id
+from pyleroma.db.ids import js_number_range, new_id, parse_id
 from pyleroma.db.paging import Page, in_display_order
 from pyleroma.errors import BadRequest, NotFound
 from pyleroma.models import (
@@ -438,13 +438,23 @@ def _notification_page(
 
 
 async def _own(session: AsyncSession, viewer: Account, notification_id) -> Notification | None:
+    """The viewer's notification with this id; for an id a JavaScript client rounded to a
+    double (Pleroma-FE), the viewer's notification nearest to it within that rounding."""
     parsed = parse_id(notification_id)
     if parsed is None:
         return None
     notification = await session.get(Notification, parsed)
-    if notification is None or notification.account_id != viewer.id:
+    if notification is not None and notification.account_id == viewer.id:
+        return notification
+    rounded = js_number_range(parsed)
+    if rounded is None:
         return None
-    return notification
+    candidates = await session.scalars(
+        select(Notification).where(
+            Notification.account_id == viewer.id, Notification.id.between(*rounded)
+        )
+    )
+    return min(candidates, key=lambda found: abs(found.id - parsed), default=None)
 
 
 async def get_notification(
@@ -521,11 +531,16 @@ async def read_one(
 async def read_up_to(
     session: AsyncSession, viewer: Account, max_id: int
 ) -> list[tuple[Notification, Account]]:
-    """Mark every unseen notification up to ``max_id`` seen.
+    """Mark every unseen notification up to ``max_id`` seen (and within the rounding of an
+    id a JavaScript client parsed as a number: Pleroma-FE sends its newest id that way).
 
     Answers the ones it marked that the viewer can see, newest first, at most 80
     (Pleroma's limit), without loading the whole backlog into memory.
     """
+    if js_number_range(max_id) is not None:  # the notification a rounded id stands for
+        meant = await _own(session, viewer, max_id)
+        if meant is not None:
+            max_id = meant.id
     shown = (
         await session.execute(
             _readable_select(viewer)
