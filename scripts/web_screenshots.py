@@ -14,69 +14,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
+from throwaway_instance import CHROMIUM_FLAGS, ROOT, throwaway_instance
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
+FLAGS = [*CHROMIUM_FLAGS, "--hide-scrollbars"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def run_cli(env: dict, *args: str) -> None:
-    subprocess.run([str(ROOT / ".venv" / "bin" / "pyleroma"), *args], env=env, check=True)
-
-
-def wait_until_up(base: str) -> None:
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/api/v1/instance", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the server did not start")
-
-
-def token(client: httpx.Client, nickname: str) -> dict:
-    app = client.post(
-        "/api/v1/apps",
-        json={"client_name": "screenshots", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-              "scopes": "read write"},
-    ).json()  # fmt: skip
-    grant = client.post(
-        "/oauth/token",
-        data={"grant_type": "password", "username": nickname, "password": "correct horse battery",
-              "client_id": app["client_id"], "client_secret": app["client_secret"],
-              "scope": "read write"},
-    ).json()  # fmt: skip
-    return {"Authorization": f"Bearer {grant['access_token']}"}
-
-
-def fill(base: str) -> dict[str, str]:
+def fill(instance) -> dict[str, str]:
     """Posts and a thread; the paths worth a picture."""
-    with httpx.Client(base_url=base) as client:
-        alice, bob = token(client, "alice"), token(client, "bob")
+    alice, bob = instance.token("alice"), instance.token("bob")
+    with httpx.Client(base_url=instance.base_url) as client:
         client.patch(
             "/api/v1/accounts/update_credentials",
             headers=alice,
@@ -133,39 +85,27 @@ def shoot(url: str, path: Path, dark: bool) -> None:
     print(f"wrote {path}", flush=True)
 
 
+def _users(instance) -> None:
+    instance.user("alice", "Alice Moss")
+    instance.user("bob", "Bob")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as data:
-        env = {
-            **os.environ,
-            "PYLEROMA_DATA_DIR": data,
-            "PYLEROMA_BASE_URL": base,
-            "PYLEROMA_PORT": str(port),
-            "PYLEROMA_INSTANCE_NAME": "Moss Garden",
-            "PYLEROMA_INSTANCE_DESCRIPTION": "A small instance for quiet green things.",
-            "PYLEROMA_CAPTCHA_ENABLED": "false",
-            "PYLEROMA_FRONTENDS_PRIMARY": "{}",
-        }
-        env.pop("PYLEROMA_DATABASE_URL", None)
-        run_cli(env, "migrate")
-        for nickname, name in (("alice", "Alice Moss"), ("bob", "Bob")):
-            run_cli(env, "user", "new", nickname, f"{nickname}@example.com",
-                    "--password", "correct horse battery", "--name", name)  # fmt: skip
-        server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "pyleroma"), "serve"], env=env)
-        try:
-            wait_until_up(base)
-            print("filling the instance", flush=True)
-            for name, path in fill(base).items():
-                for dark in (False, True):
-                    shoot(base + path, args.out / f"{name}-{'dark' if dark else 'light'}.png", dark)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    settings = {
+        "PYLEROMA_INSTANCE_NAME": "Moss Garden",
+        "PYLEROMA_INSTANCE_DESCRIPTION": "A small instance for quiet green things.",
+        "PYLEROMA_FRONTENDS_PRIMARY": "{}",
+    }
+    with throwaway_instance(settings, _users) as instance:
+        print("filling the instance", flush=True)
+        for name, path in fill(instance).items():
+            for dark in (False, True):
+                shade = "dark" if dark else "light"
+                shoot(instance.base_url + path, args.out / f"{name}-{shade}.png", dark)
 
 
 if __name__ == "__main__":

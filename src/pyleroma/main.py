@@ -18,6 +18,7 @@ from pyleroma.api.openapi.document import install as install_openapi
 from pyleroma.api.path_guard import NulPathGuard
 from pyleroma.api.ratelimit import RateLimiter
 from pyleroma.api.responses import JSONResponse, serialise_directly
+from pyleroma.api.route_dispatch import guard_included_routers
 from pyleroma.api.route_table import share_built_routes
 from pyleroma.api.trailing_slash import answer_trailing_slashes
 from pyleroma.cache import entity_cache_for
@@ -245,6 +246,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 module.admin_router, prefix="/api/pleroma/admin", include_in_schema=False
             )
     share_built_routes(app)
+    # Routers whose paths cannot match a request are skipped before matching.
+    guard_included_routers(app)
     mount_files(app, settings)
     # Last of all, the installed front ends (web/frontend_serving.py): they answer only
     # what no route or mount above matched (the router's default), so they can never shadow
