@@ -569,7 +569,10 @@ def print_result(result: dict) -> None:
     print(json.dumps(result))
 
 
-def main(argv: list[str] | None = None) -> int:
+def run_benchmark(argv, parse_args, run, print_result) -> int:
+    """A benchmark's command line: parse, run on a fresh event loop, print; a
+    BenchmarkError is one line on stderr and exit status 1 (shared by the benchmarks
+    built on AppBench)."""
     import logging
 
     logging.basicConfig(level=logging.ERROR)
@@ -581,6 +584,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print_result(result)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_benchmark(argv, parse_args, run, print_result)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,6 @@ The 1-minute load average before and after is printed, since the machine may be 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -46,13 +45,13 @@ import psutil
 
 from benchmarks.account_data import (
     AppBench,
-    BenchmarkError,
     PeakRss,
     Usage,
     _expect,
     _ms,
     counting_statements,
     percentile,
+    run_benchmark,
 )
 from benchmarks.admin_api_rows import (
     Seeded,
@@ -536,17 +535,7 @@ def print_result(result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import logging
-
-    logging.basicConfig(level=logging.ERROR)
-    args = parse_args(argv)
-    try:
-        result = asyncio.run(run(args))
-    except BenchmarkError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 1
-    print_result(result)
-    return 0
+    return run_benchmark(argv, parse_args, run, print_result)
 
 
 if __name__ == "__main__":

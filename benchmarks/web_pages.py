@@ -40,7 +40,6 @@ after is printed, since the machine may be shared.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import cProfile
 import json
 import os
@@ -61,6 +60,7 @@ from benchmarks.account_data import (
     _expect,
     _ms,
     percentile,
+    run_benchmark,
 )
 from benchmarks.admin_api import _analyze
 from benchmarks.admin_api_rows import _insert
@@ -662,17 +662,7 @@ def print_result(result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import logging
-
-    logging.basicConfig(level=logging.ERROR)
-    args = parse_args(argv)
-    try:
-        result = asyncio.run(run(args))
-    except BenchmarkError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 1
-    print_result(result)
-    return 0
+    return run_benchmark(argv, parse_args, run, print_result)
 
 
 if __name__ == "__main__":

@@ -101,7 +101,8 @@ async def test_admin_api_benchmark_reads_every_route_it_reports(tmp_path, pg_dat
 async def test_admin_api_benchmark_runs_the_routes_asked_and_wants_an_empty_database(
     tmp_path, pg_database
 ):
-    from benchmarks.admin_api import BenchmarkError, only_arg, parse_args, run, table
+    from benchmarks.account_data import BenchmarkError
+    from benchmarks.admin_api import only_arg, parse_args, run, table
 
     await _empty(pg_database)
     args = _args(tmp_path, pg_database, *TINY, "--only", "stats,users")

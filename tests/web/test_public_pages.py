@@ -394,6 +394,14 @@ async def test_activitypub_still_gets_documents(client, factory):
     assert (await client.get("/users/alice", headers=ap)).json()["type"] == "Person"
     assert (await client.get(f"/objects/{post.id}", headers=ap)).json()["type"] == "Note"
     assert (await client.get(f"/notice/{post.id}", headers=ap)).status_code == 302
+    # a pasted web address (Mastodon's search fetches it as ActivityPub) leads to the document
+    for path, document in (("/@alice", "Person"), (f"/@alice/{post.id}", "Note")):
+        response = await client.get(path, headers=ap, follow_redirects=True)
+        assert response.json()["type"] == document, path
+        assert (
+            response.json()["id"]
+            == f"{BASE}/{'users/alice' if document == 'Person' else f'objects/{post.id}'}"
+        )
 
 
 async def test_the_pages_icon_is_the_instances_own_when_it_has_one(client, app):

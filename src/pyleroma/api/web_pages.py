@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from pyleroma.api.activitypub import wants_activitypub
 from pyleroma.api.deps import get_session, get_settings
 from pyleroma.api.mastodon.render_accounts import one_account_to_api
 from pyleroma.api.mastodon.render_statuses import status_to_api, statuses_to_api
@@ -162,7 +164,15 @@ async def at_profile(
     """Mastodon's profile address; ActivityPub clients are sent to the actor."""
     if "@" in nickname:  # a remote account's page is on its own server
         return await page_or_front_end(request, settings, _missing)
+    if wants_activitypub(request.headers.get("accept")):
+        return _to_document(settings, f"/users/{quote(nickname)}")
     return await profile_html(request, nickname, params, session, settings)
+
+
+def _to_document(settings: Settings, path: str) -> Response:
+    """An ActivityPub client that followed a web address (a pasted ``/@nick`` link) is sent
+    to the document's address, which answers it or 404s as for any other fetch."""
+    return RedirectResponse(f"{settings.base_url}{path}", status_code=302, headers={"Vary": VARY})
 
 
 async def _missing() -> Response:
@@ -223,6 +233,8 @@ async def at_status(
     session: AsyncSession = Depends(get_session),
     settings: Settings = Depends(get_settings),
 ):
+    if wants_activitypub(request.headers.get("accept")):
+        return _to_document(settings, f"/notice/{quote(status_id)}")
     return await status_html(request, status_id, session, settings, nickname)
 
 

@@ -13,7 +13,7 @@ The form posts back to the same path and registers through the same service as t
 token from the link, in a hidden field; without one the page says an invite is needed and
 shows no form) and ``closed`` (a 403 page, no form); the email is required with
 ``account_activation_required``, and Pleroma's native captcha is shown (its picture is a
-``data:`` URL, allowed by this page's CSP) when ``captcha_enabled``. The registering app is
+``data:`` URL, which the pages' CSP allows) when ``captcha_enabled``. The registering app is
 the server's own untrusted one (services/oauth/internal_apps.py), so the captcha applies.
 
 The POST is guarded against cross-site requests twice (api/csrf.py): it must come from our
@@ -46,7 +46,7 @@ from pyleroma.api.deps import get_session, get_settings, set_session_cookie
 from pyleroma.api.errors import error_response, http_headers, http_status
 from pyleroma.api.mastodon.accounts import registration_limiter
 from pyleroma.api.oauth.credentials import wants_json
-from pyleroma.api.oauth.pages import PAGE_HEADERS, TEMPLATES, page
+from pyleroma.api.oauth.pages import TEMPLATES, page
 from pyleroma.api.params import Params, get_params
 from pyleroma.errors import DomainError, RateLimited
 from pyleroma.services.accounts import captcha, registration
@@ -96,18 +96,6 @@ _DONE = _template("signup_done.html")
 
 def _action(token: str | None) -> str:
     return f"{PATH}/{quote(token, safe='')}" if token else PATH
-
-
-def _with_data_images(csp: str) -> str:
-    """``csp`` allowing ``data:`` pictures too (the captcha's), and nothing else more."""
-    directives = [part.strip() for part in csp.split(";") if part.strip()]
-    for index, directive in enumerate(directives):
-        sources = directive.split()
-        if sources[0].lower() == "img-src":
-            if "data:" not in sources:
-                directives[index] = f"{directive} data:"
-            return "; ".join(directives)
-    return "; ".join([*directives, "img-src 'self' data:"])
 
 
 def _nonce(request: Request) -> str:
@@ -233,11 +221,8 @@ async def _form_page(
         agreement_checked=" checked" if form.agreement else "",
         terms_url=escape(TERMS_URL),
     )
-    headers = None
-    if challenge.get("type") == "native":
-        csp = _with_data_images(PAGE_HEADERS["Content-Security-Policy"])
-        headers = {"Content-Security-Policy": csp}
-    response = page(settings, "Sign up", content, status, headers)
+    # (the captcha's picture is a data: URL, which the pages' policy allows)
+    response = page(settings, "Sign up", content, status)
     _set_nonce(response, settings, nonce)
     return response
 
