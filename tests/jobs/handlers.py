@@ -65,6 +65,20 @@ async def flaky_job(ctx: JobContext) -> None:
         raise RuntimeError(f"boom on attempt {ctx.attempt}")
 
 
+# A real conflict error of the database under test (tests/jobs/test_runner.py provokes it).
+CONFLICTS: list[BaseException] = []
+
+
+@register("test.conflict")
+async def conflict_job(ctx: JobContext) -> None:
+    """Writes its effect, then fails its first attempt with ``CONFLICTS[0]``."""
+    _log_run(ctx)
+    await _write_effect(ctx)
+    await ctx.session.flush()
+    if ctx.attempt == 1:
+        raise CONFLICTS[0]
+
+
 @register("test.block")
 async def block_job(ctx: JobContext) -> None:
     """Writes its effect (unless ``write`` is false), signals ``started``, waits for ``gate``."""

@@ -9,9 +9,11 @@ import time
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from pyleroma.db.base import utcnow
+from pyleroma.db.conflicts import is_transient_conflict
 from pyleroma.jobs import JobRunner, enqueue, queue_stats
 from pyleroma.jobs import queue as job_queue
 from pyleroma.models.job import Job
@@ -117,6 +119,56 @@ async def test_failure_is_retried_with_backoff_then_succeeds(app, db):
     assert job.state == "completed" and job.attempt == 2
     assert await effect_counts(db) == {"f": 1}
     assert [attempt for _, _, attempt in RUNS] == [1, 2]
+
+
+async def _real_conflict(engine) -> DBAPIError:
+    """The error the database under test gives a transaction that must be tried again:
+    SQLite's "database is locked" (a second writer that will not wait), PostgreSQL's
+    deadlock between two connections taking two advisory locks in opposite orders."""
+    if engine.dialect.name == "sqlite":
+        async with engine.connect() as holder, engine.connect() as other:
+            await other.exec_driver_sql("PRAGMA busy_timeout=0")
+            await holder.execute(update(Job).values(attempt=Job.attempt))  # holds the lock
+            with pytest.raises(DBAPIError) as caught:
+                await other.execute(update(Job).values(attempt=Job.attempt))
+            await holder.rollback()
+        return caught.value
+    async with engine.connect() as first, engine.connect() as second:
+        await first.execute(text("SELECT pg_advisory_xact_lock(9001)"))
+        await second.execute(text("SELECT pg_advisory_xact_lock(9002)"))
+        outcomes = await asyncio.gather(
+            first.execute(text("SELECT pg_advisory_xact_lock(9002)")),
+            second.execute(text("SELECT pg_advisory_xact_lock(9001)")),
+            return_exceptions=True,
+        )
+        await first.rollback()
+        await second.rollback()
+    [error] = [o for o in outcomes if isinstance(o, BaseException)]
+    assert isinstance(error, DBAPIError)
+    return error
+
+
+async def test_a_database_conflict_is_retried_at_once(app, db):
+    """A deadlock or a locked database is gone a moment later: the job runs again without
+    its backoff (base 10 s here), and its first attempt's effect was rolled back."""
+    from tests.jobs.handlers import CONFLICTS
+
+    conflict = await _real_conflict(app.state.engine)
+    assert is_transient_conflict(conflict)
+    assert not is_transient_conflict(RuntimeError("boom"))
+    CONFLICTS[:] = [conflict]
+    job_id = await add_job(db, "test.conflict", {"key": "c"})
+    runner = make_runner(app)
+    before = utcnow()
+    assert await runner.drain() >= 1
+    job = await get_job(db, job_id)
+    if job.state != "completed":  # (drain may already have run the retry)
+        assert job.state == "available" and job.attempt == 1
+        assert (job.scheduled_at - before).total_seconds() < 1.0
+        assert await runner.drain() == 1
+        job = await get_job(db, job_id)
+    assert job.state == "completed" and job.attempt == 2
+    assert await effect_counts(db) == {"c": 1}
 
 
 async def test_backoff_grows_exponentially_and_is_capped(app):

@@ -40,6 +40,7 @@ from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pyleroma.db.base import utcnow
+from pyleroma.db.conflicts import is_transient_conflict
 from pyleroma.jobs import queue as job_queue
 from pyleroma.jobs.outcomes import IN_CHUNK, OutcomeBuffer
 from pyleroma.jobs.pruning import prune_finished
@@ -445,7 +446,9 @@ class JobRunner:
                 message = f"timed out after {timeout} s"
             else:
                 message = format_error(exc)
-            await self._fail(job, spec, message)
+            # A deadlock or a locked database is gone a moment later: again at once.
+            delay = 0.0 if is_transient_conflict(exc) else None
+            await self._fail(job, spec, message, delay=delay)
         finally:
             await _close(ctx)
 
