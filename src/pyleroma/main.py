@@ -116,6 +116,8 @@ ROUTER_MODULES = (
     "pyleroma.web.source",
     "pyleroma.api.feeds",  # /users/<nickname>/feed.atom|rss, /tags/<tag>.atom|rss
     "pyleroma.api.oembed",
+    "pyleroma.api.akkoma.frontend_settings",
+    "pyleroma.api.akkoma.translation",
     "pyleroma.api.web_signup",  # /registration[/<token>]
     "pyleroma.api.web_pages",  # /, /@<nickname>[/<id>], /tag/<tag> as HTML
     # Admin API (`admin_router`: /api/v1/pleroma/admin and /api/pleroma/admin).

@@ -35,6 +35,7 @@ METADATA_KEYS = {
     "skipThreadContainment",
     "publicTimelineVisibility",
     "federatedTimelineAvailable",
+    "localBubbleInstances",  # Akkoma's; akkoma-fe needs the list (empty: no bubble timeline)
 }
 
 
@@ -79,6 +80,7 @@ async def test_nodeinfo_document(client, app, version):
     }
     metadata = data["metadata"]
     assert set(metadata) >= METADATA_KEYS
+    assert metadata["localBubbleInstances"] == []
     assert metadata["nodeName"] == settings.instance_name
     assert metadata["nodeDescription"] == settings.instance_description
     assert metadata["features"] == [*BASE_FEATURES, "relay", "pleroma:get:main/ostatus"]

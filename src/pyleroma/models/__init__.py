@@ -15,6 +15,7 @@ from pyleroma.models.config_entry import ConfigEntry
 from pyleroma.models.event import Event, EventParticipation
 from pyleroma.models.featured_tag import FeaturedTag
 from pyleroma.models.filter import Filter, FilterKeyword, FilterStatus
+from pyleroma.models.frontend_setting_profile import FrontendSettingProfile
 from pyleroma.models.instance import Instance
 from pyleroma.models.instance_rule import InstanceRule
 from pyleroma.models.instance_secret import InstanceSecret
@@ -69,6 +70,7 @@ from pyleroma.models.timeline import (
 __all__ = [
     "ModerationLog",
     "ConfigEntry",
+    "FrontendSettingProfile",
     "ReportNote",
     "BookmarkFolder",
     "FeaturedTag",

@@ -472,5 +472,8 @@ def nodeinfo(settings: Settings, facts: InstanceFacts, version: str) -> dict:
             "skipThreadContainment": True,
             "publicTimelineVisibility": {"local": True, "federated": True},
             "federatedTimelineAvailable": True,
+            # Akkoma's bubble timeline: none here. akkoma-fe reads the list's length and
+            # draws no navigation bar without it; empty, it offers no bubble timeline.
+            "localBubbleInstances": [],
         },
     }
