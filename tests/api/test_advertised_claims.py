@@ -400,5 +400,7 @@ async def test_versions_name_the_real_software(client):
             assert documents[path]["software"]["name"] == "pleroma"
             version = documents[path]["software"]["version"]
         # Clients parse the leading X.Y.Z; the real name and version follow.
-        assert re.match(r"^\d+\.\d+\.\d+ \(compatible; pyleroma ", version), version
-        assert version.endswith(f"pyleroma {pyleroma.__version__})")
+        # Soapbox's parser: the backend's name, then its semver (ours as build metadata).
+        found = re.match(r"^(\d+\.\d+\.\d+) \(compatible; (\w*) (.*)\)$", version)
+        assert found, version
+        assert found.groups() == ("2.7.2", "Pleroma", f"2.7.2+pyleroma.{pyleroma.__version__}")

@@ -44,4 +44,4 @@ def test_megalodon_detector_recognises_a_pleroma_server(live_server):
     out = run_node_client("megalodon_detector.mjs", live_server.url)
     assert out["sns"] == "pleroma"
     assert out["instance"]["uri"] == live_server.url.split("//")[1]
-    assert out["instance"]["version"].startswith("2.7.2 (compatible; pyleroma ")
+    assert out["instance"]["version"].startswith("2.7.2 (compatible; Pleroma 2.7.2+pyleroma.")
