@@ -48,6 +48,7 @@ import tempfile
 import threading
 import time
 import zipfile
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -496,12 +497,40 @@ async def bench_mfa(bench: Bench, rounds: int) -> dict:
 # --- running ----------------------------------------------------------------------------------
 
 
-def parts_arg(value: str) -> list[str]:
-    parts = [part.strip() for part in value.split(",") if part.strip()]
-    unknown = [part for part in parts if part not in PARTS]
-    if unknown or not parts:
-        raise argparse.ArgumentTypeError(f"choose among {', '.join(PARTS)}")
-    return parts
+def choice_list(choices) -> Callable[[str], list[str]]:
+    """An argparse type for a comma-separated pick among ``choices`` (``--only``)."""
+
+    def parse(value: str) -> list[str]:
+        picked = [item.strip() for item in value.split(",") if item.strip()]
+        if not picked or any(item not in choices for item in picked):
+            raise argparse.ArgumentTypeError(f"choose among {', '.join(choices)}")
+        return picked
+
+    return parse
+
+
+def markdown_table(label: str, rows: dict[str, dict], columns) -> str:
+    """``rows`` (a key's figures by column name) as a Markdown table of ``columns``
+    ((name, title) pairs), the key first under ``label``."""
+    lines = [
+        f"| {label} | " + " | ".join(title for _, title in columns) + " |",
+        "|" + " --- |" * (len(columns) + 1),
+    ]
+    for key, figures in rows.items():
+        lines.append(f"| {key} | " + " | ".join(str(figures[n]) for n, _ in columns) + " |")
+    return "\n".join(lines)
+
+
+def print_figures(result: dict, rows_key: str, table: str) -> None:
+    """The run's facts a line each, then the per-row ``table``, then all of it as JSON."""
+    for key, value in result.items():
+        if key != rows_key:
+            print(f"{key:22} {value}")
+    print(table)
+    print(json.dumps(result))
+
+
+parts_arg = choice_list(PARTS)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

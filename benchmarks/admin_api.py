@@ -33,7 +33,6 @@ The 1-minute load average before and after is printed, since the machine may be 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -49,8 +48,11 @@ from benchmarks.account_data import (
     Usage,
     _expect,
     _ms,
+    choice_list,
     counting_statements,
+    markdown_table,
     percentile,
+    print_figures,
     run_benchmark,
 )
 from benchmarks.admin_api_rows import (
@@ -407,12 +409,7 @@ async def measure(bench: Bench, route: Route, requests: int, warmup: int, cold: 
 # --- running ----------------------------------------------------------------------------------
 
 
-def only_arg(value: str) -> list[str]:
-    keys = [key.strip() for key in value.split(",") if key.strip()]
-    unknown = [key for key in keys if key not in ROUTE_KEYS]
-    if unknown or not keys:
-        raise argparse.ArgumentTypeError(f"choose among {', '.join(ROUTE_KEYS)}")
-    return keys
+only_arg = choice_list(ROUTE_KEYS)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -518,20 +515,11 @@ COLUMNS = (
 
 def table(result: dict) -> str:
     """The per-route figures as a Markdown table."""
-    head = "| route | " + " | ".join(title for _, title in COLUMNS) + " |"
-    lines = [head, "|" + " --- |" * (len(COLUMNS) + 1)]
-    for key, figures in result["routes"].items():
-        cells = " | ".join(str(figures[name]) for name, _ in COLUMNS)
-        lines.append(f"| {key} | {cells} |")
-    return "\n".join(lines)
+    return markdown_table("route", result["routes"], COLUMNS)
 
 
 def print_result(result: dict) -> None:
-    for key, value in result.items():
-        if key != "routes":
-            print(f"{key:22} {value}")
-    print(table(result))
-    print(json.dumps(result))
+    print_figures(result, "routes", table(result))
 
 
 def main(argv: list[str] | None = None) -> int:

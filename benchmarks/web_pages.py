@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import os
 import re
 import sys
@@ -59,7 +58,10 @@ from benchmarks.account_data import (
     Usage,
     _expect,
     _ms,
+    choice_list,
+    markdown_table,
     percentile,
+    print_figures,
     run_benchmark,
 )
 from benchmarks.admin_api import _analyze
@@ -526,12 +528,7 @@ def _pstats_path(pstats: str | None, key: str, several: bool) -> str | None:
 # --- running --------------------------------------------------------------------------------
 
 
-def only_arg(value: str) -> list[str]:
-    keys = [key.strip() for key in value.split(",") if key.strip()]
-    unknown = [key for key in keys if key not in PAGE_KEYS]
-    if unknown or not keys:
-        raise argparse.ArgumentTypeError(f"choose among {', '.join(PAGE_KEYS)}")
-    return keys
+only_arg = choice_list(PAGE_KEYS)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -644,21 +641,11 @@ def table(result: dict) -> str:
         for name, title in COLUMNS
         if name != "db_cpu_ms_per_req" or any(f[name] is not None for f in pages_.values())
     ]
-    lines = [
-        "| page | " + " | ".join(title for _, title in columns) + " |",
-        "|" + " --- |" * (len(columns) + 1),
-    ]
-    for key, figures in pages_.items():
-        lines.append(f"| {key} | " + " | ".join(str(figures[n]) for n, _ in columns) + " |")
-    return "\n".join(lines)
+    return markdown_table("page", pages_, columns)
 
 
 def print_result(result: dict) -> None:
-    for key, value in result.items():
-        if key != "pages":
-            print(f"{key:22} {value}")
-    print(table(result))
-    print(json.dumps(result))
+    print_figures(result, "pages", table(result))
 
 
 def main(argv: list[str] | None = None) -> int:
