@@ -244,10 +244,10 @@ async def object_html(
     """``/objects/:id`` in a browser: to the post's page (``/notice/:id``) when it has one."""
 
     async def render() -> Response:
-        found = await web_pages.thread(session, status_id)
-        if not found.status.local or str(found.status.id) != status_id.strip():
+        status = await web_pages.post(session, status_id)
+        if not status.local or str(status.id) != status_id.strip():
             raise NotFound("Not found")
-        return RedirectResponse(f"{settings.base_url}/notice/{found.status.id}", status_code=302)
+        return RedirectResponse(f"{settings.base_url}/notice/{status.id}", status_code=302)
 
     return await page_or_front_end(request, settings, render)
 
@@ -262,8 +262,7 @@ async def embed(
     """The post alone, for oEmbed's iframe: any site may frame it, so only what may be
     embedded (services/oembed.py: a local public or unlisted post) is."""
     try:
-        found = await web_pages.thread(session, status_id)
-        status = found.status
+        status = await web_pages.post(session, status_id)
         author = await _author(session, status)
         if (
             not status.local

@@ -21,11 +21,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyleroma.db.paging import Page
 from pyleroma.errors import NotFound
-from pyleroma.federation.to_as_actor import find_served_account
+from pyleroma.federation.to_as_actor import is_served
 from pyleroma.models import Account, Status
 from pyleroma.services.feeds import feed_page, tag_feed
 from pyleroma.services.instance import instance as instance_service
@@ -109,27 +110,34 @@ async def profile(session: AsyncSession, settings: Settings, nickname: str, page
     """A local account's page; NotFound for anyone without a public profile."""
     if settings.restrict_unauthenticated_profiles:
         raise NotFound("Not found")
-    row = await find_served_account(session, nickname)
-    if row is None:
+    # (one read: the whole row is rendered, so the light row of find_served_account would
+    # be a second statement for the same account)
+    account = await session.scalar(
+        select(Account).where(Account.nickname_key == nickname.lower(), Account.local.is_(True))
+    )
+    if account is None or not is_served(account):
         raise NotFound("Not found")
-    account = await session.get(Account, row.id)
-    if account is None:
-        raise NotFound("Not found")
-    statuses = await account_statuses(session, settings, None, row, page, _PROFILE)
+    statuses = await account_statuses(session, settings, None, account, page, _PROFILE)
     pinned = []
     if page.max_id is None:
         pinned = await account_statuses(
-            session, settings, None, row, Page(limit=PAGE_LENGTH), _PROFILE, pinned=True
+            session, settings, None, account, Page(limit=PAGE_LENGTH), _PROFILE, pinned=True
         )
         shown = {s.id for s in pinned}
         statuses = [s for s in statuses if s.id not in shown]
     return Profile(account=account, statuses=statuses, pinned=pinned)
 
 
+async def post(session: AsyncSession, status_id: str) -> Status:
+    """The post an anonymous reader may see (a reblog's id gives its original: callers
+    redirect); NotFound otherwise. For the pages that show no thread."""
+    return await status_reads.get_thread_status(session, None, status_id)
+
+
 async def thread(session: AsyncSession, status_id: str) -> Thread:
     """The post and the part of its thread an anonymous reader may see; NotFound when the
     reader may not see the post. A reblog's id gives its original (callers redirect)."""
-    status = await status_reads.get_thread_status(session, None, status_id)
+    status = await post(session, status_id)
     found = await threads.load_thread(session, status, None)
     return Thread(status=status, ancestors=found.ancestors, descendants=found.descendants)
 

@@ -221,8 +221,8 @@ def answer(settings: Settings, scope: Scope) -> Response | None:
     if parts and parts[0].lower() in NEVER_FRONT_END:
         return None
     build = chosen_build(settings, settings.frontends_primary)
-    if not parts:  # (a route answers /: api/web_pages.py; this is for a mounted app)
-        return _index(settings, build, scope, override=True)
+    if not parts:  # / is a route of its own (api/web_pages.py), never unrouted
+        return None
     if found := find_file(instance_static_dir(settings), parts):
         return _file(scope, found, parts)
     if build is not None and (found := find_file(build, parts)):

@@ -12,7 +12,7 @@ be used to store unbounded data.
 from __future__ import annotations
 
 import orjson
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -87,17 +87,14 @@ async def save_profile(
     if changed.rowcount == 1:
         await session.commit()
         return settings
-    exists = await session.scalar(
-        select(func.count())
-        .select_from(FrontendSettingProfile)
-        .where(*_where(account, frontend, profile))
+    names = set(
+        await session.scalars(
+            select(FrontendSettingProfile.profile_name).where(*_where(account, frontend))
+        )
     )
-    if exists:
+    if profile in names:
         raise Unprocessable(VERSION_ERROR)
-    count = await session.scalar(
-        select(func.count()).select_from(FrontendSettingProfile).where(*_where(account, frontend))
-    )
-    if count >= MAX_PROFILES:
+    if len(names) >= MAX_PROFILES:
         raise Unprocessable(f"profile_name: at most {MAX_PROFILES} profiles per front end")
     session.add(
         FrontendSettingProfile(
